@@ -1,0 +1,113 @@
+//! Command-line arguments.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Play the part of a real-estate platform that sends webhooks, and prove a
+/// receiver right: real payloads, signatures, timeouts and retry schedules.
+#[derive(Debug, Parser)]
+#[command(name = "hooksim", version, after_help = EXIT_CODES)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+pub const EXIT_CODES: &str = "Exit codes: 0 every scenario passed, 1 a scenario failed, 2 bad input, 3 runtime error.";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenario files (or folders of them) against a receiver.
+    Run(RunArgs),
+    /// Send one event under the provider's full delivery policy and print the transcript.
+    Send(SendArgs),
+    /// List the providers, or show one's events and delivery policy.
+    Providers {
+        #[command(subcommand)]
+        show: Option<ProvidersCommand>,
+    },
+    /// Accept or reject pending snapshots (`.snap.new`).
+    Snapshots {
+        #[command(subcommand)]
+        action: SnapshotsCommand,
+    },
+    /// Run the reference receiver on its own.
+    Receiver(ReceiverArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario files or folders [default: scenarios]
+    pub paths: Vec<PathBuf>,
+    /// Where deliveries go: a base URL (the scenario's `target` path is
+    /// appended) or PROVIDER=URL (that provider's exact URL). Repeatable.
+    /// Without a base URL, the built-in reference receiver is started.
+    #[arg(long = "target", value_name = "URL|PROVIDER=URL")]
+    pub targets: Vec<String>,
+    /// A provider setting scenarios read, e.g. hemnet.secret=KEY. Repeatable.
+    #[arg(long = "set", value_name = "PROVIDER.KEY=VALUE")]
+    pub settings: Vec<String>,
+    /// Seed for fake data, replacing each scenario's own.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write changed transcripts to the snapshots instead of failing.
+    #[arg(long)]
+    pub update_snapshots: bool,
+    /// The folder holding `<provider>/<scenario>.snap` [default: `snapshots/` beside `scenarios/`]
+    #[arg(long, value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+    /// Spend nominal/FACTOR of real time on retry gaps and waits [default: no real waiting]
+    #[arg(long, value_name = "FACTOR")]
+    pub time_scale: Option<f64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SendArgs {
+    /// Provider id, e.g. hemnet.
+    pub provider: String,
+    /// Event name, e.g. CONTACT.CREATE.
+    pub event: String,
+    /// The exact URL to deliver to.
+    #[arg(long)]
+    pub target: String,
+    /// The webhook key deliveries are signed with.
+    #[arg(long)]
+    pub secret: Option<String>,
+    /// Payload override by dotted path, e.g. data.message="Tom & Jerry". JSON values are read as JSON.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
+    /// Seed for fake data.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// Events, headers, signature and delivery policy of one provider.
+    Show { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotsCommand {
+    /// Promote every pending `.snap.new` to `.snap`.
+    Accept {
+        #[arg(long, default_value = "snapshots")]
+        dir: PathBuf,
+    },
+    /// Delete every pending `.snap.new`.
+    Reject {
+        #[arg(long, default_value = "snapshots")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReceiverArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// A Hemnet webhook key to trust. Repeatable.
+    #[arg(long = "hemnet-key", default_value = "hooksim-test-secret")]
+    pub hemnet_keys: Vec<String>,
+}

@@ -1,0 +1,44 @@
+//! One module per command; each returns the exit code it earned.
+
+mod providers;
+mod receiver;
+mod run;
+mod send;
+mod snapshots;
+
+use crate::args::{Args, Command};
+use crate::exit::Exit;
+
+pub fn dispatch(args: Args) -> Exit {
+    init_logging();
+    match args.command {
+        Command::Run(run) => with_runtime(run::run(run)),
+        Command::Send(send) => with_runtime(send::send(send)),
+        Command::Providers { show } => providers::providers(show),
+        Command::Snapshots { action } => snapshots::snapshots(action),
+        Command::Receiver(receiver) => with_runtime(receiver::receiver(receiver)),
+    }
+}
+
+fn with_runtime(command: impl std::future::Future<Output = Exit>) -> Exit {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(command),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            Exit::Runtime
+        }
+    }
+}
+
+/// Logs go to stderr, quiet unless `RUST_LOG` asks.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Print a library error and pick its exit code.
+fn fail(error: &hooksim_harness::HarnessError) -> Exit {
+    eprintln!("error: {error}");
+    if error.is_bad_input() { Exit::BadInput } else { Exit::Runtime }
+}

@@ -1,0 +1,22 @@
+//! `hooksim receiver`: the reference receiver on its own, until Ctrl-C.
+
+use crate::args::ReceiverArgs;
+use crate::exit::Exit;
+
+pub async fn receiver(args: ReceiverArgs) -> Exit {
+    let mut config = hooksim_receiver::ReceiverConfig::default();
+    config.hemnet.trusted_keys = args.hemnet_keys;
+    let running = match hooksim_receiver::start(args.addr, config).await {
+        Ok(running) => running,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Runtime;
+        }
+    };
+    println!("reference receiver listening at {} (Hemnet: POST /hemnet); Ctrl-C stops it", running.base_url());
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("error: cannot wait for Ctrl-C: {e}");
+    }
+    running.shutdown().await;
+    Exit::Pass
+}

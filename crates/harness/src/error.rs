@@ -1,0 +1,60 @@
+use std::path::PathBuf;
+
+use hooksim_simulator::SimulatorError;
+
+/// Everything the harness can fail at, with the scenario and step it was in.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// A scenario asked for something its provider cannot do (bad input).
+    #[error("{path}, step {step} (line {line}): {source}")]
+    Step {
+        path: PathBuf,
+        step: usize,
+        line: usize,
+        #[source]
+        source: SimulatorError,
+    },
+    /// No usable URL for a scenario's deliveries (bad input).
+    #[error("{path}: {message}")]
+    Target { path: PathBuf, message: String },
+    /// A setting the provider needs is missing (bad input).
+    #[error("{path}: {message}")]
+    Setting { path: PathBuf, message: String },
+    /// A command-line value could not be read (bad input).
+    #[error("{0}")]
+    Usage(String),
+    /// Reading or writing a snapshot failed (runtime).
+    #[error("snapshot {path}: {source}")]
+    Snapshot {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Finding scenario files failed (runtime, or bad input for a missing path).
+    #[error("{path}: {source}")]
+    Discover {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Sending failed below the HTTP level in a way no outcome describes (runtime).
+    #[error("{path}, step {step}: {source}")]
+    Engine {
+        path: PathBuf,
+        step: usize,
+        #[source]
+        source: SimulatorError,
+    },
+}
+
+impl HarnessError {
+    /// True when the user's input is at fault (exit code 2), false for a
+    /// runtime failure (exit code 3).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Self::Step { .. } | Self::Target { .. } | Self::Setting { .. } | Self::Usage(_) => true,
+            Self::Discover { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            Self::Snapshot { .. } | Self::Engine { .. } => false,
+        }
+    }
+}

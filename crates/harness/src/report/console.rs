@@ -1,0 +1,82 @@
+//! The console report: one line per scenario, then every failure with the
+//! rule it proves and why it failed, then `N passed, N failed`.
+
+use std::fmt::Write as _;
+
+use crate::runner::StepRecord;
+use crate::snapshot::SnapshotStatus;
+use crate::suite::ScenarioResult;
+
+/// `PASS hemnet/rule  (3 steps, 4 attempts)  path`.
+pub fn scenario_line(result: &ScenarioResult) -> String {
+    let run = &result.run;
+    let verdict = if result.passed() { "PASS" } else { "FAIL" };
+    let steps = run.steps.len();
+    let attempts = run.attempt_count();
+    format!(
+        "{verdict} {}  ({steps} step{}, {attempts} attempt{})  {}",
+        run.scenario.rule,
+        plural(steps),
+        plural(attempts),
+        run.scenario.path.display()
+    )
+}
+
+/// Why a scenario failed, as indented lines; empty when it passed.
+pub fn failure_details(result: &ScenarioResult) -> String {
+    let mut out = String::new();
+    if result.passed() {
+        return out;
+    }
+    let run = &result.run;
+    let s = &run.scenario;
+    let _ = writeln!(out, "FAIL {}: {}", s.rule, s.name);
+    let _ = writeln!(out, "  rule source: {}", s.source);
+    let _ = writeln!(out, "  file: {}", s.path.display());
+    for (step, check) in run.failed_checks() {
+        let (title, last) = match &step.record {
+            StepRecord::Delivery(d) => (d.title.as_str(), d.delivery.last_attempt()),
+            _ => ("", None),
+        };
+        let _ = writeln!(
+            out,
+            "  step {} (line {}) {title}: expected {}: {}, got {}",
+            step.number, step.location.line, check.key, check.expected, check.actual
+        );
+        if let Some(attempt) = last {
+            let mut why = format!("    last attempt {} at +{}: {}", attempt.number, hooksim_simulator::schedule::format_nominal(attempt.nominal_at), attempt.outcome);
+            if let Some(excerpt) = attempt.response.as_ref().filter(|r| !r.body.is_empty()) {
+                let body = String::from_utf8_lossy(&excerpt.body);
+                let body: String = body.chars().take(200).collect();
+                let _ = write!(why, ", response body: {}", body.trim());
+            }
+            let _ = writeln!(out, "{why}");
+        }
+    }
+    if let Some(error) = &run.error {
+        let _ = writeln!(out, "  could not run: {error}");
+    }
+    match &result.snapshot {
+        Some(SnapshotStatus::New { pending }) => {
+            let _ = writeln!(out, "  no accepted snapshot yet: wrote {} (review, then `hooksim snapshots accept`)", pending.display());
+        }
+        Some(SnapshotStatus::Changed { pending, diff }) => {
+            let _ = writeln!(out, "  transcript differs from the snapshot: wrote {}", pending.display());
+            for line in diff.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The closing line: `N passed, N failed`.
+pub fn summary_line(results: &[ScenarioResult]) -> String {
+    let passed = results.iter().filter(|r| r.passed()).count();
+    format!("{passed} passed, {} failed", results.len() - passed)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,171 @@
+//! The scenario file model (v1). A scenario names one contract rule of one
+//! provider and proves it with steps sent to a receiver.
+
+mod error;
+mod interpolate;
+mod suggest;
+mod tree;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hooksim_simulator::providers::ProviderId;
+use hooksim_simulator::signing::Forgery;
+
+pub use error::{ScenarioError, ScenarioErrorKind};
+pub use interpolate::{InterpolationError, interpolate};
+
+/// A validated scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// The file it was read from, as given.
+    pub path: PathBuf,
+    pub name: String,
+    pub provider: ProviderId,
+    /// The contract rule this scenario proves (`hemnet/signature-raw-body`).
+    pub rule: String,
+    /// Where the rule is documented.
+    pub source: String,
+    /// A path joined to the run's base URL, or an absolute URL.
+    pub target: Option<String>,
+    /// Provider settings (`secret`, ...), environment already interpolated.
+    pub settings: BTreeMap<String, String>,
+    pub seed: Option<u64>,
+    pub steps: Vec<Step>,
+}
+
+/// Where something stands in a scenario file (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One step and what it must produce.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub action: Action,
+    pub expect: Expectations,
+    /// Where the step's action key stands.
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Send an event under the provider's full policy.
+    Deliver(Deliver),
+    /// Send an earlier delivery again, byte for byte, as the provider does on
+    /// a duplicate.
+    Redeliver { from: String },
+    /// Send an earlier delivery once more with a forged signature, once
+    /// (a forger does not retry on the provider's schedule).
+    Forge { from: String, forgery: Forgery },
+    /// Change the keys deliveries are signed with.
+    RotateKeys(RotateKeys),
+    /// Let nominal time pass.
+    Wait { duration: Duration },
+}
+
+impl Action {
+    /// The step's keyword in the file.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Self::Deliver(_) => "deliver",
+            Self::Redeliver { .. } => "redeliver",
+            Self::Forge { .. } => "forge",
+            Self::RotateKeys(_) => "rotate_keys",
+            Self::Wait { .. } => "wait",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deliver {
+    /// An event from the provider's catalogue (`CONTACT.CREATE`).
+    pub event: String,
+    /// A name later steps use to refer to this delivery (`as:`).
+    pub alias: Option<String>,
+    /// Payload overrides by dotted path, in file order.
+    pub set: Vec<Override>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub path: String,
+    pub value: serde_json::Value,
+}
+
+/// `rotate_keys: { old: K1 }` signs `old,new` with K1 as the old key and the
+/// current key as the new one; `{ new: K2 }` keeps the current key as old and
+/// adds K2; `finished: true` drops the old key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RotateKeys {
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub finished: bool,
+}
+
+/// What a step must produce. Unset fields are not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Expectations {
+    /// The provider counted the delivery as delivered.
+    pub acknowledged: Option<bool>,
+    /// The status of the last attempt.
+    pub status: Option<u16>,
+    /// How many attempts were made.
+    pub attempts: Option<u32>,
+    /// The schedule was spent without success.
+    pub gave_up: Option<bool>,
+}
+
+impl Expectations {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Read and validate a scenario file. An unreadable file is a
+/// [`ScenarioError`] without a position.
+pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|cause| ScenarioError::unreadable(path, cause))?;
+    parse_scenario(path, &text)
+}
+
+/// Validate a scenario's text; `path` names it in errors. `${env:...}` is
+/// resolved from the process environment.
+pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    parse_scenario_with_env(path, text, &|name| std::env::var(name).ok())
+}
+
+/// [`parse_scenario`] with `${env:NAME}` resolved by `env` instead of the
+/// process environment.
+pub fn parse_scenario_with_env(
+    path: &Path,
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scenario, ScenarioError> {
+    // serde-saphyr skips a leading byte-order mark and counts positions after it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let root = tree::parse_tree(text).map_err(|error| syntax_error(path, text, &error))?;
+    validate::validate(path, text, &root, env)
+}
+
+fn syntax_error(path: &Path, text: &str, error: &serde_saphyr::Error) -> ScenarioError {
+    let location = error.location();
+    let full = error.to_string();
+    // The parser appends its own position; ours is in the rendering.
+    let message = location
+        .and_then(|at| full.strip_suffix(&format!(" at line {}, column {}", at.line(), at.column())))
+        .unwrap_or(&full);
+    let at = location.map_or(0..0, |at| error::char_span_to_bytes(text, at.span().offset(), at.span().len()));
+    let mut problem = error::Problem::new(ScenarioErrorKind::Syntax, format!("invalid YAML: {message}"), "here");
+    if message.contains("tab") {
+        problem = problem.with_help("indent with spaces: YAML does not allow tabs in indentation");
+    }
+    ScenarioError::at(path, text, at, problem)
+}
+
+#[cfg(test)]
+mod tests;

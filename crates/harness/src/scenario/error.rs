@@ -1,0 +1,215 @@
+//! The one error a scenario file can produce: what is wrong, where (path,
+//! line, column, span) and how to fix it, ready for miette to render.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use miette::{NamedSource, SourceSpan};
+
+/// What kind of mistake a scenario file makes, for callers that branch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScenarioErrorKind {
+    /// The file could not be read.
+    Unreadable,
+    /// Not well-formed YAML.
+    Syntax,
+    UnknownKey,
+    MissingKey,
+    /// A value of the wrong type (a string where a number belongs, ...).
+    WrongType,
+    /// A value of the right type that is not allowed (`status: 700`, an empty list of steps).
+    InvalidValue,
+    UnknownProvider,
+    UnknownEvent,
+    UnknownSetting,
+    UnknownStep,
+    UnknownForgery,
+    /// A step with no action or with more than one.
+    StepActions,
+    /// `expect` on a step that delivers nothing.
+    ExpectNotAllowed,
+    /// `redeliver`/`forge` naming an alias no earlier `deliver` defined.
+    UndefinedAlias,
+    DuplicateAlias,
+    BadDuration,
+    /// A `${env:...}` that cannot be resolved.
+    Interpolation,
+}
+
+/// A scenario file that cannot be run, pointing at the offending node.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+pub struct ScenarioError {
+    /// The scenario file, as given.
+    pub path: PathBuf,
+    /// 1-based line of the offending node; 0 when the error has no position
+    /// (the file could not be read).
+    pub line: usize,
+    /// 1-based column, in characters; 0 when the error has no position.
+    pub column: usize,
+    pub kind: ScenarioErrorKind,
+    pub message: String,
+    #[source_code]
+    source_code: Option<NamedSource<String>>,
+    #[label("{label}")]
+    span: Option<SourceSpan>,
+    label: String,
+    #[help]
+    help: Option<String>,
+    #[source]
+    cause: Option<std::io::Error>,
+}
+
+impl ScenarioError {
+    /// An error at `at` (a byte range of `text`, the file's contents).
+    pub(crate) fn at(path: &Path, text: &str, at: Range<usize>, problem: Problem) -> Self {
+        let at = tidy_range(text, at);
+        let (line, column) = line_and_column(text, at.start);
+        Self {
+            path: path.to_owned(),
+            line,
+            column,
+            kind: problem.kind,
+            message: problem.message,
+            source_code: Some(NamedSource::new(path.display().to_string(), text.to_owned()).with_language("yaml")),
+            span: Some(at.into()),
+            label: problem.label,
+            help: problem.help,
+            cause: None,
+        }
+    }
+
+    pub(crate) fn unreadable(path: &Path, cause: std::io::Error) -> Self {
+        Self {
+            path: path.to_owned(),
+            line: 0,
+            column: 0,
+            kind: ScenarioErrorKind::Unreadable,
+            message: format!("cannot read scenario file `{}`", path.display()),
+            source_code: None,
+            span: None,
+            label: String::new(),
+            help: None,
+            cause: Some(cause),
+        }
+    }
+
+    /// 1-based line of the offending node; 0 when the error has no position.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// 1-based column (in characters) of the offending node; 0 when the
+    /// error has no position.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    /// The "did you mean" or the list of what is allowed, if any.
+    pub fn help(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// Byte range of the offending node in the file, if the error has one.
+    pub fn span(&self) -> Option<Range<usize>> {
+        self.span.map(|span| span.offset()..span.offset() + span.len())
+    }
+}
+
+/// An error before it is tied to a file: the validator collects these and
+/// reports the first in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub kind: ScenarioErrorKind,
+    pub message: String,
+    /// Short text under the caret.
+    pub label: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(kind: ScenarioErrorKind, message: impl Into<String>, label: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), label: label.into(), help: None }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_optional_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+}
+
+/// Byte range of `char_len` characters from character `char_offset` (the
+/// unit serde-saphyr counts in), clamped to the text.
+pub(crate) fn char_span_to_bytes(text: &str, char_offset: usize, char_len: usize) -> Range<usize> {
+    let mut boundaries = text.char_indices().map(|(byte, _)| byte).chain(std::iter::once(text.len()));
+    let start = boundaries.nth(char_offset).unwrap_or(text.len());
+    let end = if char_len == 0 { Some(start) } else { boundaries.nth(char_len - 1) };
+    start..end.unwrap_or(text.len())
+}
+
+/// Clamp to the text and to char boundaries, drop trailing blanks the parser
+/// sometimes includes, and widen an empty range to the character under it so
+/// the caret has something to point at.
+fn tidy_range(text: &str, at: Range<usize>) -> Range<usize> {
+    let mut start = at.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = at.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let trimmed = text[start..end].trim_end();
+    end = start + trimmed.len();
+    if start == end {
+        if let Some(c) = text[start..].chars().next().filter(|c| *c != '\n' && *c != '\r') {
+            end = start + c.len_utf8();
+        }
+    }
+    start..end
+}
+
+/// 1-based line and character column of a byte offset.
+fn line_and_column(text: &str, byte: usize) -> (usize, usize) {
+    let before = &text[..byte];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_character_spans_to_byte_spans() {
+        let text = "name: Åsa Öberg\nx: 1";
+        assert_eq!(char_span_to_bytes(text, 6, 3), 6..10);
+        assert_eq!(char_span_to_bytes(text, 10, 5), 11..17);
+        assert_eq!(char_span_to_bytes(text, 16, 1), 18..19);
+        assert_eq!(char_span_to_bytes(text, 99, 3), text.len()..text.len());
+        assert_eq!(char_span_to_bytes(text, 18, 99), 20..text.len());
+    }
+
+    #[test]
+    fn counts_lines_and_character_columns() {
+        let text = "name: Åsa\nseed: x";
+        assert_eq!(line_and_column(text, 0), (1, 1));
+        assert_eq!(line_and_column(text, text.find('s').expect("the text has an s")), (1, 8));
+        assert_eq!(line_and_column(text, text.find('x').expect("the text has an x")), (2, 7));
+    }
+
+    #[test]
+    fn tidies_ranges_for_the_caret() {
+        let text = "a: \"x\" }\nb:";
+        assert_eq!(tidy_range(text, 3..7), 3..6);
+        assert_eq!(tidy_range(text, 0..0), 0..1);
+        assert_eq!(tidy_range(text, 8..8), 8..8);
+        assert_eq!(tidy_range(text, 50..60), text.len()..text.len());
+    }
+}

@@ -1,0 +1,761 @@
+//! From the spanned YAML tree to a typed [`Scenario`], by hand, so every
+//! mistake points at its node and names the fix. Problems are collected and
+//! the first in file order is reported.
+
+use std::collections::BTreeMap;
+use std::ops::{Range, RangeInclusive};
+use std::path::Path;
+
+use hooksim_simulator::providers::ProviderId;
+use hooksim_simulator::signing::Forgery;
+
+use super::error::{Problem, ScenarioError, ScenarioErrorKind as Kind, char_span_to_bytes};
+use super::interpolate::{InterpolationError, interpolate};
+use super::suggest::{backticked, closest, did_you_mean};
+use super::tree::{Node, NodeKind};
+use super::{Action, Deliver, Expectations, Location, Override, RotateKeys, Scenario, Step};
+use crate::duration::{DURATION_HELP, parse_nominal_duration};
+
+const TOP_LEVEL_KEYS: [&str; 8] = ["name", "provider", "rule", "source", "target", "settings", "seed", "steps"];
+const ACTIONS: [&str; 5] = ["deliver", "redeliver", "forge", "rotate_keys", "wait"];
+/// Step kinds the design names that format v1 does not run yet.
+const PLANNED_ACTIONS: [&str; 5] = ["burst", "fuzz", "probe", "expect_callback", "await_registration"];
+const STEP_KEYS: [&str; 6] = ["deliver", "redeliver", "forge", "rotate_keys", "wait", "expect"];
+const DELIVER_KEYS: [&str; 3] = ["event", "as", "set"];
+const REDELIVER_KEYS: [&str; 1] = ["from"];
+const FORGE_KEYS: [&str; 2] = ["from", "signature"];
+const ROTATE_KEYS_KEYS: [&str; 3] = ["old", "new", "finished"];
+const EXPECT_KEYS: [&str; 4] = ["acknowledged", "status", "attempts", "gave_up"];
+
+/// Turn a parsed document into a scenario, or the first problem in file order.
+pub(crate) fn validate(
+    path: &Path,
+    text: &str,
+    root: &Node,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scenario, ScenarioError> {
+    let mut validator = Validator { text, env, problems: Vec::new() };
+    let scenario = validator.scenario(path, root);
+    // Stable sort: of two problems at one spot, the one found first wins.
+    validator.problems.sort_by_key(|(at, _)| at.start);
+    match (validator.problems.into_iter().next(), scenario) {
+        (Some((at, problem)), _) => Err(ScenarioError::at(path, text, at, problem)),
+        (None, Some(scenario)) => Ok(scenario),
+        // Every path that gives up on the scenario records a problem first.
+        (None, None) => Err(ScenarioError::at(
+            path,
+            text,
+            0..0,
+            Problem::new(Kind::InvalidValue, "this scenario could not be read", "here"),
+        )),
+    }
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    /// Byte range in the file and what is wrong there.
+    problems: Vec<(Range<usize>, Problem)>,
+}
+
+/// A mapping's entries after unknown keys were reported.
+struct Entries<'n> {
+    /// The node a missing key is reported at: the mapping's own key when it
+    /// has one (`deliver:`), else the mapping.
+    owner: &'n Node,
+    known: Vec<(&'static str, &'n Node, &'n Node)>,
+}
+
+impl<'n> Entries<'n> {
+    fn get(&self, name: &str) -> Option<&'n Node> {
+        self.known.iter().find(|(key, _, _)| *key == name).map(|(_, _, value)| *value)
+    }
+}
+
+/// What steps need to know about the rest of the file.
+struct StepContext {
+    provider: Option<ProviderId>,
+    /// Aliases defined by the delivers read so far, with their lines.
+    defined: Vec<(String, usize)>,
+    /// Every alias any deliver in the file defines, with its line.
+    declared: Vec<(String, usize)>,
+}
+
+impl Validator<'_> {
+    fn scenario(&mut self, path: &Path, root: &Node) -> Option<Scenario> {
+        if root.kind == NodeKind::Null {
+            self.report(
+                root,
+                Problem::new(Kind::MissingKey, "the scenario file is empty", "nothing here")
+                    .with_help(format!("a scenario needs {}", backticked(&["name", "provider", "rule", "source", "steps"]))),
+            );
+            return None;
+        }
+        let top = self.entries(root, root, "a scenario", &TOP_LEVEL_KEYS)?;
+        let provider = top.get("provider").and_then(|node| self.provider(node));
+        let name = self.required(&top, "name", "`name` says in a sentence what the scenario proves");
+        let name = name.and_then(|node| self.text_value(node, "name"));
+        let provider_node = self.required(&top, "provider", &provider_help());
+        let rule = self.required(&top, "rule", "`rule` names the contract rule this proves, like `hemnet/signature-raw-body`");
+        let rule = rule.and_then(|node| self.text_value(node, "rule"));
+        let source = self.required(&top, "source", "`source` says where the rule is documented (a seed file or a URL)");
+        let source = source.and_then(|node| self.text_value(node, "source"));
+        let target = top.get("target").map(|node| self.text_value(node, "target"));
+        let settings = top.get("settings").map(|node| self.settings(node, provider));
+        let seed = top.get("seed").map(|node| self.integer(node, "seed", 0..=u64::MAX.into(), "a whole number from 0 to 18446744073709551615"));
+        let steps = self.required(&top, "steps", "`steps` lists what to send, like `- deliver: { event: CONTACT.CREATE }`");
+        let steps = steps.and_then(|node| self.steps(node, provider));
+        provider_node?;
+        Some(Scenario {
+            path: path.to_owned(),
+            name: name?,
+            provider: provider?,
+            rule: rule?,
+            source: source?,
+            target: optional(target)?,
+            settings: optional(settings)?.unwrap_or_default(),
+            seed: optional(seed)?.and_then(|seed| u64::try_from(seed).ok()),
+            steps: steps?,
+        })
+    }
+
+    fn provider(&mut self, node: &Node) -> Option<ProviderId> {
+        let id = self.string(node, "provider")?;
+        if let Ok(provider) = ProviderId::parse(&id) {
+            return Some(provider);
+        }
+        let ids: Vec<&str> = ProviderId::ALL.iter().map(ProviderId::as_str).collect();
+        self.report(
+            node,
+            Problem::new(Kind::UnknownProvider, format!("unknown provider `{id}`"), "not a provider hooksim plays")
+                .with_help(did_you_mean(&id, &ids, "known providers")),
+        );
+        None
+    }
+
+    fn settings(&mut self, node: &Node, provider: Option<ProviderId>) -> Option<BTreeMap<String, String>> {
+        let NodeKind::Map(entries) = &node.kind else {
+            self.wrong_type(node, "`settings`", "a mapping of setting names to values, like `{ secret: ... }`");
+            return None;
+        };
+        let names: Option<Vec<&str>> =
+            provider.map(|provider| provider.provider().settings().iter().map(|setting| setting.name).collect());
+        let mut settings = BTreeMap::new();
+        let mut complete = true;
+        for (key, value) in entries {
+            let Some(name) = self.key_name(key) else {
+                complete = false;
+                continue;
+            };
+            if let (Some(provider), Some(names)) = (provider, &names) {
+                if !names.contains(&name.as_str()) {
+                    self.report(
+                        key,
+                        Problem::new(Kind::UnknownSetting, format!("`{provider}` has no setting `{name}`"), "unknown setting")
+                            .with_help(did_you_mean(&name, names, &format!("{provider} settings"))),
+                    );
+                    complete = false;
+                    continue;
+                }
+            }
+            match self.text_value(value, &format!("settings.{name}")) {
+                Some(text) => {
+                    settings.insert(name, text);
+                }
+                None => complete = false,
+            }
+        }
+        complete.then_some(settings)
+    }
+
+    fn steps(&mut self, node: &Node, provider: Option<ProviderId>) -> Option<Vec<Step>> {
+        let NodeKind::Seq(items) = &node.kind else {
+            self.wrong_type(node, "`steps`", "a list of steps, each starting with `-`");
+            return None;
+        };
+        if items.is_empty() {
+            self.report(
+                node,
+                Problem::new(Kind::InvalidValue, "`steps` is empty", "no steps")
+                    .with_help("add at least one step, like `- deliver: { event: CONTACT.CREATE }`"),
+            );
+            return None;
+        }
+        let mut context = StepContext { provider, defined: Vec::new(), declared: declared_aliases(items) };
+        let mut steps = Vec::with_capacity(items.len());
+        let mut complete = true;
+        for item in items {
+            match self.step(item, &mut context) {
+                Some(step) => steps.push(step),
+                None => complete = false,
+            }
+        }
+        complete.then_some(steps)
+    }
+
+    fn step(&mut self, node: &Node, context: &mut StepContext) -> Option<Step> {
+        let NodeKind::Map(entries) = &node.kind else {
+            self.wrong_type(node, "a step", "a mapping like `- deliver: { event: ... }` or `- wait: 5m`");
+            return None;
+        };
+        let mut action: Option<(&str, &Node, &Node)> = None;
+        let mut expect: Option<(&Node, &Node)> = None;
+        let mut problems_before = self.problems.len();
+        for (key, value) in entries {
+            let Some(name) = self.key_name(key) else { continue };
+            if name == "expect" {
+                expect = Some((key, value));
+            } else if let Some(keyword) = ACTIONS.iter().find(|keyword| **keyword == name) {
+                match action {
+                    Some((first, _, _)) => self.report(
+                        key,
+                        Problem::new(
+                            Kind::StepActions,
+                            format!("a step does one thing, but this one has both `{first}` and `{keyword}`"),
+                            "a second action",
+                        )
+                        .with_help("split them into two steps, each starting with `-`"),
+                    ),
+                    None => action = Some((keyword, key, value)),
+                }
+            } else if PLANNED_ACTIONS.contains(&name.as_str()) {
+                self.report(
+                    key,
+                    Problem::new(Kind::UnknownStep, format!("`{name}` steps are not in scenario format v1 yet"), "not supported yet")
+                        .with_help(format!("v1 steps are {}", backticked(&ACTIONS))),
+                );
+            } else if closest(&name, &STEP_KEYS) == Some("expect") {
+                self.report(
+                    key,
+                    Problem::new(Kind::UnknownKey, format!("unknown key `{name}`"), "unknown key")
+                        .with_help("did you mean `expect`?"),
+                );
+            } else {
+                self.report(
+                    key,
+                    Problem::new(Kind::UnknownStep, format!("unknown step `{name}`"), "not a step")
+                        .with_help(did_you_mean(&name, &ACTIONS, "a step is one of")),
+                );
+            }
+        }
+        let Some((keyword, key, value)) = action else {
+            // A misspelt action was reported above; "no action" would only repeat it.
+            if self.problems.len() == problems_before {
+                self.report(
+                    node,
+                    Problem::new(Kind::StepActions, "this step has no action", "no action")
+                        .with_help(format!("start the step with one of {}", backticked(&ACTIONS))),
+                );
+            }
+            return None;
+        };
+        problems_before = self.problems.len();
+        let action = match keyword {
+            "deliver" => self.deliver(key, value, context).map(Action::Deliver),
+            "redeliver" => self.redeliver(key, value, context),
+            "forge" => self.forge(key, value, context),
+            "rotate_keys" => self.rotate_keys(key, value, context),
+            _ => self.wait(value),
+        };
+        let expect = match expect {
+            Some((expect_key, _)) if matches!(keyword, "rotate_keys" | "wait") => {
+                self.report(
+                    expect_key,
+                    Problem::new(Kind::ExpectNotAllowed, format!("`{keyword}` steps have nothing to expect"), "not allowed here")
+                        .with_help("`expect` checks a delivery: put it on the `deliver`, `redeliver` or `forge` step it is about"),
+                );
+                None
+            }
+            Some((_, expect_value)) => self.expectations(expect_value),
+            None => Some(Expectations::default()),
+        };
+        if self.problems.len() > problems_before {
+            return None;
+        }
+        Some(Step { action: action?, expect: expect?, location: location_of(key) })
+    }
+
+    fn deliver(&mut self, key: &Node, value: &Node, context: &mut StepContext) -> Option<Deliver> {
+        if is_scalar(&value.kind) && value.kind != NodeKind::Null {
+            // `deliver: CONTACT.CREATE` is short for `deliver: { event: CONTACT.CREATE }`.
+            let event = self.event(value, context.provider)?;
+            return Some(Deliver { event, alias: None, set: Vec::new() });
+        }
+        let entries = self.entries(value, key, "`deliver`", &DELIVER_KEYS)?;
+        let event = self.required(&entries, "event", "name the event to send, like `event: CONTACT.CREATE`");
+        let event = event.and_then(|node| self.event(node, context.provider));
+        let alias = entries.get("as").map(|node| self.alias_definition(node, context));
+        let set = entries.get("set").map(|node| self.overrides(node));
+        Some(Deliver { event: event?, alias: optional(alias)?, set: optional(set)?.unwrap_or_default() })
+    }
+
+    fn event(&mut self, node: &Node, provider: Option<ProviderId>) -> Option<String> {
+        let event = self.string(node, "event")?;
+        // Without a known provider there is no catalogue to check against; the provider's own error says why.
+        let provider = provider?;
+        let names: Vec<&str> = provider.provider().events().iter().map(|spec| spec.name).collect();
+        if names.contains(&event.as_str()) {
+            return Some(event);
+        }
+        self.report(
+            node,
+            Problem::new(Kind::UnknownEvent, format!("`{provider}` has no event `{event}`"), "unknown event")
+                .with_help(did_you_mean(&event, &names, &format!("{provider} events"))),
+        );
+        None
+    }
+
+    fn alias_definition(&mut self, node: &Node, context: &mut StepContext) -> Option<String> {
+        let alias = self.string(node, "as")?;
+        if alias.trim().is_empty() {
+            self.report(node, Problem::new(Kind::InvalidValue, "an alias cannot be empty", "empty alias"));
+            return None;
+        }
+        if let Some((_, line)) = context.defined.iter().find(|(defined, _)| *defined == alias) {
+            let problem = Problem::new(
+                Kind::DuplicateAlias,
+                format!("alias `{alias}` is already defined on line {line}"),
+                "defined again here",
+            )
+            .with_help("give each deliver its own `as:` name");
+            self.report(node, problem);
+            return None;
+        }
+        context.defined.push((alias.clone(), line_of(node)));
+        Some(alias)
+    }
+
+    fn overrides(&mut self, node: &Node) -> Option<Vec<Override>> {
+        let NodeKind::Map(entries) = &node.kind else {
+            self.wrong_type(node, "`set`", "a mapping of dotted paths to values, like `{ data.message: \"hi\" }`");
+            return None;
+        };
+        let mut overrides = Vec::with_capacity(entries.len());
+        let mut complete = true;
+        for (key, value) in entries {
+            let Some(path) = self.key_name(key) else {
+                complete = false;
+                continue;
+            };
+            if path.split('.').any(|segment| segment.trim().is_empty()) {
+                self.report(
+                    key,
+                    Problem::new(Kind::InvalidValue, format!("`{path}` is not a dotted path"), "empty path segment")
+                        .with_help("name a payload field by its path, like `data.message` or `data.contact.email`"),
+                );
+                complete = false;
+                continue;
+            }
+            match self.json(value) {
+                Some(value) => overrides.push(Override { path, value }),
+                None => complete = false,
+            }
+        }
+        complete.then_some(overrides)
+    }
+
+    /// Any YAML value as JSON, strings interpolated.
+    fn json(&mut self, node: &Node) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        Some(match &node.kind {
+            NodeKind::Null => Value::Null,
+            NodeKind::Bool(value) => Value::Bool(*value),
+            NodeKind::Int(value) => match (i64::try_from(*value), u64::try_from(*value)) {
+                (Ok(signed), _) => Value::from(signed),
+                (_, Ok(unsigned)) => Value::from(unsigned),
+                // serde-saphyr only yields values that fit i64 or u64.
+                _ => Value::String(value.to_string()),
+            },
+            NodeKind::Float(value) => {
+                serde_json::Number::from_f64(*value).map_or_else(|| Value::String(self.raw_text(node)), Value::Number)
+            }
+            NodeKind::Str(_) => Value::String(self.text_value(node, "this value")?),
+            NodeKind::Seq(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(self.json(item));
+                }
+                Value::Array(values.into_iter().collect::<Option<_>>()?)
+            }
+            NodeKind::Map(entries) => {
+                let mut object = serde_json::Map::new();
+                let mut complete = true;
+                for (key, value) in entries {
+                    match (self.key_name(key), self.json(value)) {
+                        (Some(key), Some(value)) => {
+                            object.insert(key, value);
+                        }
+                        _ => complete = false,
+                    }
+                }
+                if !complete {
+                    return None;
+                }
+                Value::Object(object)
+            }
+        })
+    }
+
+    fn redeliver(&mut self, key: &Node, value: &Node, context: &StepContext) -> Option<Action> {
+        let from = if !matches!(value.kind, NodeKind::Map(_)) {
+            value
+        } else {
+            let entries = self.entries(value, key, "`redeliver`", &REDELIVER_KEYS)?;
+            self.required(&entries, "from", "name the delivery to send again by its alias: `redeliver: first`")?
+        };
+        let from = self.alias_reference(from, "redeliver", context)?;
+        Some(Action::Redeliver { from })
+    }
+
+    fn forge(&mut self, key: &Node, value: &Node, context: &StepContext) -> Option<Action> {
+        self.require_signing(key, "forge", context.provider);
+        let entries = self.entries(value, key, "`forge`", &FORGE_KEYS)?;
+        let from = self.required(&entries, "from", "name the delivery to forge by its alias: `from: first`");
+        let from = from.and_then(|node| self.alias_reference(node, "forge", context));
+        let signature = self.required(&entries, "signature", &format!("say how to forge it: {}", forgery_names()));
+        let forgery = signature.and_then(|node| self.forgery(node));
+        Some(Action::Forge { from: from?, forgery: forgery? })
+    }
+
+    fn forgery(&mut self, node: &Node) -> Option<Forgery> {
+        let name = self.string(node, "signature")?;
+        if let Some(forgery) = Forgery::from_name(&name) {
+            return Some(forgery);
+        }
+        let names: Vec<&str> = Forgery::ALL.iter().map(Forgery::name).collect();
+        self.report(
+            node,
+            Problem::new(Kind::UnknownForgery, format!("unknown forgery `{name}`"), "not a forgery")
+                .with_help(did_you_mean(&name, &names, "forgeries")),
+        );
+        None
+    }
+
+    fn rotate_keys(&mut self, key: &Node, value: &Node, context: &StepContext) -> Option<Action> {
+        self.require_signing(key, "rotate_keys", context.provider);
+        let entries = self.entries(value, key, "`rotate_keys`", &ROTATE_KEYS_KEYS)?;
+        if entries.known.is_empty() {
+            self.report(
+                key,
+                Problem::new(Kind::MissingKey, "`rotate_keys` needs `old`, `new` or `finished`", "nothing to rotate")
+                    .with_help("`old: KEY` signs with KEY as the old key, `new: KEY` adds KEY as the new one, `finished: true` drops the old key"),
+            );
+            return None;
+        }
+        let old = entries.get("old").map(|node| self.text_value(node, "old"));
+        let new = entries.get("new").map(|node| self.text_value(node, "new"));
+        let finished = entries.get("finished").map(|node| self.boolean(node, "finished"));
+        Some(Action::RotateKeys(RotateKeys {
+            old: optional(old)?,
+            new: optional(new)?,
+            finished: optional(finished)?.unwrap_or(false),
+        }))
+    }
+
+    fn wait(&mut self, node: &Node) -> Option<Action> {
+        if !is_scalar(&node.kind) || node.kind == NodeKind::Null {
+            self.wrong_type(node, "`wait`", "a duration, like `90m` or `1h 30m`");
+            return None;
+        }
+        let text = self.raw_or_string(node);
+        match parse_nominal_duration(&text) {
+            Ok(duration) => Some(Action::Wait { duration }),
+            Err(error) => {
+                let at = match error.at() {
+                    Some(inner) => self.inside(node, &text, inner),
+                    None => self.span(node),
+                };
+                self.problems.push((
+                    at,
+                    Problem::new(Kind::BadDuration, format!("invalid duration `{text}`: {error}"), "not a duration")
+                        .with_help(DURATION_HELP),
+                ));
+                None
+            }
+        }
+    }
+
+    /// `forge` and `rotate_keys` only mean something for a provider that signs.
+    fn require_signing(&mut self, key: &Node, keyword: &str, provider: Option<ProviderId>) {
+        if let Some(provider) = provider.filter(|provider| provider.provider().signature().is_none()) {
+            self.report(
+                key,
+                Problem::new(
+                    Kind::InvalidValue,
+                    format!("`{provider}` does not sign its deliveries, so `{keyword}` has nothing to work on"),
+                    "needs a signing provider",
+                ),
+            );
+        }
+    }
+
+    fn alias_reference(&mut self, node: &Node, keyword: &str, context: &StepContext) -> Option<String> {
+        let alias = self.string(node, keyword)?;
+        if context.defined.iter().any(|(defined, _)| *defined == alias) {
+            return Some(alias);
+        }
+        let later = context.declared.iter().find(|(declared, line)| *declared == alias && *line > line_of(node));
+        let problem = if let Some((_, line)) = later {
+            Problem::new(Kind::UndefinedAlias, format!("`{alias}` is not defined yet"), "used before its deliver")
+                .with_help(format!("the deliver on line {line} defines `{alias}`; steps run top to bottom, so move it above this step"))
+        } else {
+            let defined: Vec<&str> = context.defined.iter().map(|(defined, _)| defined.as_str()).collect();
+            let help = match closest(&alias, &defined) {
+                Some(candidate) => format!("did you mean `{candidate}`?"),
+                None if defined.is_empty() => format!("name a delivery with `as: {alias}` on a deliver step before this one"),
+                None => format!("aliases defined so far: {}", backticked(&defined)),
+            };
+            Problem::new(Kind::UndefinedAlias, format!("no earlier deliver is named `{alias}`"), "undefined alias")
+                .with_help(help)
+        };
+        self.report(node, problem);
+        None
+    }
+
+    fn expectations(&mut self, node: &Node) -> Option<Expectations> {
+        let entries = self.entries(node, node, "`expect`", &EXPECT_KEYS)?;
+        let acknowledged = entries.get("acknowledged").map(|node| self.boolean(node, "acknowledged"));
+        let status = entries.get("status").map(|node| self.integer(node, "status", 100..=599, "an HTTP status from 100 to 599"));
+        let attempts =
+            entries.get("attempts").map(|node| self.integer(node, "attempts", 1..=u32::MAX.into(), "a whole number of 1 or more"));
+        let gave_up = entries.get("gave_up").map(|node| self.boolean(node, "gave_up"));
+        Some(Expectations {
+            acknowledged: optional(acknowledged)?,
+            status: optional(status)?.and_then(|status| u16::try_from(status).ok()),
+            attempts: optional(attempts)?.and_then(|attempts| u32::try_from(attempts).ok()),
+            gave_up: optional(gave_up)?,
+        })
+    }
+
+    // ---- generic checks ----
+
+    /// A mapping's entries, reporting unknown keys. `owner` is where a
+    /// missing key will be reported.
+    fn entries<'n>(&mut self, node: &'n Node, owner: &'n Node, what: &str, known: &[&'static str]) -> Option<Entries<'n>> {
+        let NodeKind::Map(pairs) = &node.kind else {
+            self.wrong_type(node, what, &format!("a mapping with {}", backticked(known)));
+            return None;
+        };
+        let mut entries = Entries { owner, known: Vec::with_capacity(pairs.len()) };
+        for (key, value) in pairs {
+            let Some(name) = self.key_name(key) else { continue };
+            match known.iter().find(|candidate| **candidate == name) {
+                Some(candidate) => entries.known.push((candidate, key, value)),
+                None => self.report(
+                    key,
+                    Problem::new(Kind::UnknownKey, format!("unknown key `{name}`"), "unknown key")
+                        .with_help(did_you_mean(&name, known, &format!("valid keys in {what}"))),
+                ),
+            }
+        }
+        Some(entries)
+    }
+
+    fn required<'n>(&mut self, entries: &Entries<'n>, name: &str, help: &str) -> Option<&'n Node> {
+        let value = entries.get(name);
+        if value.is_none() {
+            let label = format!("`{name}` is missing here");
+            self.report(
+                entries.owner,
+                Problem::new(Kind::MissingKey, format!("missing required key `{name}`"), label).with_help(help),
+            );
+        }
+        value
+    }
+
+    /// A mapping key as text; keys that are lists or mappings are reported.
+    fn key_name(&mut self, key: &Node) -> Option<String> {
+        if is_scalar(&key.kind) && key.kind != NodeKind::Null {
+            return Some(self.raw_or_string(key));
+        }
+        self.report(key, Problem::new(Kind::WrongType, "a key must be a plain name", format!("{} used as a key", key.kind.article_name())));
+        None
+    }
+
+    /// A string; numbers and booleans are taken as written (`secret: 0123`).
+    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        if is_scalar(&node.kind) && node.kind != NodeKind::Null {
+            return Some(self.raw_or_string(node));
+        }
+        self.wrong_type(node, &format!("`{what}`"), "a string");
+        None
+    }
+
+    /// A string with `${env:...}` resolved.
+    fn text_value(&mut self, node: &Node, what: &str) -> Option<String> {
+        let text = self.string(node, what)?;
+        match interpolate(&text, self.env) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                let at = self.inside(node, &text, error.at());
+                let label = match &error {
+                    InterpolationError::Unset { .. } => "not set",
+                    InterpolationError::Unterminated { .. } => "no closing `}`",
+                    InterpolationError::UnknownForm { .. } | InterpolationError::BadName { .. } => "not an interpolation",
+                };
+                let help = match &error {
+                    InterpolationError::Unset { name, .. } => {
+                        format!("set `{name}` in the environment, or give a default: `${{env:{name}:-default}}`")
+                    }
+                    _ => "write `${env:NAME}` or `${env:NAME:-default}`; `$${` is a literal `${`".to_owned(),
+                };
+                self.problems.push((at, Problem::new(Kind::Interpolation, error.to_string(), label).with_help(help)));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, what: &str) -> Option<bool> {
+        if let NodeKind::Bool(value) = node.kind {
+            return Some(value);
+        }
+        self.wrong_type(node, &format!("`{what}`"), "`true` or `false`");
+        None
+    }
+
+    fn integer(&mut self, node: &Node, what: &str, allowed: RangeInclusive<i128>, expected: &str) -> Option<i128> {
+        match node.kind {
+            NodeKind::Int(value) if allowed.contains(&value) => Some(value),
+            NodeKind::Int(value) => {
+                self.report(
+                    node,
+                    Problem::new(Kind::InvalidValue, format!("`{what}` must be {expected}"), format!("found {value}")),
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(node, &format!("`{what}`"), expected);
+                None
+            }
+        }
+    }
+
+    fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
+        let found = match &node.kind {
+            NodeKind::Str(text) => format!("found the string `{}`", shorten(text)),
+            NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => format!("found `{}`", shorten(&self.raw_or_string(node))),
+            other => format!("found {}", other.article_name()),
+        };
+        self.report(node, Problem::new(Kind::WrongType, format!("{what} must be {expected}"), found));
+    }
+
+    // ---- positions ----
+
+    fn report(&mut self, node: &Node, problem: Problem) {
+        let at = self.span(node);
+        self.problems.push((at, problem));
+    }
+
+    /// Byte range of a node. Block mappings have an empty span at their
+    /// first key; use that key's span so the caret has a width.
+    fn span(&self, node: &Node) -> Range<usize> {
+        let span = node.at.span();
+        if span.is_empty() {
+            if let NodeKind::Map(entries) = &node.kind {
+                if let Some((first_key, _)) = entries.first() {
+                    return self.span(first_key);
+                }
+            }
+        }
+        char_span_to_bytes(self.text, span.offset(), span.len())
+    }
+
+    /// Byte range of `inner` (a byte range of `value`) in the file, when the
+    /// scalar is written plain or quoted without escapes; else the scalar's span.
+    fn inside(&self, node: &Node, value: &str, inner: Range<usize>) -> Range<usize> {
+        let whole = self.span(node);
+        let written = self.text.get(whole.clone()).unwrap_or_default().trim_end();
+        let quoted = written.len() >= 2
+            && (written.starts_with('"') && written.ends_with('"') || written.starts_with('\'') && written.ends_with('\''));
+        let content_start = if written == value {
+            whole.start
+        } else if quoted && written.get(1..written.len() - 1) == Some(value) {
+            whole.start + 1
+        } else {
+            return whole;
+        };
+        content_start + inner.start..content_start + inner.end
+    }
+
+    /// A scalar as written in the file (`1.50`, `0x1F`, `TRUE`), so numbers
+    /// used as text keep their spelling; strings as parsed.
+    fn raw_or_string(&self, node: &Node) -> String {
+        match &node.kind {
+            NodeKind::Str(text) => text.clone(),
+            _ => self.raw_text(node),
+        }
+    }
+
+    fn raw_text(&self, node: &Node) -> String {
+        let span = node.defined.span();
+        let range = char_span_to_bytes(self.text, span.offset(), span.len());
+        let written = self.text.get(range).unwrap_or_default().trim();
+        if !written.is_empty() {
+            return written.to_owned();
+        }
+        match &node.kind {
+            NodeKind::Int(value) => value.to_string(),
+            NodeKind::Float(value) => value.to_string(),
+            NodeKind::Bool(value) => value.to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
+/// Every `as:` of every deliver, with its line, to tell "defined later"
+/// from "never defined".
+fn declared_aliases(steps: &[Node]) -> Vec<(String, usize)> {
+    let mut declared = Vec::new();
+    for step in steps {
+        let Some(deliver) = entry(step, "deliver") else { continue };
+        if let Some(alias @ Node { kind: NodeKind::Str(name), .. }) = entry(deliver, "as") {
+            declared.push((name.clone(), line_of(alias)));
+        }
+    }
+    declared
+}
+
+fn entry<'n>(node: &'n Node, name: &str) -> Option<&'n Node> {
+    let NodeKind::Map(entries) = &node.kind else { return None };
+    entries.iter().find(|(key, _)| key.kind == NodeKind::Str(name.to_owned())).map(|(_, value)| value)
+}
+
+/// An optional field's outcome: absent is fine (`Some(None)`), present but
+/// invalid is not (`None`, its problem already reported).
+fn optional<T>(field: Option<Option<T>>) -> Option<Option<T>> {
+    match field {
+        None => Some(None),
+        Some(value) => value.map(Some),
+    }
+}
+
+fn is_scalar(kind: &NodeKind) -> bool {
+    !matches!(kind, NodeKind::Map(_) | NodeKind::Seq(_))
+}
+
+fn line_of(node: &Node) -> usize {
+    usize::try_from(node.at.line()).unwrap_or(usize::MAX)
+}
+
+fn location_of(node: &Node) -> Location {
+    Location { line: line_of(node), column: usize::try_from(node.at.column()).unwrap_or(usize::MAX) }
+}
+
+/// Long values are cut in messages; the caret shows the whole of them.
+fn shorten(text: &str) -> String {
+    const LIMIT: usize = 40;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+fn provider_help() -> String {
+    let ids: Vec<&str> = ProviderId::ALL.iter().map(ProviderId::as_str).collect();
+    format!("`provider` is the platform this scenario plays: {}", backticked(&ids))
+}
+
+fn forgery_names() -> String {
+    let names: Vec<&str> = Forgery::ALL.iter().map(Forgery::name).collect();
+    backticked(&names)
+}

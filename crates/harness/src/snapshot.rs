@@ -1,0 +1,203 @@
+//! Snapshots in insta's `.snap` format: a YAML header between `---` lines
+//! (with `source:` naming the scenario), then the transcript. A changed
+//! transcript is written as `.snap.new` beside the accepted one, so both
+//! `hooksim snapshots accept` and `cargo insta review` can take it from there.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::HarnessError;
+
+/// What to do when a transcript differs from its snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SnapshotMode {
+    /// Write `.snap.new` and fail.
+    #[default]
+    Check,
+    /// Overwrite the `.snap` and pass.
+    Update,
+}
+
+/// How a transcript compared with its snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotStatus {
+    Matched,
+    /// Written in [`SnapshotMode::Update`] (new or changed).
+    Updated { path: PathBuf },
+    /// There was no snapshot; the transcript waits in `pending`.
+    New { pending: PathBuf },
+    /// The snapshot differs; `diff` is a unified diff, old to new.
+    Changed { pending: PathBuf, diff: String },
+}
+
+impl SnapshotStatus {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Self::Matched | Self::Updated { .. })
+    }
+}
+
+/// `<root>/snapshots/<provider>/<stem>.snap`, where `<root>` is the folder
+/// holding the `scenarios` folder the file lives in (or `snapshot_root` if
+/// given, or the current folder when the file is not under `scenarios/`).
+pub fn snapshot_path(scenario_path: &Path, provider: &str, snapshot_root: Option<&Path>) -> PathBuf {
+    let stem = scenario_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let root = match snapshot_root {
+        Some(root) => root.to_owned(),
+        None => scenario_path
+            .ancestors()
+            .find(|a| a.file_name().is_some_and(|n| n == "scenarios"))
+            .and_then(Path::parent)
+            .map(|p| p.join("snapshots"))
+            .unwrap_or_else(|| PathBuf::from("snapshots")),
+    };
+    root.join(provider).join(format!("{stem}.snap"))
+}
+
+/// The pending file beside a snapshot.
+pub fn pending_path(snapshot: &Path) -> PathBuf {
+    let mut name = snapshot.as_os_str().to_owned();
+    name.push(".new");
+    PathBuf::from(name)
+}
+
+/// Compare `transcript` with the snapshot at `path`; write as `mode` says.
+/// `source` goes into the header (the scenario path).
+pub fn compare(path: &Path, source: &str, transcript: &str, mode: SnapshotMode) -> Result<SnapshotStatus, HarnessError> {
+    let io = |source| HarnessError::Snapshot { path: path.to_owned(), source };
+    let pending = pending_path(path);
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => Some(snapshot_body(&text).to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(e)),
+    };
+    let file = render_file(source, transcript);
+    if existing.as_deref().map(normalise) == Some(normalise(transcript)) {
+        remove_if_present(&pending).map_err(io)?;
+        return Ok(SnapshotStatus::Matched);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    match (mode, existing) {
+        (SnapshotMode::Update, _) => {
+            std::fs::write(path, file).map_err(io)?;
+            remove_if_present(&pending).map_err(io)?;
+            Ok(SnapshotStatus::Updated { path: path.to_owned() })
+        }
+        (SnapshotMode::Check, None) => {
+            std::fs::write(&pending, file).map_err(io)?;
+            Ok(SnapshotStatus::New { pending })
+        }
+        (SnapshotMode::Check, Some(old)) => {
+            std::fs::write(&pending, file).map_err(io)?;
+            Ok(SnapshotStatus::Changed { pending, diff: unified_diff(&old, transcript) })
+        }
+    }
+}
+
+/// Every `.snap.new` under `root`, sorted.
+pub fn pending_snapshots(root: &Path) -> Result<Vec<PathBuf>, HarnessError> {
+    let mut found = Vec::new();
+    collect_pending(root, &mut found).map_err(|source| HarnessError::Snapshot { path: root.to_owned(), source })?;
+    found.sort();
+    Ok(found)
+}
+
+fn collect_pending(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_pending(&path, found)?;
+        } else if path.to_string_lossy().ends_with(".snap.new") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Promote a `.snap.new` to its `.snap`; returns the accepted path.
+pub fn accept(pending: &Path) -> Result<PathBuf, HarnessError> {
+    let text = pending.to_string_lossy();
+    let accepted = PathBuf::from(text.strip_suffix(".new").unwrap_or(&text));
+    std::fs::rename(pending, &accepted).map_err(|source| HarnessError::Snapshot { path: pending.to_owned(), source })?;
+    Ok(accepted)
+}
+
+fn render_file(source: &str, transcript: &str) -> String {
+    format!("---\nsource: {}\nexpression: transcript\n---\n{}\n", yaml_scalar(source), transcript.trim_end())
+}
+
+/// The text after the header, as insta reads it.
+fn snapshot_body(file: &str) -> &str {
+    let Some(rest) = file.strip_prefix("---\n") else {
+        return file;
+    };
+    match rest.find("\n---\n") {
+        Some(end) => &rest[end + 5..],
+        None => file,
+    }
+}
+
+/// insta ignores trailing whitespace at the end; so do we, and line endings.
+fn normalise(text: &str) -> String {
+    text.replace("\r\n", "\n").trim_end().to_owned()
+}
+
+fn yaml_scalar(text: &str) -> String {
+    if text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
+        text.to_owned()
+    } else {
+        format!("{text:?}")
+    }
+}
+
+fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// A unified diff of two transcripts, old to new.
+pub fn unified_diff(old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old.trim_end(), new.trim_end())
+        .unified_diff()
+        .context_radius(2)
+        .header("snapshot", "this run")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_follows_the_scenarios_folder() {
+        let p = snapshot_path(Path::new("repo/scenarios/hemnet/rotation.yaml"), "hemnet", None);
+        assert_eq!(p, Path::new("repo/snapshots/hemnet/rotation.snap"));
+        let p = snapshot_path(Path::new("elsewhere/x.yaml"), "hemnet", None);
+        assert_eq!(p, Path::new("snapshots/hemnet/x.snap"));
+    }
+
+    #[test]
+    fn new_changed_matched_and_accepted() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let snap = dir.path().join("hemnet/a.snap");
+        let status = compare(&snap, "scenarios/hemnet/a.yaml", "one\n", SnapshotMode::Check).expect("compare");
+        assert_eq!(status, SnapshotStatus::New { pending: pending_path(&snap) });
+        assert_eq!(pending_snapshots(dir.path()).expect("list"), [pending_path(&snap)]);
+        accept(&pending_path(&snap)).expect("accept");
+        assert_eq!(compare(&snap, "s", "one", SnapshotMode::Check).expect("compare"), SnapshotStatus::Matched);
+        let SnapshotStatus::Changed { diff, .. } = compare(&snap, "s", "two", SnapshotMode::Check).expect("compare")
+        else {
+            panic!("expected a change");
+        };
+        assert!(diff.contains("-one") && diff.contains("+two"), "{diff}");
+        assert!(matches!(compare(&snap, "s", "two", SnapshotMode::Update).expect("compare"), SnapshotStatus::Updated { .. }));
+        assert!(pending_snapshots(dir.path()).expect("list").is_empty());
+        let file = std::fs::read_to_string(&snap).expect("read");
+        assert!(file.starts_with("---\nsource: s\nexpression: transcript\n---\ntwo"), "{file}");
+    }
+}

@@ -1,0 +1,113 @@
+//! The deterministic record of a scenario run: for a given seed the same
+//! text every time (nominal times, volatile values redacted, no latencies),
+//! so snapshots of it show only real changes.
+
+use std::fmt::Write as _;
+
+use hooksim_simulator::delivery::{Delivery, Verdict};
+use hooksim_simulator::policy::{DeliveryPolicy, Fact};
+use hooksim_simulator::schedule::format_nominal;
+
+use crate::runner::{DeliveryRecord, ScenarioRun, StepRecord};
+
+/// Render `run` as transcript text.
+pub fn render(run: &ScenarioRun) -> String {
+    let mut out = String::new();
+    let s = &run.scenario;
+    // Writing into a String cannot fail; `let _ =` keeps that out of every line.
+    let _ = writeln!(out, "scenario: {}", s.name);
+    let _ = writeln!(out, "rule: {}", s.rule);
+    let _ = writeln!(out, "source: {}", s.source);
+    let _ = writeln!(out, "provider: {}", s.provider);
+    let _ = writeln!(out, "seed: {}", run.seed);
+    render_policy(&mut out, &run.policy);
+    for step in &run.steps {
+        let _ = writeln!(out);
+        match &step.record {
+            StepRecord::Delivery(record) => {
+                let _ = writeln!(out, "step {} (line {}): {}", step.number, step.location.line, record.title);
+                render_delivery(&mut out, record);
+            }
+            StepRecord::KeysRotated { keys } => {
+                let _ = writeln!(
+                    out,
+                    "step {} (line {}): rotate_keys, now signing with: {}",
+                    step.number,
+                    step.location.line,
+                    keys.join(", ")
+                );
+            }
+            StepRecord::Waited { duration, now } => {
+                let _ = writeln!(
+                    out,
+                    "step {} (line {}): wait {}, now at +{}",
+                    step.number,
+                    step.location.line,
+                    format_nominal(*duration),
+                    format_nominal(*now)
+                );
+            }
+        }
+        for check in &step.checks {
+            let verdict = if check.passed { "ok" } else { "FAILED" };
+            let _ = writeln!(out, "  expect {}: {} -> {} {verdict}", check.key, check.expected, check.actual);
+        }
+    }
+    if let Some(error) = &run.error {
+        let _ = writeln!(out, "\nstopped: {error}");
+    }
+    out
+}
+
+fn render_policy(out: &mut String, policy: &DeliveryPolicy) {
+    fn line<T>(out: &mut String, name: &str, fact: &Fact<T>, shown: String) {
+        let _ = writeln!(out, "  {name}: {shown} ({})", fact.provenance.label());
+    }
+    let _ = writeln!(out, "policy:");
+    line(out, "connect timeout", &policy.connect_timeout, format_nominal(policy.connect_timeout.value));
+    line(out, "response timeout", &policy.response_timeout, format_nominal(policy.response_timeout.value));
+    line(out, "success", &policy.success, policy.success.value.to_string());
+    let schedule = &policy.schedule.value;
+    line(
+        out,
+        "schedule",
+        &policy.schedule,
+        format!("{} attempts over {}", schedule.attempts(), format_nominal(schedule.span())),
+    );
+    line(out, "redirects", &policy.redirects_fail, "not followed, a 3xx fails".to_owned());
+}
+
+fn render_delivery(out: &mut String, record: &DeliveryRecord) {
+    for o in &record.overrides {
+        let _ = writeln!(out, "  set {} = {}", o.path, o.value);
+    }
+    if let Some(forgery) = record.forgery {
+        let _ = writeln!(out, "  forged: {}, sent once", forgery.name());
+    }
+    let _ = writeln!(out, "  POST {}", record.target_shown);
+    if let Some(first) = record.delivery.attempts.first() {
+        for header in &first.headers {
+            let _ = writeln!(out, "  {}: {}", header.name, header.shown());
+        }
+    }
+    let _ = writeln!(out, "  body ({} bytes): {}", record.body.len(), String::from_utf8_lossy(&record.body));
+    render_attempts(out, &record.delivery);
+}
+
+fn render_attempts(out: &mut String, delivery: &Delivery) {
+    for attempt in &delivery.attempts {
+        let _ = writeln!(
+            out,
+            "  attempt {} at +{}: {}",
+            attempt.number,
+            format_nominal(attempt.nominal_at),
+            attempt.outcome
+        );
+    }
+    let n = delivery.attempts.len();
+    let plural = if n == 1 { "" } else { "s" };
+    let _ = match delivery.verdict {
+        Verdict::Delivered => writeln!(out, "  delivered after {n} attempt{plural}"),
+        Verdict::GaveUp => writeln!(out, "  gave up after {n} attempt{plural}"),
+    };
+}

@@ -1,0 +1,146 @@
+//! One file per provider: its catalogue of events, payload builder, encoding,
+//! headers, signature scheme and delivery policy. Adding a provider means
+//! adding a file here and a line to [`ProviderId`].
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::error::SimulatorError;
+use crate::fake::SeededRng;
+use crate::policy::{DeliveryPolicy, Provenance};
+use crate::signing::SignatureScheme;
+
+pub mod hemnet;
+
+/// The platforms hooksim can play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProviderId {
+    Hemnet,
+}
+
+impl ProviderId {
+    pub const ALL: [ProviderId; 1] = [Self::Hemnet];
+
+    /// The id used in scenario files, settings and on the command line.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Hemnet => "hemnet",
+        }
+    }
+
+    pub fn parse(id: &str) -> Result<Self, SimulatorError> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == id)
+            .ok_or_else(|| SimulatorError::UnknownProvider(id.to_owned()))
+    }
+
+    /// The profile that knows how this provider delivers.
+    pub fn provider(&self) -> &'static dyn Provider {
+        match self {
+            Self::Hemnet => &hemnet::Hemnet,
+        }
+    }
+}
+
+impl fmt::Display for ProviderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One event type a provider can send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSpec {
+    /// The name scenarios use (`CONTACT.CREATE`).
+    pub name: &'static str,
+    /// What the event means, in a line.
+    pub summary: &'static str,
+    pub provenance: Provenance,
+}
+
+/// A value a scenario (or `--set provider.name=value`) gives the provider,
+/// such as the webhook key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettingSpec {
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// Used when neither the scenario nor the command line sets it.
+    pub default: Option<&'static str>,
+}
+
+/// Values that change on every attempt: the wall clock and a fresh request id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptStamp {
+    /// Wall-clock milliseconds since the Unix epoch when the attempt is sent.
+    pub unix_ms: u64,
+    /// A fresh uuid for this attempt.
+    pub request_id: String,
+}
+
+/// One request header, with what a transcript shows in its place when the
+/// value changes from run to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderLine {
+    pub name: &'static str,
+    pub value: String,
+    /// `Some("[unix-ms]")` for volatile values; `None` shows the value itself.
+    pub redacted: Option<String>,
+}
+
+impl HeaderLine {
+    pub fn fixed(name: &'static str, value: impl Into<String>) -> Self {
+        Self { name, value: value.into(), redacted: None }
+    }
+
+    pub fn volatile(name: &'static str, value: impl Into<String>, redacted: impl Into<String>) -> Self {
+        Self { name, value: value.into(), redacted: Some(redacted.into()) }
+    }
+
+    /// What a deterministic transcript shows.
+    pub fn shown(&self) -> &str {
+        self.redacted.as_deref().unwrap_or(&self.value)
+    }
+}
+
+/// A provider profile. Implementations are stateless: everything that varies
+/// per delivery comes in as arguments.
+pub trait Provider: Send + Sync + fmt::Debug {
+    fn id(&self) -> ProviderId;
+
+    /// The platform's name and what it is, in a line.
+    fn title(&self) -> &'static str;
+
+    /// Where the provider documents its webhooks (a seed file or URL).
+    fn documentation(&self) -> &'static str;
+
+    /// Every event this provider sends.
+    fn events(&self) -> &'static [EventSpec];
+
+    /// Build the payload of `event` with seeded fake data.
+    fn build(&self, event: &str, rng: &mut SeededRng) -> Result<Value, SimulatorError>;
+
+    /// The exact bytes the provider puts on the wire for `payload`.
+    fn encode(&self, payload: &Value) -> Vec<u8>;
+
+    /// How deliveries are signed, if they are.
+    fn signature(&self) -> Option<SignatureScheme>;
+
+    /// Every request header except the signature, for one attempt.
+    fn headers(&self, stamp: &AttemptStamp) -> Vec<HeaderLine>;
+
+    /// Timeouts, success rule and retry schedule.
+    fn policy(&self) -> DeliveryPolicy;
+
+    /// The settings this provider reads (`secret`, ...).
+    fn settings(&self) -> &'static [SettingSpec];
+
+    /// Look an event up by name.
+    fn event(&self, name: &str) -> Result<&'static EventSpec, SimulatorError> {
+        self.events().iter().find(|e| e.name == name).ok_or_else(|| SimulatorError::UnknownEvent {
+            provider: self.id(),
+            event: name.to_owned(),
+        })
+    }
+}

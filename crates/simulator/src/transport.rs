@@ -1,0 +1,221 @@
+//! The HTTP side of a delivery: a reqwest client per connect timeout, the
+//! exact signed bytes, no redirects, no proxy, a capped response read, and
+//! every failure sorted into a named class.
+
+use std::collections::HashMap;
+use std::error::Error as _;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::error::SimulatorError;
+use crate::providers::HeaderLine;
+
+/// At most this much of a response body is kept; the rest is not read.
+pub const RESPONSE_EXCERPT_LIMIT: usize = 64 * 1024;
+
+/// One HTTP request as it goes on the wire.
+#[derive(Debug, Clone)]
+pub struct OutgoingRequest {
+    pub url: String,
+    pub headers: Vec<HeaderLine>,
+    pub body: Bytes,
+}
+
+/// What came back, when something did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    /// The `Location` header of a redirect.
+    pub location: Option<String>,
+    pub excerpt: ResponseExcerpt,
+}
+
+/// The first [`RESPONSE_EXCERPT_LIMIT`] bytes of a response body.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResponseExcerpt {
+    pub body: Bytes,
+    /// The receiver sent more than was kept.
+    pub truncated: bool,
+}
+
+/// Why no response was had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportFailure {
+    ConnectRefused,
+    ConnectTimeout,
+    ResponseTimeout,
+    Reset,
+    ClosedWithoutResponse,
+    MalformedResponse(String),
+    Unreachable(String),
+}
+
+/// The result of one exchange and how long it took in real time.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub result: Result<Response, TransportFailure>,
+    pub latency: Duration,
+}
+
+/// Sends requests. Clients are kept per connect timeout because reqwest sets
+/// that timeout on the client, not on the request.
+#[derive(Debug, Default)]
+pub struct Transport {
+    clients: Mutex<HashMap<Duration, reqwest::Client>>,
+}
+
+impl Transport {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client, SimulatorError> {
+        // A poisoned lock only means another thread panicked mid-insert; the map is still usable.
+        let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(client) = clients.get(&connect_timeout) {
+            return Ok(client.clone());
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .map_err(|e| SimulatorError::Client(e.to_string()))?;
+        clients.insert(connect_timeout, client.clone());
+        Ok(client)
+    }
+
+    /// Send `request` and wait at most `response_timeout` for the whole
+    /// response. Never fails: every problem becomes a [`TransportFailure`].
+    pub async fn send(
+        &self,
+        request: &OutgoingRequest,
+        connect_timeout: Duration,
+        response_timeout: Duration,
+    ) -> Result<Exchange, SimulatorError> {
+        let client = self.client(connect_timeout)?;
+        let headers = header_map(&request.headers)?;
+        let started = Instant::now();
+        let exchange = async {
+            let response = client
+                .post(&request.url)
+                .headers(headers)
+                .body(request.body.clone())
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let excerpt = read_capped(response).await?;
+            Ok(Response { status, location, excerpt })
+        };
+        // The per-request timeout covers connect, headers and body; the
+        // explicit outer timeout also bounds a body that trickles forever.
+        let result = match tokio::time::timeout(response_timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportFailure::ResponseTimeout),
+        };
+        Ok(Exchange { result, latency: started.elapsed() })
+    }
+}
+
+fn header_map(lines: &[HeaderLine]) -> Result<HeaderMap, SimulatorError> {
+    let mut map = HeaderMap::new();
+    for line in lines {
+        let name = HeaderName::from_bytes(line.name.as_bytes())
+            .map_err(|e| SimulatorError::Client(format!("header name `{}`: {e}", line.name)))?;
+        let value = HeaderValue::from_str(&line.value)
+            .map_err(|e| SimulatorError::Client(format!("header `{}`: {e}", line.name)))?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+/// Read at most [`RESPONSE_EXCERPT_LIMIT`] bytes, then stop reading: a
+/// receiver answering 1 GB costs us 64 KiB.
+async fn read_capped(mut response: reqwest::Response) -> Result<ResponseExcerpt, TransportFailure> {
+    let mut body = Vec::new();
+    let mut truncated = false;
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+        let room = RESPONSE_EXCERPT_LIMIT - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(ResponseExcerpt { body: Bytes::from(body), truncated })
+}
+
+/// Sort a reqwest error into the class a provider would log.
+fn classify(error: &reqwest::Error) -> TransportFailure {
+    let io_kind = io_error_kind(error);
+    if error.is_connect() {
+        if error.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
+            return TransportFailure::ConnectTimeout;
+        }
+        return match io_kind {
+            Some(std::io::ErrorKind::ConnectionRefused) => TransportFailure::ConnectRefused,
+            Some(std::io::ErrorKind::ConnectionReset) => TransportFailure::Reset,
+            _ => TransportFailure::Unreachable(root_cause(error)),
+        };
+    }
+    if error.is_timeout() {
+        return TransportFailure::ResponseTimeout;
+    }
+    match io_kind {
+        Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe) => {
+            return TransportFailure::Reset;
+        }
+        Some(std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionAborted) => {
+            return TransportFailure::ClosedWithoutResponse;
+        }
+        _ => {}
+    }
+    if let Some(hyper_error) = find_source::<hyper::Error>(error) {
+        if hyper_error.is_incomplete_message() {
+            return TransportFailure::ClosedWithoutResponse;
+        }
+        if hyper_error.is_parse() || hyper_error.is_parse_status() {
+            return TransportFailure::MalformedResponse(root_cause(error));
+        }
+    }
+    if error.is_decode() || error.is_body() {
+        return TransportFailure::MalformedResponse(root_cause(error));
+    }
+    TransportFailure::Unreachable(root_cause(error))
+}
+
+fn io_error_kind(error: &reqwest::Error) -> Option<std::io::ErrorKind> {
+    find_source::<std::io::Error>(error).map(std::io::Error::kind)
+}
+
+fn find_source<T: std::error::Error + 'static>(error: &reqwest::Error) -> Option<&T> {
+    let mut source = error.source();
+    while let Some(current) = source {
+        if let Some(found) = current.downcast_ref::<T>() {
+            return Some(found);
+        }
+        source = current.source();
+    }
+    None
+}
+
+/// The innermost message, which names the actual problem.
+fn root_cause(error: &reqwest::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(current) = source {
+        message = current.to_string();
+        source = current.source();
+    }
+    message
+}

@@ -1,0 +1,25 @@
+# hooksim: play webhook-sending real-estate platforms against your receiver.
+
+# List the recipes
+default:
+    @just --list
+
+# Run the built-in contract suites against the built-in reference receiver
+run *ARGS:
+    cargo run --release -p hooksim -- run scenarios {{ARGS}}
+
+# Run every test (unit, integration, end-to-end)
+test:
+    cargo test --workspace
+
+# Format, lint and test, as CI does
+ci:
+    bash .ci/run
+
+# Accept every pending snapshot (.snap.new) after reading the diffs
+accept:
+    cargo run --release -p hooksim -- snapshots accept
+
+# Show what the simulator knows about one provider (e.g. just provider hemnet)
+provider ID:
+    cargo run --release -p hooksim -- providers show {{ID}}
