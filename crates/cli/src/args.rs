@@ -14,7 +14,8 @@ pub struct Args {
     pub command: Command,
 }
 
-pub const EXIT_CODES: &str = "Exit codes: 0 every scenario passed, 1 a scenario failed, 2 bad input, 3 runtime error.";
+pub const EXIT_CODES: &str =
+    "Exit codes: 0 every scenario passed, 1 a scenario failed, 2 bad input, 3 runtime error.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

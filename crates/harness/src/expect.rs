@@ -19,7 +19,12 @@ impl Check {
         let expected = expected.to_string();
         let actual = actual.to_string();
         let passed = expected == actual;
-        Self { key, expected, actual, passed }
+        Self {
+            key,
+            expected,
+            actual,
+            passed,
+        }
     }
 }
 
@@ -27,7 +32,11 @@ impl Check {
 pub fn check_delivery(expect: &Expectations, delivery: &Delivery) -> Vec<Check> {
     let mut checks = Vec::new();
     if let Some(acknowledged) = expect.acknowledged {
-        checks.push(Check::new("acknowledged", acknowledged, delivery.is_delivered()));
+        checks.push(Check::new(
+            "acknowledged",
+            acknowledged,
+            delivery.is_delivered(),
+        ));
     }
     if let Some(status) = expect.status {
         let actual = match delivery.last_attempt().and_then(|a| a.outcome.status()) {
@@ -76,20 +85,37 @@ mod tests {
     #[test]
     fn reports_each_set_expectation() {
         let d = delivery(
-            &[Outcome::Rejected { status: 500 }, Outcome::Acknowledged { status: 200 }],
+            &[
+                Outcome::Rejected { status: 500 },
+                Outcome::Acknowledged { status: 200 },
+            ],
             Verdict::Delivered,
         );
-        let expect =
-            Expectations { acknowledged: Some(true), status: Some(200), attempts: Some(1), gave_up: Some(false) };
+        let expect = Expectations {
+            acknowledged: Some(true),
+            status: Some(200),
+            attempts: Some(1),
+            gave_up: Some(false),
+        };
         let checks = check_delivery(&expect, &d);
-        let failed: Vec<_> = checks.iter().filter(|c| !c.passed).map(|c| (c.key, c.actual.as_str())).collect();
+        let failed: Vec<_> = checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| (c.key, c.actual.as_str()))
+            .collect();
         assert_eq!(failed, [("attempts", "2")]);
     }
 
     #[test]
     fn status_without_answer_says_what_happened() {
         let d = delivery(&[Outcome::ConnectRefused], Verdict::GaveUp);
-        let checks = check_delivery(&Expectations { status: Some(200), ..Default::default() }, &d);
+        let checks = check_delivery(
+            &Expectations {
+                status: Some(200),
+                ..Default::default()
+            },
+            &d,
+        );
         assert_eq!(checks[0].actual, "no status (connection refused)");
         assert!(!checks[0].passed);
     }

@@ -1,4 +1,18 @@
-//! hooksim-harness: scenarios in, verdicts and snapshots out.
+//! hooksim-harness: scenario files in, verdicts, transcripts and snapshots out.
+//!
+//! A [`scenario::Scenario`] is read and validated from YAML, run step by step
+//! by the [`runner`] through the simulator's delivery engine, checked by
+//! [`expect`], written down by [`transcript`] and compared by [`snapshot`].
+//! Nothing here speaks HTTP beyond what the simulator returns.
 
 pub mod duration;
+pub mod error;
+pub mod expect;
+pub mod report;
+pub mod runner;
 pub mod scenario;
+pub mod snapshot;
+pub mod suite;
+pub mod transcript;
+
+pub use error::HarnessError;

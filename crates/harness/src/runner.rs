@@ -38,7 +38,8 @@ impl Targets {
     pub fn add_arg(&mut self, arg: &str) -> Result<(), HarnessError> {
         match arg.split_once('=') {
             Some((provider, url)) if !provider.contains('/') => {
-                let provider = ProviderId::parse(provider).map_err(|e| HarnessError::Usage(format!("--target {arg}: {e}")))?;
+                let provider = ProviderId::parse(provider)
+                    .map_err(|e| HarnessError::Usage(format!("--target {arg}: {e}")))?;
                 self.exact.insert(provider, check_url(arg, url)?);
             }
             _ => self.base = Some(check_url(arg, arg)?),
@@ -51,7 +52,9 @@ fn check_url(arg: &str, url: &str) -> Result<String, HarnessError> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(url.to_owned())
     } else {
-        Err(HarnessError::Usage(format!("--target {arg}: `{url}` is not an http:// or https:// URL")))
+        Err(HarnessError::Usage(format!(
+            "--target {arg}: `{url}` is not an http:// or https:// URL"
+        )))
     }
 }
 
@@ -66,15 +69,26 @@ pub struct SettingOverride {
 impl SettingOverride {
     pub fn parse(arg: &str) -> Result<Self, HarnessError> {
         let usage = |why: String| HarnessError::Usage(format!("--set {arg}: {why}"));
-        let (name, value) = arg.split_once('=').ok_or_else(|| usage("expected provider.key=value".into()))?;
-        let (provider, key) = name.split_once('.').ok_or_else(|| usage("expected provider.key=value".into()))?;
+        let (name, value) = arg
+            .split_once('=')
+            .ok_or_else(|| usage("expected provider.key=value".into()))?;
+        let (provider, key) = name
+            .split_once('.')
+            .ok_or_else(|| usage("expected provider.key=value".into()))?;
         let provider = ProviderId::parse(provider).map_err(|e| usage(e.to_string()))?;
         let known = provider.provider().settings();
         if !known.iter().any(|s| s.name == key) {
             let names: Vec<&str> = known.iter().map(|s| s.name).collect();
-            return Err(usage(format!("{provider} has no setting `{key}` (it has: {})", names.join(", "))));
+            return Err(usage(format!(
+                "{provider} has no setting `{key}` (it has: {})",
+                names.join(", ")
+            )));
         }
-        Ok(Self { provider, key: key.to_owned(), value: value.to_owned() })
+        Ok(Self {
+            provider,
+            key: key.to_owned(),
+            value: value.to_owned(),
+        })
     }
 }
 
@@ -90,13 +104,21 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { targets: Targets::default(), settings: Vec::new(), seed: None, time_scale: TimeScale::Instant }
+        Self {
+            targets: Targets::default(),
+            settings: Vec::new(),
+            seed: None,
+            time_scale: TimeScale::Instant,
+        }
     }
 }
 
 /// The settings a scenario runs with: provider defaults, then the file's,
 /// then the command line's.
-pub fn effective_settings(scenario: &Scenario, overrides: &[SettingOverride]) -> BTreeMap<String, String> {
+pub fn effective_settings(
+    scenario: &Scenario,
+    overrides: &[SettingOverride],
+) -> BTreeMap<String, String> {
     let mut settings: BTreeMap<String, String> = scenario
         .provider
         .provider()
@@ -161,7 +183,9 @@ pub struct ScenarioRun {
 
 impl ScenarioRun {
     pub fn failed_checks(&self) -> impl Iterator<Item = (&StepRun, &Check)> {
-        self.steps.iter().flat_map(|s| s.failed_checks().map(move |c| (s, c)))
+        self.steps
+            .iter()
+            .flat_map(|s| s.failed_checks().map(move |c| (s, c)))
     }
 
     pub fn expectations_hold(&self) -> bool {
@@ -180,10 +204,20 @@ impl ScenarioRun {
 }
 
 /// Run one scenario to the end (or to the first step that cannot run).
-pub async fn run_scenario(transport: &Transport, scenario: Scenario, options: &RunOptions) -> ScenarioRun {
+pub async fn run_scenario(
+    transport: &Transport,
+    scenario: Scenario,
+    options: &RunOptions,
+) -> ScenarioRun {
     let provider = scenario.provider.provider();
     let seed = options.seed.or(scenario.seed).unwrap_or(0);
-    let mut run = ScenarioRun { policy: provider.policy(), scenario, seed, steps: Vec::new(), error: None };
+    let mut run = ScenarioRun {
+        policy: provider.policy(),
+        scenario,
+        seed,
+        steps: Vec::new(),
+        error: None,
+    };
     let mut state = match ScenarioState::new(&run.scenario, options).await {
         Ok(state) => state,
         Err(error) => {
@@ -219,17 +253,29 @@ impl ScenarioState {
         let settings = effective_settings(scenario, &options.settings);
         let provider = scenario.provider.provider();
         let keys = match (provider.signature(), settings.get("secret")) {
-            (Some(_), Some(secret)) => SigningKeys::single(SigningKey::new("secret", secret.clone())),
+            (Some(_), Some(secret)) => {
+                SigningKeys::single(SigningKey::new("secret", secret.clone()))
+            }
             (Some(_), None) => {
                 return Err(HarnessError::Setting {
                     path: scenario.path.clone(),
-                    message: format!("{} signs deliveries: set `settings.secret` or --set {}.secret=KEY", provider.id(), provider.id()),
+                    message: format!(
+                        "{} signs deliveries: set `settings.secret` or --set {}.secret=KEY",
+                        provider.id(),
+                        provider.id()
+                    ),
                 });
             }
             (None, _) => SigningKeys { keys: Vec::new() },
         };
         let (url, stand_in) = resolve_target(scenario, &options.targets)?;
-        Ok(Self { url, _stand_in: stand_in, keys, clock: Clock::new(options.time_scale), sent: HashMap::new() })
+        Ok(Self {
+            url,
+            _stand_in: stand_in,
+            keys,
+            clock: Clock::new(options.time_scale),
+            sent: HashMap::new(),
+        })
     }
 
     async fn run_step(
@@ -247,7 +293,10 @@ impl ScenarioState {
             line: step.location.line,
             source,
         };
-        let target_shown = scenario.target.clone().unwrap_or_else(|| "[target]".to_owned());
+        let target_shown = scenario
+            .target
+            .clone()
+            .unwrap_or_else(|| "[target]".to_owned());
         let (title, payload, overrides, forgery) = match &step.action {
             Action::Deliver(d) => {
                 let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(run.seed);
@@ -266,9 +315,12 @@ impl ScenarioState {
                 };
                 (title, payload, d.set.clone(), None)
             }
-            Action::Redeliver { from } => {
-                (format!("redeliver {from}"), self.recall(scenario, index, from)?, Vec::new(), None)
-            }
+            Action::Redeliver { from } => (
+                format!("redeliver {from}"),
+                self.recall(scenario, index, from)?,
+                Vec::new(),
+                None,
+            ),
             Action::Forge { from, forgery } => (
                 format!("forge {from} ({})", forgery.name()),
                 self.recall(scenario, index, from)?,
@@ -280,7 +332,9 @@ impl ScenarioState {
                 return Ok(StepRun {
                     number: index + 1,
                     location: step.location,
-                    record: StepRecord::KeysRotated { keys: self.keys.keys.iter().map(|k| k.name.clone()).collect() },
+                    record: StepRecord::KeysRotated {
+                        keys: self.keys.keys.iter().map(|k| k.name.clone()).collect(),
+                    },
                     checks: Vec::new(),
                 });
             }
@@ -289,17 +343,36 @@ impl ScenarioState {
                 return Ok(StepRun {
                     number: index + 1,
                     location: step.location,
-                    record: StepRecord::Waited { duration: *duration, now: self.clock.now() },
+                    record: StepRecord::Waited {
+                        duration: *duration,
+                        now: self.clock.now(),
+                    },
                     checks: Vec::new(),
                 });
             }
         };
-        let prepared = PreparedDelivery::new(provider, self.url.clone(), &payload, &self.keys, forgery);
+        let prepared =
+            PreparedDelivery::new(provider, self.url.clone(), &payload, &self.keys, forgery);
         // A forger sends once; the provider's schedule is for the provider's own deliveries.
-        let schedule = if forgery.is_some() { Schedule::once() } else { run.policy.schedule.value.clone() };
-        let delivery = deliver(transport, provider, &run.policy, &schedule, &prepared, &mut self.clock)
-            .await
-            .map_err(|source| HarnessError::Engine { path: scenario.path.clone(), step: index + 1, source })?;
+        let schedule = if forgery.is_some() {
+            Schedule::once()
+        } else {
+            run.policy.schedule.value.clone()
+        };
+        let delivery = deliver(
+            transport,
+            provider,
+            &run.policy,
+            &schedule,
+            &prepared,
+            &mut self.clock,
+        )
+        .await
+        .map_err(|source| HarnessError::Engine {
+            path: scenario.path.clone(),
+            step: index + 1,
+            source,
+        })?;
         let checks = check_delivery(&step.expect, &delivery);
         Ok(StepRun {
             number: index + 1,
@@ -316,24 +389,45 @@ impl ScenarioState {
         })
     }
 
-    fn recall(&self, scenario: &Scenario, index: usize, alias: &str) -> Result<Value, HarnessError> {
-        self.sent.get(alias).cloned().ok_or_else(|| HarnessError::Target {
-            path: scenario.path.clone(),
-            message: format!("step {}: no earlier delivery is called `{alias}`", index + 1),
-        })
+    fn recall(
+        &self,
+        scenario: &Scenario,
+        index: usize,
+        alias: &str,
+    ) -> Result<Value, HarnessError> {
+        self.sent
+            .get(alias)
+            .cloned()
+            .ok_or_else(|| HarnessError::Target {
+                path: scenario.path.clone(),
+                message: format!(
+                    "step {}: no earlier delivery is called `{alias}`",
+                    index + 1
+                ),
+            })
     }
 
     fn rotate(&mut self, rotation: &RotateKeys) {
         let current = self.keys.keys.last().cloned();
-        let old = rotation.old.as_ref().map(|k| SigningKey::new("old", k.clone()));
-        let new = rotation.new.as_ref().map(|k| SigningKey::new("new", k.clone()));
+        let old = rotation
+            .old
+            .as_ref()
+            .map(|k| SigningKey::new("old", k.clone()));
+        let new = rotation
+            .new
+            .as_ref()
+            .map(|k| SigningKey::new("new", k.clone()));
         let keys: Vec<SigningKey> = match (old, new) {
             (Some(old), Some(new)) => vec![old, new],
             (Some(old), None) => [Some(old), current].into_iter().flatten().collect(),
             (None, Some(new)) => [current, Some(new)].into_iter().flatten().collect(),
             (None, None) => current.into_iter().collect(),
         };
-        self.keys.keys = if rotation.finished { keys.into_iter().last().into_iter().collect() } else { keys };
+        self.keys.keys = if rotation.finished {
+            keys.into_iter().last().into_iter().collect()
+        } else {
+            keys
+        };
     }
 }
 
@@ -349,7 +443,9 @@ fn resolve_target(
         let (url, socket) = refusing_url().map_err(|source| HarnessError::Engine {
             path: scenario.path.clone(),
             step: 0,
-            source: hooksim_simulator::SimulatorError::Client(format!("cannot reserve a refusing port: {source}")),
+            source: hooksim_simulator::SimulatorError::Client(format!(
+                "cannot reserve a refusing port: {source}"
+            )),
         })?;
         return Ok((url, Some(socket)));
     }
@@ -357,18 +453,35 @@ fn resolve_target(
         return Ok((url.clone(), None));
     }
     match target {
-        Some(t) if t.starts_with("http://") || t.starts_with("https://") => Ok((t.to_owned(), None)),
+        Some(t) if t.starts_with("http://") || t.starts_with("https://") => {
+            Ok((t.to_owned(), None))
+        }
         Some(t) if t.contains(':') && !t.starts_with('/') => Err(HarnessError::Target {
             path: scenario.path.clone(),
-            message: format!("target `{t}` is neither a path, an http(s) URL, nor `{STAND_IN_REFUSE}`"),
+            message: format!(
+                "target `{t}` is neither a path, an http(s) URL, nor `{STAND_IN_REFUSE}`"
+            ),
         }),
         _ => {
-            let base = targets.base.as_deref().ok_or_else(|| HarnessError::Target {
-                path: scenario.path.clone(),
-                message: format!("no target for {}: pass --target URL or --target {}=URL", scenario.provider, scenario.provider),
-            })?;
+            let base = targets
+                .base
+                .as_deref()
+                .ok_or_else(|| HarnessError::Target {
+                    path: scenario.path.clone(),
+                    message: format!(
+                        "no target for {}: pass --target URL or --target {}=URL",
+                        scenario.provider, scenario.provider
+                    ),
+                })?;
             let path = target.unwrap_or("");
-            Ok((format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/')), None))
+            Ok((
+                format!(
+                    "{}/{}",
+                    base.trim_end_matches('/'),
+                    path.trim_start_matches('/')
+                ),
+                None,
+            ))
         }
     }
 }
@@ -394,15 +507,21 @@ pub fn single_delivery(
     seed: u64,
 ) -> Result<Scenario, HarnessError> {
     let id = ProviderId::parse(provider).map_err(|e| HarnessError::Usage(e.to_string()))?;
-    id.provider().event(event).map_err(|e| HarnessError::Usage(e.to_string()))?;
+    id.provider()
+        .event(event)
+        .map_err(|e| HarnessError::Usage(e.to_string()))?;
     let set = overrides
         .iter()
         .map(|o| {
             let (path, value) = o
                 .split_once('=')
                 .ok_or_else(|| HarnessError::Usage(format!("--set {o}: expected PATH=VALUE")))?;
-            let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
-            Ok(Override { path: path.to_owned(), value })
+            let value =
+                serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+            Ok(Override {
+                path: path.to_owned(),
+                value,
+            })
         })
         .collect::<Result<Vec<_>, HarnessError>>()?;
     let mut settings = BTreeMap::new();
@@ -419,7 +538,11 @@ pub fn single_delivery(
         settings,
         seed: Some(seed),
         steps: vec![Step {
-            action: Action::Deliver(crate::scenario::Deliver { event: event.to_owned(), alias: None, set }),
+            action: Action::Deliver(crate::scenario::Deliver {
+                event: event.to_owned(),
+                alias: None,
+                set,
+            }),
             expect: crate::scenario::Expectations::default(),
             location: Location::default(),
         }],

@@ -129,7 +129,8 @@ impl Expectations {
 /// Read and validate a scenario file. An unreadable file is a
 /// [`ScenarioError`] without a position.
 pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|cause| ScenarioError::unreadable(path, cause))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|cause| ScenarioError::unreadable(path, cause))?;
     parse_scenario(path, &text)
 }
 
@@ -157,12 +158,35 @@ fn syntax_error(path: &Path, text: &str, error: &serde_saphyr::Error) -> Scenari
     let full = error.to_string();
     // The parser appends its own position; ours is in the rendering.
     let message = location
-        .and_then(|at| full.strip_suffix(&format!(" at line {}, column {}", at.line(), at.column())))
+        .and_then(|at| {
+            full.strip_suffix(&format!(" at line {}, column {}", at.line(), at.column()))
+        })
         .unwrap_or(&full);
-    let at = location.map_or(0..0, |at| error::char_span_to_bytes(text, at.span().offset(), at.span().len()));
-    let mut problem = error::Problem::new(ScenarioErrorKind::Syntax, format!("invalid YAML: {message}"), "here");
+    let mut at = location.map_or(0..0, |at| {
+        error::parser_span_to_bytes(text, at.span().offset(), at.span().len())
+    });
+    let mut problem = error::Problem::new(
+        ScenarioErrorKind::Syntax,
+        format!("invalid YAML: {message}"),
+        "here",
+    );
     if message.contains("tab") {
+        // The parser points just past the tab; the tab is what to fix.
+        let line_start = text[..at.start]
+            .rfind('\n')
+            .map_or(0, |newline| newline + 1);
+        if let Some(tab) = text[line_start..at.start.min(text.len())].rfind('\t') {
+            at = line_start + tab..line_start + tab + 1;
+            problem.label = "tab".to_owned();
+        }
         problem = problem.with_help("indent with spaces: YAML does not allow tabs in indentation");
+    } else if message.contains("did not find expected") {
+        problem = problem
+            .with_help("check the indentation: the keys of one mapping start in the same column");
+    } else if message.contains("Depth") {
+        problem = problem.with_help("a scenario file may nest at most 64 levels deep");
+    } else if message.contains("duplicate") {
+        problem = problem.with_help("a key may appear only once in a mapping");
     }
     ScenarioError::at(path, text, at, problem)
 }

@@ -22,11 +22,18 @@ pub enum SnapshotMode {
 pub enum SnapshotStatus {
     Matched,
     /// Written in [`SnapshotMode::Update`] (new or changed).
-    Updated { path: PathBuf },
+    Updated {
+        path: PathBuf,
+    },
     /// There was no snapshot; the transcript waits in `pending`.
-    New { pending: PathBuf },
+    New {
+        pending: PathBuf,
+    },
     /// The snapshot differs; `diff` is a unified diff, old to new.
-    Changed { pending: PathBuf, diff: String },
+    Changed {
+        pending: PathBuf,
+        diff: String,
+    },
 }
 
 impl SnapshotStatus {
@@ -38,8 +45,15 @@ impl SnapshotStatus {
 /// `<root>/snapshots/<provider>/<stem>.snap`, where `<root>` is the folder
 /// holding the `scenarios` folder the file lives in (or `snapshot_root` if
 /// given, or the current folder when the file is not under `scenarios/`).
-pub fn snapshot_path(scenario_path: &Path, provider: &str, snapshot_root: Option<&Path>) -> PathBuf {
-    let stem = scenario_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+pub fn snapshot_path(
+    scenario_path: &Path,
+    provider: &str,
+    snapshot_root: Option<&Path>,
+) -> PathBuf {
+    let stem = scenario_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let root = match snapshot_root {
         Some(root) => root.to_owned(),
         None => scenario_path
@@ -61,8 +75,16 @@ pub fn pending_path(snapshot: &Path) -> PathBuf {
 
 /// Compare `transcript` with the snapshot at `path`; write as `mode` says.
 /// `source` goes into the header (the scenario path).
-pub fn compare(path: &Path, source: &str, transcript: &str, mode: SnapshotMode) -> Result<SnapshotStatus, HarnessError> {
-    let io = |source| HarnessError::Snapshot { path: path.to_owned(), source };
+pub fn compare(
+    path: &Path,
+    source: &str,
+    transcript: &str,
+    mode: SnapshotMode,
+) -> Result<SnapshotStatus, HarnessError> {
+    let io = |source| HarnessError::Snapshot {
+        path: path.to_owned(),
+        source,
+    };
     let pending = pending_path(path);
     let existing = match std::fs::read_to_string(path) {
         Ok(text) => Some(snapshot_body(&text).to_owned()),
@@ -81,7 +103,9 @@ pub fn compare(path: &Path, source: &str, transcript: &str, mode: SnapshotMode) 
         (SnapshotMode::Update, _) => {
             std::fs::write(path, file).map_err(io)?;
             remove_if_present(&pending).map_err(io)?;
-            Ok(SnapshotStatus::Updated { path: path.to_owned() })
+            Ok(SnapshotStatus::Updated {
+                path: path.to_owned(),
+            })
         }
         (SnapshotMode::Check, None) => {
             std::fs::write(&pending, file).map_err(io)?;
@@ -89,7 +113,10 @@ pub fn compare(path: &Path, source: &str, transcript: &str, mode: SnapshotMode) 
         }
         (SnapshotMode::Check, Some(old)) => {
             std::fs::write(&pending, file).map_err(io)?;
-            Ok(SnapshotStatus::Changed { pending, diff: unified_diff(&old, transcript) })
+            Ok(SnapshotStatus::Changed {
+                pending,
+                diff: unified_diff(&old, transcript),
+            })
         }
     }
 }
@@ -97,7 +124,10 @@ pub fn compare(path: &Path, source: &str, transcript: &str, mode: SnapshotMode) 
 /// Every `.snap.new` under `root`, sorted.
 pub fn pending_snapshots(root: &Path) -> Result<Vec<PathBuf>, HarnessError> {
     let mut found = Vec::new();
-    collect_pending(root, &mut found).map_err(|source| HarnessError::Snapshot { path: root.to_owned(), source })?;
+    collect_pending(root, &mut found).map_err(|source| HarnessError::Snapshot {
+        path: root.to_owned(),
+        source,
+    })?;
     found.sort();
     Ok(found)
 }
@@ -121,12 +151,19 @@ fn collect_pending(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> 
 pub fn accept(pending: &Path) -> Result<PathBuf, HarnessError> {
     let text = pending.to_string_lossy();
     let accepted = PathBuf::from(text.strip_suffix(".new").unwrap_or(&text));
-    std::fs::rename(pending, &accepted).map_err(|source| HarnessError::Snapshot { path: pending.to_owned(), source })?;
+    std::fs::rename(pending, &accepted).map_err(|source| HarnessError::Snapshot {
+        path: pending.to_owned(),
+        source,
+    })?;
     Ok(accepted)
 }
 
 fn render_file(source: &str, transcript: &str) -> String {
-    format!("---\nsource: {}\nexpression: transcript\n---\n{}\n", yaml_scalar(source), transcript.trim_end())
+    format!(
+        "---\nsource: {}\nexpression: transcript\n---\n{}\n",
+        yaml_scalar(source),
+        transcript.trim_end()
+    )
 }
 
 /// The text after the header, as insta reads it.
@@ -146,7 +183,10 @@ fn normalise(text: &str) -> String {
 }
 
 fn yaml_scalar(text: &str) -> String {
-    if text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
         text.to_owned()
     } else {
         format!("{text:?}")
@@ -175,7 +215,11 @@ mod tests {
 
     #[test]
     fn path_follows_the_scenarios_folder() {
-        let p = snapshot_path(Path::new("repo/scenarios/hemnet/rotation.yaml"), "hemnet", None);
+        let p = snapshot_path(
+            Path::new("repo/scenarios/hemnet/rotation.yaml"),
+            "hemnet",
+            None,
+        );
         assert_eq!(p, Path::new("repo/snapshots/hemnet/rotation.snap"));
         let p = snapshot_path(Path::new("elsewhere/x.yaml"), "hemnet", None);
         assert_eq!(p, Path::new("snapshots/hemnet/x.snap"));
@@ -185,19 +229,43 @@ mod tests {
     fn new_changed_matched_and_accepted() {
         let dir = tempfile::tempdir().expect("temp dir");
         let snap = dir.path().join("hemnet/a.snap");
-        let status = compare(&snap, "scenarios/hemnet/a.yaml", "one\n", SnapshotMode::Check).expect("compare");
-        assert_eq!(status, SnapshotStatus::New { pending: pending_path(&snap) });
-        assert_eq!(pending_snapshots(dir.path()).expect("list"), [pending_path(&snap)]);
+        let status = compare(
+            &snap,
+            "scenarios/hemnet/a.yaml",
+            "one\n",
+            SnapshotMode::Check,
+        )
+        .expect("compare");
+        assert_eq!(
+            status,
+            SnapshotStatus::New {
+                pending: pending_path(&snap)
+            }
+        );
+        assert_eq!(
+            pending_snapshots(dir.path()).expect("list"),
+            [pending_path(&snap)]
+        );
         accept(&pending_path(&snap)).expect("accept");
-        assert_eq!(compare(&snap, "s", "one", SnapshotMode::Check).expect("compare"), SnapshotStatus::Matched);
-        let SnapshotStatus::Changed { diff, .. } = compare(&snap, "s", "two", SnapshotMode::Check).expect("compare")
+        assert_eq!(
+            compare(&snap, "s", "one", SnapshotMode::Check).expect("compare"),
+            SnapshotStatus::Matched
+        );
+        let SnapshotStatus::Changed { diff, .. } =
+            compare(&snap, "s", "two", SnapshotMode::Check).expect("compare")
         else {
             panic!("expected a change");
         };
         assert!(diff.contains("-one") && diff.contains("+two"), "{diff}");
-        assert!(matches!(compare(&snap, "s", "two", SnapshotMode::Update).expect("compare"), SnapshotStatus::Updated { .. }));
+        assert!(matches!(
+            compare(&snap, "s", "two", SnapshotMode::Update).expect("compare"),
+            SnapshotStatus::Updated { .. }
+        ));
         assert!(pending_snapshots(dir.path()).expect("list").is_empty());
         let file = std::fs::read_to_string(&snap).expect("read");
-        assert!(file.starts_with("---\nsource: s\nexpression: transcript\n---\ntwo"), "{file}");
+        assert!(
+            file.starts_with("---\nsource: s\nexpression: transcript\n---\ntwo"),
+            "{file}"
+        );
     }
 }

@@ -9,8 +9,10 @@ use crate::error::HarnessError;
 pub fn find_scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, HarnessError> {
     let mut found = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path)
-            .map_err(|source| HarnessError::Discover { path: path.clone(), source })?;
+        let meta = std::fs::metadata(path).map_err(|source| HarnessError::Discover {
+            path: path.clone(),
+            source,
+        })?;
         if meta.is_dir() {
             walk(path, &mut found)?;
         } else {
@@ -23,10 +25,15 @@ pub fn find_scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, HarnessErr
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), HarnessError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|source| HarnessError::Discover { path: dir.to_owned(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| HarnessError::Discover {
+        path: dir.to_owned(),
+        source,
+    })?;
     for entry in entries {
-        let entry = entry.map_err(|source| HarnessError::Discover { path: dir.to_owned(), source })?;
+        let entry = entry.map_err(|source| HarnessError::Discover {
+            path: dir.to_owned(),
+            source,
+        })?;
         let path = entry.path();
         if path.is_dir() {
             walk(&path, found)?;
@@ -38,7 +45,10 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), HarnessError> {
 }
 
 fn is_scenario_file(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
 }
 
 #[cfg(test)]
@@ -107,9 +117,18 @@ pub async fn run_suite(
                 options.snapshot_root.as_deref(),
             );
             let source = run.scenario.path.to_string_lossy().replace('\\', "/");
-            Some(crate::snapshot::compare(&path, &source, &transcript, options.snapshots)?)
+            Some(crate::snapshot::compare(
+                &path,
+                &source,
+                &transcript,
+                options.snapshots,
+            )?)
         };
-        results.push(ScenarioResult { run, transcript, snapshot });
+        results.push(ScenarioResult {
+            run,
+            transcript,
+            snapshot,
+        });
     }
     Ok(results)
 }

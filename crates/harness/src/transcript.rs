@@ -25,7 +25,11 @@ pub fn render(run: &ScenarioRun) -> String {
         let _ = writeln!(out);
         match &step.record {
             StepRecord::Delivery(record) => {
-                let _ = writeln!(out, "step {} (line {}): {}", step.number, step.location.line, record.title);
+                let _ = writeln!(
+                    out,
+                    "step {} (line {}): {}",
+                    step.number, step.location.line, record.title
+                );
                 render_delivery(&mut out, record);
             }
             StepRecord::KeysRotated { keys } => {
@@ -50,7 +54,11 @@ pub fn render(run: &ScenarioRun) -> String {
         }
         for check in &step.checks {
             let verdict = if check.passed { "ok" } else { "FAILED" };
-            let _ = writeln!(out, "  expect {}: {} -> {} {verdict}", check.key, check.expected, check.actual);
+            let _ = writeln!(
+                out,
+                "  expect {}: {} -> {} {verdict}",
+                check.key, check.expected, check.actual
+            );
         }
     }
     if let Some(error) = &run.error {
@@ -64,17 +72,41 @@ fn render_policy(out: &mut String, policy: &DeliveryPolicy) {
         let _ = writeln!(out, "  {name}: {shown} ({})", fact.provenance.label());
     }
     let _ = writeln!(out, "policy:");
-    line(out, "connect timeout", &policy.connect_timeout, format_nominal(policy.connect_timeout.value));
-    line(out, "response timeout", &policy.response_timeout, format_nominal(policy.response_timeout.value));
-    line(out, "success", &policy.success, policy.success.value.to_string());
+    line(
+        out,
+        "connect timeout",
+        &policy.connect_timeout,
+        format_nominal(policy.connect_timeout.value),
+    );
+    line(
+        out,
+        "response timeout",
+        &policy.response_timeout,
+        format_nominal(policy.response_timeout.value),
+    );
+    line(
+        out,
+        "success",
+        &policy.success,
+        policy.success.value.to_string(),
+    );
     let schedule = &policy.schedule.value;
     line(
         out,
         "schedule",
         &policy.schedule,
-        format!("{} attempts over {}", schedule.attempts(), format_nominal(schedule.span())),
+        format!(
+            "{} attempts over {}",
+            schedule.attempts(),
+            format_nominal(schedule.span())
+        ),
     );
-    line(out, "redirects", &policy.redirects_fail, "not followed, a 3xx fails".to_owned());
+    line(
+        out,
+        "redirects",
+        &policy.redirects_fail,
+        "not followed, a 3xx fails".to_owned(),
+    );
 }
 
 fn render_delivery(out: &mut String, record: &DeliveryRecord) {
@@ -90,7 +122,12 @@ fn render_delivery(out: &mut String, record: &DeliveryRecord) {
             let _ = writeln!(out, "  {}: {}", header.name, header.shown());
         }
     }
-    let _ = writeln!(out, "  body ({} bytes): {}", record.body.len(), String::from_utf8_lossy(&record.body));
+    let _ = writeln!(
+        out,
+        "  body ({} bytes): {}",
+        record.body.len(),
+        String::from_utf8_lossy(&record.body)
+    );
     render_attempts(out, &record.delivery);
 }
 

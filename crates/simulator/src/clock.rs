@@ -22,7 +22,10 @@ pub struct Clock {
 
 impl Clock {
     pub fn new(scale: TimeScale) -> Self {
-        Self { now: Duration::ZERO, scale }
+        Self {
+            now: Duration::ZERO,
+            scale,
+        }
     }
 
     /// Nominal time since the clock started.

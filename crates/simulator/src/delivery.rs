@@ -38,7 +38,11 @@ impl PreparedDelivery {
     ) -> Self {
         let body = Bytes::from(provider.encode(payload));
         let Some(scheme) = provider.signature() else {
-            return Self { url, body, signature: None };
+            return Self {
+                url,
+                body,
+                signature: None,
+            };
         };
         let signature = match forgery {
             None => Some(scheme.sign(&body, keys)),
@@ -53,28 +57,41 @@ impl PreparedDelivery {
                 let signature = scheme.sign(&body, keys);
                 let mut changed = payload.clone();
                 tamper(&mut changed);
-                return Self { url, body: Bytes::from(provider.encode(&changed)), signature: Some(signature) };
+                return Self {
+                    url,
+                    body: Bytes::from(provider.encode(&changed)),
+                    signature: Some(signature),
+                };
             }
         };
-        Self { url, body, signature }
+        Self {
+            url,
+            body,
+            signature,
+        }
     }
 }
 
 /// Not hex and not 64 characters: a header no verifier should accept.
 pub const MALFORMED_SIGNATURE: &str = "sha256=not-a-hex-signature!";
 
-/// Change the first string in the payload (depth first), as an attacker
-/// editing a lead in transit would; a payload without strings gains a key.
+/// Change the longest string in the payload (in a lead, the free-text
+/// message), as an attacker editing a delivery in transit would; a payload
+/// without strings gains a key instead.
 fn tamper(payload: &mut Value) {
-    fn first_string(value: &mut Value) -> Option<&mut String> {
+    fn longest_string(value: &mut Value) -> Option<&mut String> {
         match value {
             Value::String(s) => Some(s),
-            Value::Array(items) => items.iter_mut().find_map(first_string),
-            Value::Object(map) => map.values_mut().find_map(first_string),
+            Value::Array(items) => items.iter_mut().filter_map(longest_string).reduce(longer),
+            Value::Object(map) => map.values_mut().filter_map(longest_string).reduce(longer),
             _ => None,
         }
     }
-    match first_string(payload) {
+    // On a tie the earlier string wins, so the choice is stable.
+    fn longer<'a>(a: &'a mut String, b: &'a mut String) -> &'a mut String {
+        if b.len() > a.len() { b } else { a }
+    }
+    match longest_string(payload) {
         Some(s) => s.push_str(" (changed in transit)"),
         None => {
             if let Value::Object(map) = payload {
@@ -138,19 +155,35 @@ pub async fn deliver(
     let mut attempts = Vec::with_capacity(schedule.attempts());
     let mut gaps = schedule.gaps().iter();
     for number in 1u32.. {
-        let stamp = AttemptStamp { unix_ms: unix_ms_now(), request_id: uuid::Uuid::new_v4().to_string() };
+        let stamp = AttemptStamp {
+            unix_ms: unix_ms_now(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+        };
         let mut headers = provider.headers(&stamp);
         if let Some(signature) = &prepared.signature {
-            headers.push(HeaderLine::volatile(signature.header, signature.value.clone(), signature.redacted.clone()));
+            headers.push(HeaderLine::volatile(
+                signature.header,
+                signature.value.clone(),
+                signature.redacted.clone(),
+            ));
         }
-        let request = OutgoingRequest { url: prepared.url.clone(), headers, body: prepared.body.clone() };
+        let request = OutgoingRequest {
+            url: prepared.url.clone(),
+            headers,
+            body: prepared.body.clone(),
+        };
         let exchange = transport
-            .send(&request, policy.connect_timeout.value, policy.response_timeout.value)
+            .send(
+                &request,
+                policy.connect_timeout.value,
+                policy.response_timeout.value,
+            )
             .await?;
         let (outcome, response) = match exchange.result {
-            Ok(response) => {
-                (classify_status(policy.success.value, response.status, response.location), Some(response.excerpt))
-            }
+            Ok(response) => (
+                classify_status(policy.success.value, response.status, response.location),
+                Some(response.excerpt),
+            ),
             Err(failure) => (outcome_of_failure(failure), None),
         };
         let acknowledged = outcome.is_acknowledged();
@@ -163,14 +196,20 @@ pub async fn deliver(
             response,
         });
         if acknowledged {
-            return Ok(Delivery { attempts, verdict: Verdict::Delivered });
+            return Ok(Delivery {
+                attempts,
+                verdict: Verdict::Delivered,
+            });
         }
         match gaps.next() {
             Some(gap) => clock.advance(*gap).await,
             None => break,
         }
     }
-    Ok(Delivery { attempts, verdict: Verdict::GaveUp })
+    Ok(Delivery {
+        attempts,
+        verdict: Verdict::GaveUp,
+    })
 }
 
 /// Map a status to an outcome under the provider's success rule.
@@ -198,7 +237,10 @@ fn outcome_of_failure(failure: TransportFailure) -> Outcome {
 
 fn unix_ms_now() -> u64 {
     // A clock before 1970 is a broken machine; report 0 rather than fail a delivery.
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -207,11 +249,20 @@ mod tests {
 
     #[test]
     fn exactly_200_rejects_202() {
-        assert_eq!(classify_status(SuccessRule::Exactly(200), 202, None), Outcome::Rejected { status: 202 });
-        assert_eq!(classify_status(SuccessRule::Any2xx, 202, None), Outcome::Acknowledged { status: 202 });
+        assert_eq!(
+            classify_status(SuccessRule::Exactly(200), 202, None),
+            Outcome::Rejected { status: 202 }
+        );
+        assert_eq!(
+            classify_status(SuccessRule::Any2xx, 202, None),
+            Outcome::Acknowledged { status: 202 }
+        );
         assert_eq!(
             classify_status(SuccessRule::Any2xx, 301, Some("/x".into())),
-            Outcome::Redirect { status: 301, location: Some("/x".into()) }
+            Outcome::Redirect {
+                status: 301,
+                location: Some("/x".into())
+            }
         );
     }
 }

@@ -10,7 +10,10 @@ pub enum Outcome {
     /// The receiver answered, but not with a status the provider accepts.
     Rejected { status: u16 },
     /// A 3xx: providers do not follow redirects, so the attempt failed.
-    Redirect { status: u16, location: Option<String> },
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
     /// Nothing listens at the target (TCP RST on connect).
     ConnectRefused,
     /// The TCP connection did not open within the connect timeout.
@@ -35,9 +38,9 @@ impl Outcome {
     /// The HTTP status, when the receiver answered with one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Acknowledged { status } | Self::Rejected { status } | Self::Redirect { status, .. } => {
-                Some(*status)
-            }
+            Self::Acknowledged { status }
+            | Self::Rejected { status }
+            | Self::Redirect { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -64,8 +67,14 @@ impl fmt::Display for Outcome {
         match self {
             Self::Acknowledged { status } => write!(f, "acknowledged {status}"),
             Self::Rejected { status } => write!(f, "rejected {status}"),
-            Self::Redirect { status, location: Some(to) } => write!(f, "redirect {status} to {to} (not followed)"),
-            Self::Redirect { status, location: None } => write!(f, "redirect {status} (not followed)"),
+            Self::Redirect {
+                status,
+                location: Some(to),
+            } => write!(f, "redirect {status} to {to} (not followed)"),
+            Self::Redirect {
+                status,
+                location: None,
+            } => write!(f, "redirect {status} (not followed)"),
             Self::ConnectRefused => f.write_str("connection refused"),
             Self::ConnectTimeout => f.write_str("connect timeout"),
             Self::ResponseTimeout => f.write_str("response timeout"),

@@ -8,16 +8,23 @@ use crate::error::SimulatorError;
 /// creating objects for missing keys. Array elements are addressed by index
 /// and must exist.
 pub fn set_path(root: &mut Value, path: &str, value: Value) -> Result<(), SimulatorError> {
-    let invalid = |reason: String| SimulatorError::InvalidOverride { path: path.to_owned(), reason };
+    let invalid = |reason: String| SimulatorError::InvalidOverride {
+        path: path.to_owned(),
+        reason,
+    };
     let segments: Vec<&str> = path.split('.').collect();
     if segments.iter().any(|s| s.is_empty()) {
         return Err(invalid("empty path segment".to_owned()));
     }
-    let (last, parents) = segments.split_last().ok_or_else(|| invalid("empty path".to_owned()))?;
+    let (last, parents) = segments
+        .split_last()
+        .ok_or_else(|| invalid("empty path".to_owned()))?;
     let mut node = root;
     for (depth, segment) in parents.iter().enumerate() {
         node = match node {
-            Value::Object(map) => map.entry(*segment).or_insert_with(|| Value::Object(Map::new())),
+            Value::Object(map) => map
+                .entry(*segment)
+                .or_insert_with(|| Value::Object(Map::new())),
             Value::Array(items) => {
                 let len = items.len();
                 let index = parse_index(segment, len).map_err(&invalid)?;
@@ -27,7 +34,9 @@ pub fn set_path(root: &mut Value, path: &str, value: Value) -> Result<(), Simula
                 // A documented null being given content: make it an object.
                 *node = Value::Object(Map::new());
                 match node {
-                    Value::Object(map) => map.entry(*segment).or_insert_with(|| Value::Object(Map::new())),
+                    Value::Object(map) => map
+                        .entry(*segment)
+                        .or_insert_with(|| Value::Object(Map::new())),
                     _ => unreachable!("just assigned an object"),
                 }
             }
@@ -56,7 +65,11 @@ pub fn set_path(root: &mut Value, path: &str, value: Value) -> Result<(), Simula
             *node = Value::Object(map);
             Ok(())
         }
-        other => Err(invalid(format!("`{}` is a {}, not an object", parents.join("."), kind(other)))),
+        other => Err(invalid(format!(
+            "`{}` is a {}, not an object",
+            parents.join("."),
+            kind(other)
+        ))),
     }
 }
 
@@ -99,14 +112,20 @@ mod tests {
         set_path(&mut v, "data.message", json!("Tom & Jerry")).expect("settable");
         set_path(&mut v, "data.listing.id", json!(7)).expect("null becomes object");
         set_path(&mut v, "data.newAttribute", json!(true)).expect("new key");
-        assert_eq!(v, json!({"data": {"message": "Tom & Jerry", "listing": {"id": 7}, "newAttribute": true}}));
+        assert_eq!(
+            v,
+            json!({"data": {"message": "Tom & Jerry", "listing": {"id": 7}, "newAttribute": true}})
+        );
     }
 
     #[test]
     fn refuses_to_descend_into_scalars() {
         let mut v = json!({"data": {"message": "hi"}});
         let err = set_path(&mut v, "data.message.x", json!(1)).expect_err("string has no keys");
-        assert!(err.to_string().contains("`data.message` is a string"), "{err}");
+        assert!(
+            err.to_string().contains("`data.message` is a string"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -47,11 +47,17 @@ pub struct Fact<T> {
 
 impl<T> Fact<T> {
     pub const fn documented(value: T, source: &'static str) -> Self {
-        Self { value, provenance: Provenance::Documented { source } }
+        Self {
+            value,
+            provenance: Provenance::Documented { source },
+        }
     }
 
     pub const fn assumed(value: T, why: &'static str) -> Self {
-        Self { value, provenance: Provenance::Assumed { why } }
+        Self {
+            value,
+            provenance: Provenance::Assumed { why },
+        }
     }
 }
 

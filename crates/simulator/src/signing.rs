@@ -41,13 +41,19 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("name", &self.name).field("secret", &"[redacted]").finish()
+        f.debug_struct("SigningKey")
+            .field("name", &self.name)
+            .field("secret", &"[redacted]")
+            .finish()
     }
 }
 
 impl SigningKey {
     pub fn new(name: impl Into<String>, secret: impl Into<String>) -> Self {
-        Self { name: name.into(), secret: secret.into() }
+        Self {
+            name: name.into(),
+            secret: secret.into(),
+        }
     }
 }
 
@@ -64,7 +70,9 @@ impl SigningKeys {
     }
 
     pub fn rotating(old: SigningKey, new: SigningKey) -> Self {
-        Self { keys: vec![old, new] }
+        Self {
+            keys: vec![old, new],
+        }
     }
 }
 
@@ -82,8 +90,12 @@ pub enum Forgery {
 }
 
 impl Forgery {
-    pub const ALL: [Forgery; 4] =
-        [Self::WrongKey, Self::MissingHeader, Self::MalformedValue, Self::BodyChangedAfterSigning];
+    pub const ALL: [Forgery; 4] = [
+        Self::WrongKey,
+        Self::MissingHeader,
+        Self::MalformedValue,
+        Self::BodyChangedAfterSigning,
+    ];
 
     /// The name scenarios use (`wrong-key`, ...).
     pub fn name(&self) -> &'static str {
@@ -129,7 +141,11 @@ impl SignatureScheme {
             .map(|k| format!("[hmac-sha256 key={}]", k.name))
             .collect::<Vec<_>>()
             .join(self.rotation_separator);
-        Signature { header: self.header, value, redacted }
+        Signature {
+            header: self.header,
+            value,
+            redacted,
+        }
     }
 }
 
@@ -140,11 +156,18 @@ mod tests {
 
     #[test]
     fn rotation_signs_old_then_new() {
-        let scheme = SignatureScheme { header: "X-Signature", rotation_separator: "," };
-        let keys = SigningKeys::rotating(SigningKey::new("old", "k1"), SigningKey::new("new", "k2"));
+        let scheme = SignatureScheme {
+            header: "X-Signature",
+            rotation_separator: ",",
+        };
+        let keys =
+            SigningKeys::rotating(SigningKey::new("old", "k1"), SigningKey::new("new", "k2"));
         let sig = scheme.sign(b"{}", &keys);
         let parts: Vec<&str> = sig.value.split(',').collect();
-        assert_eq!(parts, [hmac_sha256_hex(b"k1", b"{}"), hmac_sha256_hex(b"k2", b"{}")]);
+        assert_eq!(
+            parts,
+            [hmac_sha256_hex(b"k1", b"{}"), hmac_sha256_hex(b"k2", b"{}")]
+        );
         assert_eq!(sig.redacted, "[hmac-sha256 key=old],[hmac-sha256 key=new]");
     }
 

@@ -74,7 +74,10 @@ impl Transport {
 
     fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client, SimulatorError> {
         // A poisoned lock only means another thread panicked mid-insert; the map is still usable.
-        let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(client) = clients.get(&connect_timeout) {
             return Ok(client.clone());
         }
@@ -114,7 +117,11 @@ impl Transport {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             let excerpt = read_capped(response).await?;
-            Ok(Response { status, location, excerpt })
+            Ok(Response {
+                status,
+                location,
+                excerpt,
+            })
         };
         // The per-request timeout covers connect, headers and body; the
         // explicit outer timeout also bounds a body that trickles forever.
@@ -122,7 +129,10 @@ impl Transport {
             Ok(result) => result,
             Err(_) => Err(TransportFailure::ResponseTimeout),
         };
-        Ok(Exchange { result, latency: started.elapsed() })
+        Ok(Exchange {
+            result,
+            latency: started.elapsed(),
+        })
     }
 }
 
@@ -152,7 +162,10 @@ async fn read_capped(mut response: reqwest::Response) -> Result<ResponseExcerpt,
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(ResponseExcerpt { body: Bytes::from(body), truncated })
+    Ok(ResponseExcerpt {
+        body: Bytes::from(body),
+        truncated,
+    })
 }
 
 /// Sort a reqwest error into the class a provider would log.

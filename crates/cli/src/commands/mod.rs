@@ -10,7 +10,14 @@ use crate::args::{Args, Command};
 use crate::exit::Exit;
 
 pub fn dispatch(args: Args) -> Exit {
-    init_logging();
+    // The in-process reference receiver logs every forgery it refuses; during
+    // a run that is expected and only noise, so it speaks only of errors.
+    let quiet_receiver = matches!(args.command, Command::Run(_));
+    init_logging(if quiet_receiver {
+        "warn,hooksim_receiver=error"
+    } else {
+        "info"
+    });
     match args.command {
         Command::Run(run) => with_runtime(run::run(run)),
         Command::Send(send) => with_runtime(send::send(send)),
@@ -21,7 +28,10 @@ pub fn dispatch(args: Args) -> Exit {
 }
 
 fn with_runtime(command: impl std::future::Future<Output = Exit>) -> Exit {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime.block_on(command),
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -30,15 +40,22 @@ fn with_runtime(command: impl std::future::Future<Output = Exit>) -> Exit {
     }
 }
 
-/// Logs go to stderr, quiet unless `RUST_LOG` asks.
-fn init_logging() {
+/// Logs go to stderr; `RUST_LOG` replaces the default filter.
+fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Print a library error and pick its exit code.
 fn fail(error: &hooksim_harness::HarnessError) -> Exit {
     eprintln!("error: {error}");
-    if error.is_bad_input() { Exit::BadInput } else { Exit::Runtime }
+    if error.is_bad_input() {
+        Exit::BadInput
+    } else {
+        Exit::Runtime
+    }
 }

@@ -13,7 +13,12 @@ pub fn providers(command: Option<ProvidersCommand>) -> Exit {
         None => {
             for id in ProviderId::ALL {
                 let p = id.provider();
-                println!("{:<22} {:>3} events  {}", id.as_str(), p.events().len(), p.title());
+                println!(
+                    "{:<22} {:>3} events  {}",
+                    id.as_str(),
+                    p.events().len(),
+                    p.title()
+                );
             }
             Exit::Pass
         }
@@ -34,25 +39,62 @@ pub fn providers(command: Option<ProvidersCommand>) -> Exit {
 fn describe(id: ProviderId) -> String {
     let p = id.provider();
     let policy = p.policy();
-    let mut out = format!("{}: {}\ndocumentation: {}\n\ndelivery policy:\n", id, p.title(), p.documentation());
+    let mut out = format!(
+        "{}: {}\ndocumentation: {}\n\ndelivery policy:\n",
+        id,
+        p.title(),
+        p.documentation()
+    );
     let fact = |name: &str, shown: String, provenance: &hooksim_simulator::policy::Provenance| {
         format!("  {name:<17} {shown}\n  {:<17} ({provenance})\n", "")
     };
-    out += &fact("connect timeout", format_nominal(policy.connect_timeout.value), &policy.connect_timeout.provenance);
-    out += &fact("response timeout", format_nominal(policy.response_timeout.value), &policy.response_timeout.provenance);
-    out += &fact("success", policy.success.value.to_string(), &policy.success.provenance);
-    out += &fact("redirects", redirect_rule(&policy.redirects_fail), &policy.redirects_fail.provenance);
+    out += &fact(
+        "connect timeout",
+        format_nominal(policy.connect_timeout.value),
+        &policy.connect_timeout.provenance,
+    );
+    out += &fact(
+        "response timeout",
+        format_nominal(policy.response_timeout.value),
+        &policy.response_timeout.provenance,
+    );
+    out += &fact(
+        "success",
+        policy.success.value.to_string(),
+        &policy.success.provenance,
+    );
+    out += &fact(
+        "redirects",
+        redirect_rule(&policy.redirects_fail),
+        &policy.redirects_fail.provenance,
+    );
     let schedule = &policy.schedule.value;
-    let offsets: Vec<String> = schedule.offsets().into_iter().map(|o| format!("+{}", format_nominal(o))).collect();
+    let offsets: Vec<String> = schedule
+        .offsets()
+        .into_iter()
+        .map(|o| format!("+{}", format_nominal(o)))
+        .collect();
     out += &fact(
         "schedule",
-        format!("{} attempts over {}: {}", schedule.attempts(), format_nominal(schedule.span()), offsets.join(", ")),
+        format!(
+            "{} attempts over {}: {}",
+            schedule.attempts(),
+            format_nominal(schedule.span()),
+            offsets.join(", ")
+        ),
         &policy.schedule.provenance,
     );
     out += "\nheaders:\n";
-    let example = AttemptStamp { unix_ms: 0, request_id: String::new() };
+    let example = AttemptStamp {
+        unix_ms: 0,
+        request_id: String::new(),
+    };
     for header in p.headers(&example) {
-        out += &format!("  {}: {}\n", header.name, header.redacted.as_deref().unwrap_or(&header.value));
+        out += &format!(
+            "  {}: {}\n",
+            header.name,
+            header.redacted.as_deref().unwrap_or(&header.value)
+        );
     }
     match p.signature() {
         Some(scheme) => {
@@ -65,16 +107,28 @@ fn describe(id: ProviderId) -> String {
     }
     out += "\nsettings:\n";
     for s in p.settings() {
-        let default = s.default.map(|d| format!(" [default: {d}]")).unwrap_or_default();
+        let default = s
+            .default
+            .map(|d| format!(" [default: {d}]"))
+            .unwrap_or_default();
         out += &format!("  {:<17} {}{default}\n", s.name, s.summary);
     }
     out += &format!("\nevents ({}):\n", p.events().len());
     for e in p.events() {
-        out += &format!("  {:<30} {} ({})\n", e.name, e.summary, e.provenance.label());
+        out += &format!(
+            "  {:<30} {} ({})\n",
+            e.name,
+            e.summary,
+            e.provenance.label()
+        );
     }
     out
 }
 
 fn redirect_rule(fact: &Fact<bool>) -> String {
-    if fact.value { "not followed: a 3xx is a failed attempt".to_owned() } else { "followed".to_owned() }
+    if fact.value {
+        "not followed: a 3xx is a failed attempt".to_owned()
+    } else {
+        "followed".to_owned()
+    }
 }

@@ -13,7 +13,10 @@ pub async fn receiver(args: ReceiverArgs) -> Exit {
             return Exit::Runtime;
         }
     };
-    println!("reference receiver listening at {} (Hemnet: POST /hemnet); Ctrl-C stops it", running.base_url());
+    println!(
+        "reference receiver listening at {} (Hemnet: POST /hemnet); Ctrl-C stops it",
+        running.base_url()
+    );
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("error: cannot wait for Ctrl-C: {e}");
     }

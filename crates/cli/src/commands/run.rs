@@ -16,13 +16,20 @@ use crate::args::RunArgs;
 use crate::exit::Exit;
 
 pub async fn run(args: RunArgs) -> Exit {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { args.paths };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        args.paths
+    };
     let files = match find_scenario_files(&paths) {
         Ok(files) => files,
         Err(e) => return fail(&e),
     };
     if files.is_empty() {
-        eprintln!("error: no scenario files (*.yaml) under {}", display_paths(&paths));
+        eprintln!(
+            "error: no scenario files (*.yaml) under {}",
+            display_paths(&paths)
+        );
         return Exit::BadInput;
     }
     let Some(scenarios) = load_all(&files) else {
@@ -49,7 +56,11 @@ pub async fn run(args: RunArgs) -> Exit {
     };
     let suite = SuiteOptions {
         run: options,
-        snapshots: if args.update_snapshots { SnapshotMode::Update } else { SnapshotMode::Check },
+        snapshots: if args.update_snapshots {
+            SnapshotMode::Update
+        } else {
+            SnapshotMode::Check
+        },
         snapshot_root: args.snapshot_dir,
     };
     let results = match run_suite(scenarios, &suite).await {
@@ -62,7 +73,11 @@ pub async fn run(args: RunArgs) -> Exit {
     for result in &results {
         println!("{}", console::scenario_line(result));
     }
-    let failures: Vec<String> = results.iter().map(console::failure_details).filter(|d| !d.is_empty()).collect();
+    let failures: Vec<String> = results
+        .iter()
+        .map(console::failure_details)
+        .filter(|d| !d.is_empty())
+        .collect();
     if !failures.is_empty() {
         println!();
         for failure in &failures {
@@ -70,7 +85,10 @@ pub async fn run(args: RunArgs) -> Exit {
         }
     }
     println!("{}", console::summary_line(&results));
-    let errors: Vec<_> = results.iter().filter_map(|r| r.run.error.as_ref()).collect();
+    let errors: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.run.error.as_ref())
+        .collect();
     if errors.iter().any(|e| e.is_bad_input()) {
         Exit::BadInput
     } else if !errors.is_empty() {
@@ -108,15 +126,25 @@ fn run_options(
     for target in targets {
         parsed.add_arg(target)?;
     }
-    let settings = settings.iter().map(|s| SettingOverride::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    let settings = settings
+        .iter()
+        .map(|s| SettingOverride::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
     let time_scale = match time_scale {
         Some(factor) if factor > 0.0 && factor.is_finite() => TimeScale::Compressed { factor },
         Some(factor) => {
-            return Err(hooksim_harness::HarnessError::Usage(format!("--time-scale {factor}: must be a positive number")));
+            return Err(hooksim_harness::HarnessError::Usage(format!(
+                "--time-scale {factor}: must be a positive number"
+            )));
         }
         None => TimeScale::Instant,
     };
-    Ok(RunOptions { targets: parsed, settings, seed, time_scale })
+    Ok(RunOptions {
+        targets: parsed,
+        settings,
+        seed,
+        time_scale,
+    })
 }
 
 /// Start the reference receiver trusting every key the selected scenarios sign with.
@@ -137,5 +165,9 @@ async fn start_reference_receiver(
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -10,11 +10,17 @@ use crate::args::SendArgs;
 use crate::exit::Exit;
 
 pub async fn send(args: SendArgs) -> Exit {
-    let scenario =
-        match single_delivery(&args.provider, &args.event, &args.target, args.secret, &args.overrides, args.seed) {
-            Ok(scenario) => scenario,
-            Err(e) => return fail(&e),
-        };
+    let scenario = match single_delivery(
+        &args.provider,
+        &args.event,
+        &args.target,
+        args.secret,
+        &args.overrides,
+        args.seed,
+    ) {
+        Ok(scenario) => scenario,
+        Err(e) => return fail(&e),
+    };
     let run = run_scenario(&Transport::new(), scenario, &RunOptions::default()).await;
     print!("{}", transcript::render(&run));
     if let Some(error) = &run.error {

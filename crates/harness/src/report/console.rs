@@ -44,7 +44,12 @@ pub fn failure_details(result: &ScenarioResult) -> String {
             step.number, step.location.line, check.key, check.expected, check.actual
         );
         if let Some(attempt) = last {
-            let mut why = format!("    last attempt {} at +{}: {}", attempt.number, hooksim_simulator::schedule::format_nominal(attempt.nominal_at), attempt.outcome);
+            let mut why = format!(
+                "    last attempt {} at +{}: {}",
+                attempt.number,
+                hooksim_simulator::schedule::format_nominal(attempt.nominal_at),
+                attempt.outcome
+            );
             if let Some(excerpt) = attempt.response.as_ref().filter(|r| !r.body.is_empty()) {
                 let body = String::from_utf8_lossy(&excerpt.body);
                 let body: String = body.chars().take(200).collect();
@@ -58,10 +63,18 @@ pub fn failure_details(result: &ScenarioResult) -> String {
     }
     match &result.snapshot {
         Some(SnapshotStatus::New { pending }) => {
-            let _ = writeln!(out, "  no accepted snapshot yet: wrote {} (review, then `hooksim snapshots accept`)", pending.display());
+            let _ = writeln!(
+                out,
+                "  no accepted snapshot yet: wrote {} (review, then `hooksim snapshots accept`)",
+                pending.display()
+            );
         }
         Some(SnapshotStatus::Changed { pending, diff }) => {
-            let _ = writeln!(out, "  transcript differs from the snapshot: wrote {}", pending.display());
+            let _ = writeln!(
+                out,
+                "  transcript differs from the snapshot: wrote {}",
+                pending.display()
+            );
             for line in diff.lines() {
                 let _ = writeln!(out, "    {line}");
             }

@@ -39,6 +39,7 @@ pub enum ScenarioErrorKind {
 /// A scenario file that cannot be run, pointing at the offending node.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{message}")]
+#[diagnostic(forward(annotation))]
 pub struct ScenarioError {
     /// The scenario file, as given.
     pub path: PathBuf,
@@ -49,6 +50,17 @@ pub struct ScenarioError {
     pub column: usize,
     pub kind: ScenarioErrorKind,
     pub message: String,
+    /// Boxed so the error stays small for the errors and results that carry it.
+    annotation: Box<Annotation>,
+    #[source]
+    cause: Option<std::io::Error>,
+}
+
+/// What miette draws under the message: the file, a caret with its label,
+/// and the help.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{label}")]
+struct Annotation {
     #[source_code]
     source_code: Option<NamedSource<String>>,
     #[label("{label}")]
@@ -56,8 +68,6 @@ pub struct ScenarioError {
     label: String,
     #[help]
     help: Option<String>,
-    #[source]
-    cause: Option<std::io::Error>,
 }
 
 impl ScenarioError {
@@ -65,16 +75,20 @@ impl ScenarioError {
     pub(crate) fn at(path: &Path, text: &str, at: Range<usize>, problem: Problem) -> Self {
         let at = tidy_range(text, at);
         let (line, column) = line_and_column(text, at.start);
+        let source_code =
+            NamedSource::new(path.display().to_string(), text.to_owned()).with_language("yaml");
         Self {
             path: path.to_owned(),
             line,
             column,
             kind: problem.kind,
             message: problem.message,
-            source_code: Some(NamedSource::new(path.display().to_string(), text.to_owned()).with_language("yaml")),
-            span: Some(at.into()),
-            label: problem.label,
-            help: problem.help,
+            annotation: Box::new(Annotation {
+                source_code: Some(source_code),
+                span: Some(at.into()),
+                label: problem.label,
+                help: problem.help,
+            }),
             cause: None,
         }
     }
@@ -86,10 +100,12 @@ impl ScenarioError {
             column: 0,
             kind: ScenarioErrorKind::Unreadable,
             message: format!("cannot read scenario file `{}`", path.display()),
-            source_code: None,
-            span: None,
-            label: String::new(),
-            help: None,
+            annotation: Box::new(Annotation {
+                source_code: None,
+                span: None,
+                label: String::new(),
+                help: None,
+            }),
             cause: Some(cause),
         }
     }
@@ -107,12 +123,15 @@ impl ScenarioError {
 
     /// The "did you mean" or the list of what is allowed, if any.
     pub fn help(&self) -> Option<&str> {
-        self.help.as_deref()
+        self.annotation.help.as_deref()
     }
 
-    /// Byte range of the offending node in the file, if the error has one.
+    /// Byte range of the offending node in the file (after a leading
+    /// byte-order mark, which is not part of the source shown).
     pub fn span(&self) -> Option<Range<usize>> {
-        self.span.map(|span| span.offset()..span.offset() + span.len())
+        self.annotation
+            .span
+            .map(|span| span.offset()..span.offset() + span.len())
     }
 }
 
@@ -128,54 +147,71 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    pub fn new(kind: ScenarioErrorKind, message: impl Into<String>, label: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), label: label.into(), help: None }
+    pub fn new(
+        kind: ScenarioErrorKind,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            label: label.into(),
+            help: None,
+        }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
-
-    pub fn with_optional_help(mut self, help: Option<String>) -> Self {
-        self.help = help;
-        self
-    }
 }
 
-/// Byte range of `char_len` characters from character `char_offset` (the
-/// unit serde-saphyr counts in), clamped to the text.
-pub(crate) fn char_span_to_bytes(text: &str, char_offset: usize, char_len: usize) -> Range<usize> {
-    let mut boundaries = text.char_indices().map(|(byte, _)| byte).chain(std::iter::once(text.len()));
-    let start = boundaries.nth(char_offset).unwrap_or(text.len());
-    let end = if char_len == 0 { Some(start) } else { boundaries.nth(char_len - 1) };
-    start..end.unwrap_or(text.len())
+/// Byte range of a serde-saphyr span. Its docs speak of characters, but
+/// with saphyr-parser-bw the offsets and lengths of `&str` input are bytes
+/// (`scenario_errors::positions_are_in_characters_after_non_ascii_text`
+/// guards this). Clamped to the text and to character boundaries.
+pub(crate) fn parser_span_to_bytes(text: &str, offset: usize, len: usize) -> Range<usize> {
+    let start = floor_char_boundary(text, offset);
+    let end = ceil_char_boundary(text, offset.saturating_add(len).max(start));
+    start..end
+}
+
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 /// Clamp to the text and to char boundaries, drop trailing blanks the parser
 /// sometimes includes, and widen an empty range to the character under it so
 /// the caret has something to point at.
 fn tidy_range(text: &str, at: Range<usize>) -> Range<usize> {
-    let mut start = at.start.min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = at.end.clamp(start, text.len());
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
+    let start = floor_char_boundary(text, at.start);
+    let mut end = ceil_char_boundary(text, at.end.max(start));
     let trimmed = text[start..end].trim_end();
     end = start + trimmed.len();
-    if start == end {
-        if let Some(c) = text[start..].chars().next().filter(|c| *c != '\n' && *c != '\r') {
-            end = start + c.len_utf8();
-        }
+    let next_char = text[start..]
+        .chars()
+        .next()
+        .filter(|c| *c != '\n' && *c != '\r');
+    if let (true, Some(c)) = (start == end, next_char) {
+        end = start + c.len_utf8();
     }
     start..end
 }
 
 /// 1-based line and character column of a byte offset.
-fn line_and_column(text: &str, byte: usize) -> (usize, usize) {
+pub(crate) fn line_and_column(text: &str, byte: usize) -> (usize, usize) {
     let before = &text[..byte];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
@@ -187,21 +223,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn converts_character_spans_to_byte_spans() {
-        let text = "name: Åsa Öberg\nx: 1";
-        assert_eq!(char_span_to_bytes(text, 6, 3), 6..10);
-        assert_eq!(char_span_to_bytes(text, 10, 5), 11..17);
-        assert_eq!(char_span_to_bytes(text, 16, 1), 18..19);
-        assert_eq!(char_span_to_bytes(text, 99, 3), text.len()..text.len());
-        assert_eq!(char_span_to_bytes(text, 18, 99), 20..text.len());
+    fn parser_spans_are_clamped_to_character_boundaries() {
+        let text = "name: Åsa\nx: 1";
+        assert_eq!(parser_span_to_bytes(text, 6, 4), 6..10);
+        assert_eq!(parser_span_to_bytes(text, 7, 1), 6..8);
+        assert_eq!(parser_span_to_bytes(text, 99, 3), text.len()..text.len());
+        assert_eq!(parser_span_to_bytes(text, 11, usize::MAX), 11..text.len());
     }
 
     #[test]
     fn counts_lines_and_character_columns() {
         let text = "name: Åsa\nseed: x";
         assert_eq!(line_and_column(text, 0), (1, 1));
-        assert_eq!(line_and_column(text, text.find('s').expect("the text has an s")), (1, 8));
-        assert_eq!(line_and_column(text, text.find('x').expect("the text has an x")), (2, 7));
+        assert_eq!(
+            line_and_column(text, text.find('s').expect("the text has an s")),
+            (1, 8)
+        );
+        assert_eq!(
+            line_and_column(text, text.find('x').expect("the text has an x")),
+            (2, 7)
+        );
+    }
+
+    #[test]
+    fn stays_small_enough_to_wrap() {
+        // clippy's result_large_err starts at 128 bytes; callers wrap this error in their own.
+        assert!(
+            size_of::<ScenarioError>() < 128,
+            "{} bytes",
+            size_of::<ScenarioError>()
+        );
     }
 
     #[test]

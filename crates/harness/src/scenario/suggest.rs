@@ -9,7 +9,12 @@ pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str>
     let word = word.to_lowercase();
     candidates
         .iter()
-        .map(|candidate| (strsim::jaro_winkler(&word, &candidate.to_lowercase()), *candidate))
+        .map(|candidate| {
+            (
+                strsim::jaro_winkler(&word, &candidate.to_lowercase()),
+                *candidate,
+            )
+        })
         .filter(|(score, _)| *score >= SIMILAR_ENOUGH)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
@@ -26,7 +31,11 @@ pub(crate) fn did_you_mean(word: &str, candidates: &[&str], allowed: &str) -> St
 
 /// `` `a`, `b`, `c` ``
 pub(crate) fn backticked(names: &[&str]) -> String {
-    names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -40,9 +49,21 @@ mod tests {
         assert_eq!(closest("acknowleged", &EXPECTATIONS), Some("acknowledged"));
         assert_eq!(closest("atempts", &EXPECTATIONS), Some("attempts"));
         assert_eq!(closest("gaveup", &EXPECTATIONS), Some("gave_up"));
-        assert_eq!(closest("delivr", &["deliver", "redeliver", "forge", "rotate_keys", "wait"]), Some("deliver"));
-        assert_eq!(closest("CONTACT.CRATE", &["CONTACT.CREATE"]), Some("CONTACT.CREATE"));
-        assert_eq!(closest("contact.create", &["CONTACT.CREATE"]), Some("CONTACT.CREATE"));
+        assert_eq!(
+            closest(
+                "delivr",
+                &["deliver", "redeliver", "forge", "rotate_keys", "wait"]
+            ),
+            Some("deliver")
+        );
+        assert_eq!(
+            closest("CONTACT.CRATE", &["CONTACT.CREATE"]),
+            Some("CONTACT.CREATE")
+        );
+        assert_eq!(
+            closest("contact.create", &["CONTACT.CREATE"]),
+            Some("CONTACT.CREATE")
+        );
         assert_eq!(closest("hemet", &["hemnet"]), Some("hemnet"));
     }
 
@@ -53,6 +74,9 @@ mod tests {
             did_you_mean("timeout", &EXPECTATIONS, "valid keys here"),
             "valid keys here: `acknowledged`, `status`, `attempts`, `gave_up`"
         );
-        assert_eq!(did_you_mean("stauts", &EXPECTATIONS, "valid keys here"), "did you mean `status`?");
+        assert_eq!(
+            did_you_mean("stauts", &EXPECTATIONS, "valid keys here"),
+            "did you mean `status`?"
+        );
     }
 }

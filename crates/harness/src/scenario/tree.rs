@@ -65,7 +65,11 @@ pub(crate) fn parse_tree(text: &str) -> Result<Node, serde_saphyr::Error> {
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = Spanned::<NodeKind>::deserialize(deserializer)?;
-        Ok(Node { kind: spanned.value, at: spanned.referenced, defined: spanned.defined })
+        Ok(Node {
+            kind: spanned.value,
+            at: spanned.referenced,
+            defined: spanned.defined,
+        })
     }
 }
 
@@ -153,11 +157,17 @@ mod tests {
     #[test]
     fn every_key_and_value_knows_its_line_and_column() {
         let tree = parse_tree("name: x\nsteps:\n  - wait: 5m\n").expect("valid YAML");
-        let NodeKind::Map(entries) = kind(&tree) else { panic!("root is a mapping: {tree:?}") };
+        let NodeKind::Map(entries) = kind(&tree) else {
+            panic!("root is a mapping: {tree:?}")
+        };
         let (steps_key, steps) = &entries[1];
         assert_eq!((steps_key.at.line(), steps_key.at.column()), (2, 1));
-        let NodeKind::Seq(items) = kind(steps) else { panic!("steps is a list: {steps:?}") };
-        let NodeKind::Map(step) = kind(&items[0]) else { panic!("a step is a mapping") };
+        let NodeKind::Seq(items) = kind(steps) else {
+            panic!("steps is a list: {steps:?}")
+        };
+        let NodeKind::Map(step) = kind(&items[0]) else {
+            panic!("a step is a mapping")
+        };
         let (wait, duration) = &step[0];
         assert_eq!((wait.at.line(), wait.at.column()), (3, 5));
         assert_eq!((duration.at.line(), duration.at.column()), (3, 11));
@@ -167,7 +177,9 @@ mod tests {
     #[test]
     fn scalars_keep_their_yaml_types() {
         let tree = parse_tree("[1, -1, 1.5, true, NO, null, '7', ~]").expect("valid YAML");
-        let NodeKind::Seq(items) = tree.kind else { panic!("a list") };
+        let NodeKind::Seq(items) = tree.kind else {
+            panic!("a list")
+        };
         let kinds: Vec<NodeKind> = items.into_iter().map(|n| n.kind).collect();
         assert_eq!(
             kinds,

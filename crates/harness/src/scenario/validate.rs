@@ -9,18 +9,35 @@ use std::path::Path;
 use hooksim_simulator::providers::ProviderId;
 use hooksim_simulator::signing::Forgery;
 
-use super::error::{Problem, ScenarioError, ScenarioErrorKind as Kind, char_span_to_bytes};
+use super::error::{
+    Problem, ScenarioError, ScenarioErrorKind as Kind, line_and_column, parser_span_to_bytes,
+};
 use super::interpolate::{InterpolationError, interpolate};
 use super::suggest::{backticked, closest, did_you_mean};
 use super::tree::{Node, NodeKind};
 use super::{Action, Deliver, Expectations, Location, Override, RotateKeys, Scenario, Step};
-use crate::duration::{DURATION_HELP, parse_nominal_duration};
+use crate::duration::{DURATION_HELP, parse_nominal_duration, suggest_nominal_duration};
 
-const TOP_LEVEL_KEYS: [&str; 8] = ["name", "provider", "rule", "source", "target", "settings", "seed", "steps"];
+const TOP_LEVEL_KEYS: [&str; 8] = [
+    "name", "provider", "rule", "source", "target", "settings", "seed", "steps",
+];
 const ACTIONS: [&str; 5] = ["deliver", "redeliver", "forge", "rotate_keys", "wait"];
 /// Step kinds the design names that format v1 does not run yet.
-const PLANNED_ACTIONS: [&str; 5] = ["burst", "fuzz", "probe", "expect_callback", "await_registration"];
-const STEP_KEYS: [&str; 6] = ["deliver", "redeliver", "forge", "rotate_keys", "wait", "expect"];
+const PLANNED_ACTIONS: [&str; 5] = [
+    "burst",
+    "fuzz",
+    "probe",
+    "expect_callback",
+    "await_registration",
+];
+const STEP_KEYS: [&str; 6] = [
+    "deliver",
+    "redeliver",
+    "forge",
+    "rotate_keys",
+    "wait",
+    "expect",
+];
 const DELIVER_KEYS: [&str; 3] = ["event", "as", "set"];
 const REDELIVER_KEYS: [&str; 1] = ["from"];
 const FORGE_KEYS: [&str; 2] = ["from", "signature"];
@@ -34,7 +51,11 @@ pub(crate) fn validate(
     root: &Node,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Scenario, ScenarioError> {
-    let mut validator = Validator { text, env, problems: Vec::new() };
+    let mut validator = Validator {
+        text,
+        env,
+        problems: Vec::new(),
+    };
     let scenario = validator.scenario(path, root);
     // Stable sort: of two problems at one spot, the one found first wins.
     validator.problems.sort_by_key(|(at, _)| at.start);
@@ -46,7 +67,11 @@ pub(crate) fn validate(
             path,
             text,
             0..0,
-            Problem::new(Kind::InvalidValue, "this scenario could not be read", "here"),
+            Problem::new(
+                Kind::InvalidValue,
+                "this scenario could not be read",
+                "here",
+            ),
         )),
     }
 }
@@ -63,12 +88,17 @@ struct Entries<'n> {
     /// The node a missing key is reported at: the mapping's own key when it
     /// has one (`deliver:`), else the mapping.
     owner: &'n Node,
+    /// How messages name the mapping ("a scenario", "`deliver`").
+    what: String,
     known: Vec<(&'static str, &'n Node, &'n Node)>,
 }
 
 impl<'n> Entries<'n> {
     fn get(&self, name: &str) -> Option<&'n Node> {
-        self.known.iter().find(|(key, _, _)| *key == name).map(|(_, _, value)| *value)
+        self.known
+            .iter()
+            .find(|(key, _, _)| *key == name)
+            .map(|(_, _, value)| *value)
     }
 }
 
@@ -86,24 +116,56 @@ impl Validator<'_> {
         if root.kind == NodeKind::Null {
             self.report(
                 root,
-                Problem::new(Kind::MissingKey, "the scenario file is empty", "nothing here")
-                    .with_help(format!("a scenario needs {}", backticked(&["name", "provider", "rule", "source", "steps"]))),
+                Problem::new(
+                    Kind::MissingKey,
+                    "the scenario file is empty",
+                    "nothing here",
+                )
+                .with_help(format!(
+                    "a scenario needs {}",
+                    backticked(&["name", "provider", "rule", "source", "steps"])
+                )),
             );
             return None;
         }
         let top = self.entries(root, root, "a scenario", &TOP_LEVEL_KEYS)?;
         let provider = top.get("provider").and_then(|node| self.provider(node));
-        let name = self.required(&top, "name", "`name` says in a sentence what the scenario proves");
-        let name = name.and_then(|node| self.text_value(node, "name"));
+        let name = self.required(
+            &top,
+            "name",
+            "`name` says in a sentence what the scenario proves",
+        );
+        let name = name.and_then(|node| self.string(node, "name"));
         let provider_node = self.required(&top, "provider", &provider_help());
-        let rule = self.required(&top, "rule", "`rule` names the contract rule this proves, like `hemnet/signature-raw-body`");
-        let rule = rule.and_then(|node| self.text_value(node, "rule"));
-        let source = self.required(&top, "source", "`source` says where the rule is documented (a seed file or a URL)");
-        let source = source.and_then(|node| self.text_value(node, "source"));
-        let target = top.get("target").map(|node| self.text_value(node, "target"));
-        let settings = top.get("settings").map(|node| self.settings(node, provider));
-        let seed = top.get("seed").map(|node| self.integer(node, "seed", 0..=u64::MAX.into(), "a whole number from 0 to 18446744073709551615"));
-        let steps = self.required(&top, "steps", "`steps` lists what to send, like `- deliver: { event: CONTACT.CREATE }`");
+        let rule = self.required(
+            &top,
+            "rule",
+            "`rule` names the contract rule this proves, like `hemnet/signature-raw-body`",
+        );
+        let rule = rule.and_then(|node| self.string(node, "rule"));
+        let source = self.required(
+            &top,
+            "source",
+            "`source` says where the rule is documented (a seed file or a URL)",
+        );
+        let source = source.and_then(|node| self.string(node, "source"));
+        let target = top.get("target").map(|node| self.string(node, "target"));
+        let settings = top
+            .get("settings")
+            .map(|node| self.settings(node, provider));
+        let seed = top.get("seed").map(|node| {
+            self.integer(
+                node,
+                "seed",
+                0..=u64::MAX.into(),
+                "a whole number from 0 to 18446744073709551615",
+            )
+        });
+        let steps = self.required(
+            &top,
+            "steps",
+            "`steps` lists what to send, like `- deliver: { event: CONTACT.CREATE }`",
+        );
         let steps = steps.and_then(|node| self.steps(node, provider));
         provider_node?;
         Some(Scenario {
@@ -127,19 +189,37 @@ impl Validator<'_> {
         let ids: Vec<&str> = ProviderId::ALL.iter().map(ProviderId::as_str).collect();
         self.report(
             node,
-            Problem::new(Kind::UnknownProvider, format!("unknown provider `{id}`"), "not a provider hooksim plays")
-                .with_help(did_you_mean(&id, &ids, "known providers")),
+            Problem::new(
+                Kind::UnknownProvider,
+                format!("unknown provider `{id}`"),
+                "not a provider hooksim plays",
+            )
+            .with_help(did_you_mean(&id, &ids, "known providers")),
         );
         None
     }
 
-    fn settings(&mut self, node: &Node, provider: Option<ProviderId>) -> Option<BTreeMap<String, String>> {
+    fn settings(
+        &mut self,
+        node: &Node,
+        provider: Option<ProviderId>,
+    ) -> Option<BTreeMap<String, String>> {
         let NodeKind::Map(entries) = &node.kind else {
-            self.wrong_type(node, "`settings`", "a mapping of setting names to values, like `{ secret: ... }`");
+            self.wrong_type(
+                node,
+                "`settings`",
+                "a mapping of setting names to values, like `{ secret: ... }`",
+            );
             return None;
         };
-        let names: Option<Vec<&str>> =
-            provider.map(|provider| provider.provider().settings().iter().map(|setting| setting.name).collect());
+        let names: Option<Vec<&str>> = provider.map(|provider| {
+            provider
+                .provider()
+                .settings()
+                .iter()
+                .map(|setting| setting.name)
+                .collect()
+        });
         let mut settings = BTreeMap::new();
         let mut complete = true;
         for (key, value) in entries {
@@ -147,18 +227,27 @@ impl Validator<'_> {
                 complete = false;
                 continue;
             };
-            if let (Some(provider), Some(names)) = (provider, &names) {
-                if !names.contains(&name.as_str()) {
+            match (provider, &names) {
+                (Some(provider), Some(names)) if !names.contains(&name.as_str()) => {
                     self.report(
                         key,
-                        Problem::new(Kind::UnknownSetting, format!("`{provider}` has no setting `{name}`"), "unknown setting")
-                            .with_help(did_you_mean(&name, names, &format!("{provider} settings"))),
+                        Problem::new(
+                            Kind::UnknownSetting,
+                            format!("`{provider}` has no setting `{name}`"),
+                            "unknown setting",
+                        )
+                        .with_help(did_you_mean(
+                            &name,
+                            names,
+                            &format!("{provider} settings"),
+                        )),
                     );
                     complete = false;
                     continue;
                 }
+                _ => {}
             }
-            match self.text_value(value, &format!("settings.{name}")) {
+            match self.string(value, &format!("settings.{name}")) {
                 Some(text) => {
                     settings.insert(name, text);
                 }
@@ -176,12 +265,17 @@ impl Validator<'_> {
         if items.is_empty() {
             self.report(
                 node,
-                Problem::new(Kind::InvalidValue, "`steps` is empty", "no steps")
-                    .with_help("add at least one step, like `- deliver: { event: CONTACT.CREATE }`"),
+                Problem::new(Kind::InvalidValue, "`steps` is empty", "no steps").with_help(
+                    "add at least one step, like `- deliver: { event: CONTACT.CREATE }`",
+                ),
             );
             return None;
         }
-        let mut context = StepContext { provider, defined: Vec::new(), declared: declared_aliases(items) };
+        let mut context = StepContext {
+            provider,
+            defined: Vec::new(),
+            declared: declared_aliases(items),
+        };
         let mut steps = Vec::with_capacity(items.len());
         let mut complete = true;
         for item in items {
@@ -195,14 +289,20 @@ impl Validator<'_> {
 
     fn step(&mut self, node: &Node, context: &mut StepContext) -> Option<Step> {
         let NodeKind::Map(entries) = &node.kind else {
-            self.wrong_type(node, "a step", "a mapping like `- deliver: { event: ... }` or `- wait: 5m`");
+            self.wrong_type(
+                node,
+                "a step",
+                "a mapping like `- deliver: { event: ... }` or `- wait: 5m`",
+            );
             return None;
         };
         let mut action: Option<(&str, &Node, &Node)> = None;
         let mut expect: Option<(&Node, &Node)> = None;
         let mut problems_before = self.problems.len();
         for (key, value) in entries {
-            let Some(name) = self.key_name(key) else { continue };
+            let Some(name) = self.key_name(key) else {
+                continue;
+            };
             if name == "expect" {
                 expect = Some((key, value));
             } else if let Some(keyword) = ACTIONS.iter().find(|keyword| **keyword == name) {
@@ -221,20 +321,36 @@ impl Validator<'_> {
             } else if PLANNED_ACTIONS.contains(&name.as_str()) {
                 self.report(
                     key,
-                    Problem::new(Kind::UnknownStep, format!("`{name}` steps are not in scenario format v1 yet"), "not supported yet")
-                        .with_help(format!("v1 steps are {}", backticked(&ACTIONS))),
+                    Problem::new(
+                        Kind::UnknownStep,
+                        format!("`{name}` steps are not in scenario format v1 yet"),
+                        "not supported yet",
+                    )
+                    .with_help(format!("v1 steps are {}", backticked(&ACTIONS))),
                 );
             } else if closest(&name, &STEP_KEYS) == Some("expect") {
                 self.report(
                     key,
-                    Problem::new(Kind::UnknownKey, format!("unknown key `{name}`"), "unknown key")
-                        .with_help("did you mean `expect`?"),
+                    Problem::new(
+                        Kind::UnknownKey,
+                        format!("unknown key `{name}`"),
+                        "unknown key",
+                    )
+                    .with_help("did you mean `expect`?"),
                 );
             } else {
                 self.report(
                     key,
-                    Problem::new(Kind::UnknownStep, format!("unknown step `{name}`"), "not a step")
-                        .with_help(did_you_mean(&name, &ACTIONS, "a step is one of")),
+                    Problem::new(
+                        Kind::UnknownStep,
+                        format!("unknown step `{name}`"),
+                        "not a step",
+                    )
+                    .with_help(did_you_mean(
+                        &name,
+                        &ACTIONS,
+                        "a step is one of",
+                    )),
                 );
             }
         }
@@ -244,7 +360,10 @@ impl Validator<'_> {
                 self.report(
                     node,
                     Problem::new(Kind::StepActions, "this step has no action", "no action")
-                        .with_help(format!("start the step with one of {}", backticked(&ACTIONS))),
+                        .with_help(format!(
+                            "start the step with one of {}",
+                            backticked(&ACTIONS)
+                        )),
                 );
             }
             return None;
@@ -272,35 +391,62 @@ impl Validator<'_> {
         if self.problems.len() > problems_before {
             return None;
         }
-        Some(Step { action: action?, expect: expect?, location: location_of(key) })
+        Some(Step {
+            action: action?,
+            expect: expect?,
+            location: self.location(key),
+        })
     }
 
     fn deliver(&mut self, key: &Node, value: &Node, context: &mut StepContext) -> Option<Deliver> {
         if is_scalar(&value.kind) && value.kind != NodeKind::Null {
             // `deliver: CONTACT.CREATE` is short for `deliver: { event: CONTACT.CREATE }`.
             let event = self.event(value, context.provider)?;
-            return Some(Deliver { event, alias: None, set: Vec::new() });
+            return Some(Deliver {
+                event,
+                alias: None,
+                set: Vec::new(),
+            });
         }
         let entries = self.entries(value, key, "`deliver`", &DELIVER_KEYS)?;
-        let event = self.required(&entries, "event", "name the event to send, like `event: CONTACT.CREATE`");
+        let event = self.required(
+            &entries,
+            "event",
+            "name the event to send, like `event: CONTACT.CREATE`",
+        );
         let event = event.and_then(|node| self.event(node, context.provider));
-        let alias = entries.get("as").map(|node| self.alias_definition(node, context));
+        let alias = entries
+            .get("as")
+            .map(|node| self.alias_definition(node, context));
         let set = entries.get("set").map(|node| self.overrides(node));
-        Some(Deliver { event: event?, alias: optional(alias)?, set: optional(set)?.unwrap_or_default() })
+        Some(Deliver {
+            event: event?,
+            alias: optional(alias)?,
+            set: optional(set)?.unwrap_or_default(),
+        })
     }
 
     fn event(&mut self, node: &Node, provider: Option<ProviderId>) -> Option<String> {
         let event = self.string(node, "event")?;
         // Without a known provider there is no catalogue to check against; the provider's own error says why.
         let provider = provider?;
-        let names: Vec<&str> = provider.provider().events().iter().map(|spec| spec.name).collect();
+        let names: Vec<&str> = provider
+            .provider()
+            .events()
+            .iter()
+            .map(|spec| spec.name)
+            .collect();
         if names.contains(&event.as_str()) {
             return Some(event);
         }
         self.report(
             node,
-            Problem::new(Kind::UnknownEvent, format!("`{provider}` has no event `{event}`"), "unknown event")
-                .with_help(did_you_mean(&event, &names, &format!("{provider} events"))),
+            Problem::new(
+                Kind::UnknownEvent,
+                format!("`{provider}` has no event `{event}`"),
+                "unknown event",
+            )
+            .with_help(did_you_mean(&event, &names, &format!("{provider} events"))),
         );
         None
     }
@@ -308,10 +454,21 @@ impl Validator<'_> {
     fn alias_definition(&mut self, node: &Node, context: &mut StepContext) -> Option<String> {
         let alias = self.string(node, "as")?;
         if alias.trim().is_empty() {
-            self.report(node, Problem::new(Kind::InvalidValue, "an alias cannot be empty", "empty alias"));
+            self.report(
+                node,
+                Problem::new(
+                    Kind::InvalidValue,
+                    "an alias cannot be empty",
+                    "empty alias",
+                ),
+            );
             return None;
         }
-        if let Some((_, line)) = context.defined.iter().find(|(defined, _)| *defined == alias) {
+        if let Some((_, line)) = context
+            .defined
+            .iter()
+            .find(|(defined, _)| *defined == alias)
+        {
             let problem = Problem::new(
                 Kind::DuplicateAlias,
                 format!("alias `{alias}` is already defined on line {line}"),
@@ -327,7 +484,11 @@ impl Validator<'_> {
 
     fn overrides(&mut self, node: &Node) -> Option<Vec<Override>> {
         let NodeKind::Map(entries) = &node.kind else {
-            self.wrong_type(node, "`set`", "a mapping of dotted paths to values, like `{ data.message: \"hi\" }`");
+            self.wrong_type(
+                node,
+                "`set`",
+                "a mapping of dotted paths to values, like `{ data.message: \"hi\" }`",
+            );
             return None;
         };
         let mut overrides = Vec::with_capacity(entries.len());
@@ -366,10 +527,9 @@ impl Validator<'_> {
                 // serde-saphyr only yields values that fit i64 or u64.
                 _ => Value::String(value.to_string()),
             },
-            NodeKind::Float(value) => {
-                serde_json::Number::from_f64(*value).map_or_else(|| Value::String(self.raw_text(node)), Value::Number)
-            }
-            NodeKind::Str(_) => Value::String(self.text_value(node, "this value")?),
+            NodeKind::Float(value) => serde_json::Number::from_f64(*value)
+                .map_or_else(|| Value::String(self.raw_text(node)), Value::Number),
+            NodeKind::Str(_) => Value::String(self.string(node, "this value")?),
             NodeKind::Seq(items) => {
                 let mut values = Vec::with_capacity(items.len());
                 for item in items {
@@ -401,7 +561,11 @@ impl Validator<'_> {
             value
         } else {
             let entries = self.entries(value, key, "`redeliver`", &REDELIVER_KEYS)?;
-            self.required(&entries, "from", "name the delivery to send again by its alias: `redeliver: first`")?
+            self.required(
+                &entries,
+                "from",
+                "name the delivery to send again by its alias: `redeliver: first`",
+            )?
         };
         let from = self.alias_reference(from, "redeliver", context)?;
         Some(Action::Redeliver { from })
@@ -410,11 +574,22 @@ impl Validator<'_> {
     fn forge(&mut self, key: &Node, value: &Node, context: &StepContext) -> Option<Action> {
         self.require_signing(key, "forge", context.provider);
         let entries = self.entries(value, key, "`forge`", &FORGE_KEYS)?;
-        let from = self.required(&entries, "from", "name the delivery to forge by its alias: `from: first`");
+        let from = self.required(
+            &entries,
+            "from",
+            "name the delivery to forge by its alias: `from: first`",
+        );
         let from = from.and_then(|node| self.alias_reference(node, "forge", context));
-        let signature = self.required(&entries, "signature", &format!("say how to forge it: {}", forgery_names()));
+        let signature = self.required(
+            &entries,
+            "signature",
+            &format!("say how to forge it: {}", forgery_names()),
+        );
         let forgery = signature.and_then(|node| self.forgery(node));
-        Some(Action::Forge { from: from?, forgery: forgery? })
+        Some(Action::Forge {
+            from: from?,
+            forgery: forgery?,
+        })
     }
 
     fn forgery(&mut self, node: &Node) -> Option<Forgery> {
@@ -425,8 +600,12 @@ impl Validator<'_> {
         let names: Vec<&str> = Forgery::ALL.iter().map(Forgery::name).collect();
         self.report(
             node,
-            Problem::new(Kind::UnknownForgery, format!("unknown forgery `{name}`"), "not a forgery")
-                .with_help(did_you_mean(&name, &names, "forgeries")),
+            Problem::new(
+                Kind::UnknownForgery,
+                format!("unknown forgery `{name}`"),
+                "not a forgery",
+            )
+            .with_help(did_you_mean(&name, &names, "forgeries")),
         );
         None
     }
@@ -442,9 +621,11 @@ impl Validator<'_> {
             );
             return None;
         }
-        let old = entries.get("old").map(|node| self.text_value(node, "old"));
-        let new = entries.get("new").map(|node| self.text_value(node, "new"));
-        let finished = entries.get("finished").map(|node| self.boolean(node, "finished"));
+        let old = entries.get("old").map(|node| self.string(node, "old"));
+        let new = entries.get("new").map(|node| self.string(node, "new"));
+        let finished = entries
+            .get("finished")
+            .map(|node| self.boolean(node, "finished"));
         Some(Action::RotateKeys(RotateKeys {
             old: optional(old)?,
             new: optional(new)?,
@@ -457,7 +638,7 @@ impl Validator<'_> {
             self.wrong_type(node, "`wait`", "a duration, like `90m` or `1h 30m`");
             return None;
         }
-        let text = self.raw_or_string(node);
+        let text = self.string(node, "wait")?;
         match parse_nominal_duration(&text) {
             Ok(duration) => Some(Action::Wait { duration }),
             Err(error) => {
@@ -467,8 +648,17 @@ impl Validator<'_> {
                 };
                 self.problems.push((
                     at,
-                    Problem::new(Kind::BadDuration, format!("invalid duration `{text}`: {error}"), "not a duration")
-                        .with_help(DURATION_HELP),
+                    Problem::new(
+                        Kind::BadDuration,
+                        format!("invalid duration `{text}`: {error}"),
+                        "not a duration",
+                    )
+                    .with_help(match suggest_nominal_duration(&text) {
+                        Some(suggestion) => {
+                            format!("did you mean `{suggestion}`?\n{DURATION_HELP}")
+                        }
+                        None => DURATION_HELP.to_owned(),
+                    }),
                 ));
                 None
             }
@@ -477,7 +667,9 @@ impl Validator<'_> {
 
     /// `forge` and `rotate_keys` only mean something for a provider that signs.
     fn require_signing(&mut self, key: &Node, keyword: &str, provider: Option<ProviderId>) {
-        if let Some(provider) = provider.filter(|provider| provider.provider().signature().is_none()) {
+        if let Some(provider) =
+            provider.filter(|provider| provider.provider().signature().is_none())
+        {
             self.report(
                 key,
                 Problem::new(
@@ -489,24 +681,42 @@ impl Validator<'_> {
         }
     }
 
-    fn alias_reference(&mut self, node: &Node, keyword: &str, context: &StepContext) -> Option<String> {
+    fn alias_reference(
+        &mut self,
+        node: &Node,
+        keyword: &str,
+        context: &StepContext,
+    ) -> Option<String> {
         let alias = self.string(node, keyword)?;
         if context.defined.iter().any(|(defined, _)| *defined == alias) {
             return Some(alias);
         }
-        let later = context.declared.iter().find(|(declared, line)| *declared == alias && *line > line_of(node));
+        let later = context
+            .declared
+            .iter()
+            .find(|(declared, line)| *declared == alias && *line > line_of(node));
         let problem = if let Some((_, line)) = later {
             Problem::new(Kind::UndefinedAlias, format!("`{alias}` is not defined yet"), "used before its deliver")
                 .with_help(format!("the deliver on line {line} defines `{alias}`; steps run top to bottom, so move it above this step"))
         } else {
-            let defined: Vec<&str> = context.defined.iter().map(|(defined, _)| defined.as_str()).collect();
+            let defined: Vec<&str> = context
+                .defined
+                .iter()
+                .map(|(defined, _)| defined.as_str())
+                .collect();
             let help = match closest(&alias, &defined) {
                 Some(candidate) => format!("did you mean `{candidate}`?"),
-                None if defined.is_empty() => format!("name a delivery with `as: {alias}` on a deliver step before this one"),
+                None if defined.is_empty() => {
+                    format!("name a delivery with `as: {alias}` on a deliver step before this one")
+                }
                 None => format!("aliases defined so far: {}", backticked(&defined)),
             };
-            Problem::new(Kind::UndefinedAlias, format!("no earlier deliver is named `{alias}`"), "undefined alias")
-                .with_help(help)
+            Problem::new(
+                Kind::UndefinedAlias,
+                format!("no earlier deliver is named `{alias}`"),
+                "undefined alias",
+            )
+            .with_help(help)
         };
         self.report(node, problem);
         None
@@ -514,11 +724,23 @@ impl Validator<'_> {
 
     fn expectations(&mut self, node: &Node) -> Option<Expectations> {
         let entries = self.entries(node, node, "`expect`", &EXPECT_KEYS)?;
-        let acknowledged = entries.get("acknowledged").map(|node| self.boolean(node, "acknowledged"));
-        let status = entries.get("status").map(|node| self.integer(node, "status", 100..=599, "an HTTP status from 100 to 599"));
-        let attempts =
-            entries.get("attempts").map(|node| self.integer(node, "attempts", 1..=u32::MAX.into(), "a whole number of 1 or more"));
-        let gave_up = entries.get("gave_up").map(|node| self.boolean(node, "gave_up"));
+        let acknowledged = entries
+            .get("acknowledged")
+            .map(|node| self.boolean(node, "acknowledged"));
+        let status = entries
+            .get("status")
+            .map(|node| self.integer(node, "status", 100..=599, "an HTTP status from 100 to 599"));
+        let attempts = entries.get("attempts").map(|node| {
+            self.integer(
+                node,
+                "attempts",
+                1..=u32::MAX.into(),
+                "a whole number of 1 or more",
+            )
+        });
+        let gave_up = entries
+            .get("gave_up")
+            .map(|node| self.boolean(node, "gave_up"));
         Some(Expectations {
             acknowledged: optional(acknowledged)?,
             status: optional(status)?.and_then(|status| u16::try_from(status).ok()),
@@ -531,20 +753,40 @@ impl Validator<'_> {
 
     /// A mapping's entries, reporting unknown keys. `owner` is where a
     /// missing key will be reported.
-    fn entries<'n>(&mut self, node: &'n Node, owner: &'n Node, what: &str, known: &[&'static str]) -> Option<Entries<'n>> {
+    fn entries<'n>(
+        &mut self,
+        node: &'n Node,
+        owner: &'n Node,
+        what: &str,
+        known: &[&'static str],
+    ) -> Option<Entries<'n>> {
         let NodeKind::Map(pairs) = &node.kind else {
             self.wrong_type(node, what, &format!("a mapping with {}", backticked(known)));
             return None;
         };
-        let mut entries = Entries { owner, known: Vec::with_capacity(pairs.len()) };
+        let mut entries = Entries {
+            owner,
+            what: what.to_owned(),
+            known: Vec::with_capacity(pairs.len()),
+        };
         for (key, value) in pairs {
-            let Some(name) = self.key_name(key) else { continue };
+            let Some(name) = self.key_name(key) else {
+                continue;
+            };
             match known.iter().find(|candidate| **candidate == name) {
                 Some(candidate) => entries.known.push((candidate, key, value)),
                 None => self.report(
                     key,
-                    Problem::new(Kind::UnknownKey, format!("unknown key `{name}`"), "unknown key")
-                        .with_help(did_you_mean(&name, known, &format!("valid keys in {what}"))),
+                    Problem::new(
+                        Kind::UnknownKey,
+                        format!("unknown key `{name}`"),
+                        "unknown key",
+                    )
+                    .with_help(did_you_mean(
+                        &name,
+                        known,
+                        &format!("valid keys in {what}"),
+                    )),
                 ),
             }
         }
@@ -554,10 +796,15 @@ impl Validator<'_> {
     fn required<'n>(&mut self, entries: &Entries<'n>, name: &str, help: &str) -> Option<&'n Node> {
         let value = entries.get(name);
         if value.is_none() {
-            let label = format!("`{name}` is missing here");
+            let label = format!("{} without `{name}`", entries.what);
             self.report(
                 entries.owner,
-                Problem::new(Kind::MissingKey, format!("missing required key `{name}`"), label).with_help(help),
+                Problem::new(
+                    Kind::MissingKey,
+                    format!("missing required key `{name}`"),
+                    label,
+                )
+                .with_help(help),
             );
         }
         value
@@ -568,12 +815,20 @@ impl Validator<'_> {
         if is_scalar(&key.kind) && key.kind != NodeKind::Null {
             return Some(self.raw_or_string(key));
         }
-        self.report(key, Problem::new(Kind::WrongType, "a key must be a plain name", format!("{} used as a key", key.kind.article_name())));
+        self.report(
+            key,
+            Problem::new(
+                Kind::WrongType,
+                "a key must be a plain name",
+                format!("{} used as a key", key.kind.article_name()),
+            ),
+        );
         None
     }
 
-    /// A string; numbers and booleans are taken as written (`secret: 0123`).
-    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+    /// A scalar as text, before interpolation; numbers and booleans are
+    /// taken as written (`secret: 0123`).
+    fn scalar_text(&mut self, node: &Node, what: &str) -> Option<String> {
         if is_scalar(&node.kind) && node.kind != NodeKind::Null {
             return Some(self.raw_or_string(node));
         }
@@ -581,9 +836,9 @@ impl Validator<'_> {
         None
     }
 
-    /// A string with `${env:...}` resolved.
-    fn text_value(&mut self, node: &Node, what: &str) -> Option<String> {
-        let text = self.string(node, what)?;
+    /// A string with `${env:...}` resolved: every string value may use it.
+    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        let text = self.scalar_text(node, what)?;
         match interpolate(&text, self.env) {
             Ok(value) => Some(value),
             Err(error) => {
@@ -591,15 +846,23 @@ impl Validator<'_> {
                 let label = match &error {
                     InterpolationError::Unset { .. } => "not set",
                     InterpolationError::Unterminated { .. } => "no closing `}`",
-                    InterpolationError::UnknownForm { .. } | InterpolationError::BadName { .. } => "not an interpolation",
+                    InterpolationError::UnknownForm { .. } | InterpolationError::BadName { .. } => {
+                        "not an interpolation"
+                    }
                 };
                 let help = match &error {
                     InterpolationError::Unset { name, .. } => {
-                        format!("set `{name}` in the environment, or give a default: `${{env:{name}:-default}}`")
+                        format!(
+                            "set `{name}` in the environment, or give a default: `${{env:{name}:-default}}`"
+                        )
                     }
-                    _ => "write `${env:NAME}` or `${env:NAME:-default}`; `$${` is a literal `${`".to_owned(),
+                    _ => "write `${env:NAME}` or `${env:NAME:-default}`; `$${` is a literal `${`"
+                        .to_owned(),
                 };
-                self.problems.push((at, Problem::new(Kind::Interpolation, error.to_string(), label).with_help(help)));
+                self.problems.push((
+                    at,
+                    Problem::new(Kind::Interpolation, error.to_string(), label).with_help(help),
+                ));
                 None
             }
         }
@@ -613,13 +876,23 @@ impl Validator<'_> {
         None
     }
 
-    fn integer(&mut self, node: &Node, what: &str, allowed: RangeInclusive<i128>, expected: &str) -> Option<i128> {
+    fn integer(
+        &mut self,
+        node: &Node,
+        what: &str,
+        allowed: RangeInclusive<i128>,
+        expected: &str,
+    ) -> Option<i128> {
         match node.kind {
             NodeKind::Int(value) if allowed.contains(&value) => Some(value),
             NodeKind::Int(value) => {
                 self.report(
                     node,
-                    Problem::new(Kind::InvalidValue, format!("`{what}` must be {expected}"), format!("found {value}")),
+                    Problem::new(
+                        Kind::InvalidValue,
+                        format!("`{what}` must be {expected}"),
+                        format!("found {value}"),
+                    ),
                 );
                 None
             }
@@ -633,10 +906,15 @@ impl Validator<'_> {
     fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
         let found = match &node.kind {
             NodeKind::Str(text) => format!("found the string `{}`", shorten(text)),
-            NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => format!("found `{}`", shorten(&self.raw_or_string(node))),
+            NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => {
+                format!("found `{}`", shorten(&self.raw_or_string(node)))
+            }
             other => format!("found {}", other.article_name()),
         };
-        self.report(node, Problem::new(Kind::WrongType, format!("{what} must be {expected}"), found));
+        self.report(
+            node,
+            Problem::new(Kind::WrongType, format!("{what} must be {expected}"), found),
+        );
     }
 
     // ---- positions ----
@@ -650,14 +928,20 @@ impl Validator<'_> {
     /// first key; use that key's span so the caret has a width.
     fn span(&self, node: &Node) -> Range<usize> {
         let span = node.at.span();
-        if span.is_empty() {
-            if let NodeKind::Map(entries) = &node.kind {
-                if let Some((first_key, _)) = entries.first() {
-                    return self.span(first_key);
-                }
-            }
+        let first_key = match &node.kind {
+            NodeKind::Map(entries) => entries.first().map(|(key, _)| key),
+            _ => None,
+        };
+        if let (true, Some(first_key)) = (span.is_empty(), first_key) {
+            return self.span(first_key);
         }
-        char_span_to_bytes(self.text, span.offset(), span.len())
+        parser_span_to_bytes(self.text, span.offset(), span.len())
+    }
+
+    /// Line and character column where a node starts (the parser counts columns in bytes).
+    fn location(&self, node: &Node) -> Location {
+        let (line, column) = line_and_column(self.text, self.span(node).start);
+        Location { line, column }
     }
 
     /// Byte range of `inner` (a byte range of `value`) in the file, when the
@@ -666,7 +950,8 @@ impl Validator<'_> {
         let whole = self.span(node);
         let written = self.text.get(whole.clone()).unwrap_or_default().trim_end();
         let quoted = written.len() >= 2
-            && (written.starts_with('"') && written.ends_with('"') || written.starts_with('\'') && written.ends_with('\''));
+            && (written.starts_with('"') && written.ends_with('"')
+                || written.starts_with('\'') && written.ends_with('\''));
         let content_start = if written == value {
             whole.start
         } else if quoted && written.get(1..written.len() - 1) == Some(value) {
@@ -688,7 +973,7 @@ impl Validator<'_> {
 
     fn raw_text(&self, node: &Node) -> String {
         let span = node.defined.span();
-        let range = char_span_to_bytes(self.text, span.offset(), span.len());
+        let range = parser_span_to_bytes(self.text, span.offset(), span.len());
         let written = self.text.get(range).unwrap_or_default().trim();
         if !written.is_empty() {
             return written.to_owned();
@@ -707,8 +992,16 @@ impl Validator<'_> {
 fn declared_aliases(steps: &[Node]) -> Vec<(String, usize)> {
     let mut declared = Vec::new();
     for step in steps {
-        let Some(deliver) = entry(step, "deliver") else { continue };
-        if let Some(alias @ Node { kind: NodeKind::Str(name), .. }) = entry(deliver, "as") {
+        let Some(deliver) = entry(step, "deliver") else {
+            continue;
+        };
+        if let Some(
+            alias @ Node {
+                kind: NodeKind::Str(name),
+                ..
+            },
+        ) = entry(deliver, "as")
+        {
             declared.push((name.clone(), line_of(alias)));
         }
     }
@@ -716,8 +1009,13 @@ fn declared_aliases(steps: &[Node]) -> Vec<(String, usize)> {
 }
 
 fn entry<'n>(node: &'n Node, name: &str) -> Option<&'n Node> {
-    let NodeKind::Map(entries) = &node.kind else { return None };
-    entries.iter().find(|(key, _)| key.kind == NodeKind::Str(name.to_owned())).map(|(_, value)| value)
+    let NodeKind::Map(entries) = &node.kind else {
+        return None;
+    };
+    entries
+        .iter()
+        .find(|(key, _)| key.kind == NodeKind::Str(name.to_owned()))
+        .map(|(_, value)| value)
 }
 
 /// An optional field's outcome: absent is fine (`Some(None)`), present but
@@ -737,10 +1035,6 @@ fn line_of(node: &Node) -> usize {
     usize::try_from(node.at.line()).unwrap_or(usize::MAX)
 }
 
-fn location_of(node: &Node) -> Location {
-    Location { line: line_of(node), column: usize::try_from(node.at.column()).unwrap_or(usize::MAX) }
-}
-
 /// Long values are cut in messages; the caret shows the whole of them.
 fn shorten(text: &str) -> String {
     const LIMIT: usize = 40;
@@ -752,7 +1046,10 @@ fn shorten(text: &str) -> String {
 
 fn provider_help() -> String {
     let ids: Vec<&str> = ProviderId::ALL.iter().map(ProviderId::as_str).collect();
-    format!("`provider` is the platform this scenario plays: {}", backticked(&ids))
+    format!(
+        "`provider` is the platform this scenario plays: {}",
+        backticked(&ids)
+    )
 }
 
 fn forgery_names() -> String {

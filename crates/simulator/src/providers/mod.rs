@@ -91,11 +91,23 @@ pub struct HeaderLine {
 
 impl HeaderLine {
     pub fn fixed(name: &'static str, value: impl Into<String>) -> Self {
-        Self { name, value: value.into(), redacted: None }
+        Self {
+            name,
+            value: value.into(),
+            redacted: None,
+        }
     }
 
-    pub fn volatile(name: &'static str, value: impl Into<String>, redacted: impl Into<String>) -> Self {
-        Self { name, value: value.into(), redacted: Some(redacted.into()) }
+    pub fn volatile(
+        name: &'static str,
+        value: impl Into<String>,
+        redacted: impl Into<String>,
+    ) -> Self {
+        Self {
+            name,
+            value: value.into(),
+            redacted: Some(redacted.into()),
+        }
     }
 
     /// What a deterministic transcript shows.
@@ -138,9 +150,12 @@ pub trait Provider: Send + Sync + fmt::Debug {
 
     /// Look an event up by name.
     fn event(&self, name: &str) -> Result<&'static EventSpec, SimulatorError> {
-        self.events().iter().find(|e| e.name == name).ok_or_else(|| SimulatorError::UnknownEvent {
-            provider: self.id(),
-            event: name.to_owned(),
-        })
+        self.events()
+            .iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| SimulatorError::UnknownEvent {
+                provider: self.id(),
+                event: name.to_owned(),
+            })
     }
 }

@@ -28,7 +28,9 @@ async fn misbehaving_receiver(how: Misbehaviour) -> String {
     tokio::spawn(async move {
         // Bounded: a test sends a handful of requests at most.
         for _ in 0..32 {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(misbehave(stream, how));
         }
     });
@@ -49,7 +51,8 @@ async fn misbehave(mut stream: TcpStream, how: Misbehaviour) {
             let _ = stream.write_all(b"this is not http at all\r\n\r\n").await;
         }
         Misbehaviour::HugeBody => {
-            let head = "HTTP/1.1 200 OK\r\ncontent-length: 1073741824\r\ncontent-type: text/plain\r\n\r\n";
+            let head =
+                "HTTP/1.1 200 OK\r\ncontent-length: 1073741824\r\ncontent-type: text/plain\r\n\r\n";
             if stream.write_all(head.as_bytes()).await.is_err() {
                 return;
             }
@@ -66,12 +69,21 @@ async fn misbehave(mut stream: TcpStream, how: Misbehaviour) {
 
 async fn one_attempt(url: String) -> hooksim_simulator::delivery::Attempt {
     let hemnet = ProviderId::Hemnet.provider();
-    let payload = hemnet.build("CONTACT.CREATE", &mut seeded_rng(3)).expect("builds");
+    let payload = hemnet
+        .build("CONTACT.CREATE", &mut seeded_rng(3))
+        .expect("builds");
     let keys = SigningKeys::single(SigningKey::new("secret", "k"));
     let prepared = PreparedDelivery::new(hemnet, url, &payload, &keys, None);
-    let delivery = deliver(&Transport::new(), hemnet, &hemnet.policy(), &Schedule::once(), &prepared, &mut Clock::new(TimeScale::Instant))
-        .await
-        .expect("delivery runs");
+    let delivery = deliver(
+        &Transport::new(),
+        hemnet,
+        &hemnet.policy(),
+        &Schedule::once(),
+        &prepared,
+        &mut Clock::new(TimeScale::Instant),
+    )
+    .await
+    .expect("delivery runs");
     delivery.attempts.into_iter().next().expect("one attempt")
 }
 
@@ -90,7 +102,11 @@ async fn a_reset_is_classified() {
 #[tokio::test]
 async fn garbage_is_a_malformed_response() {
     let attempt = one_attempt(misbehaving_receiver(Misbehaviour::Garbage).await).await;
-    assert!(matches!(attempt.outcome, Outcome::MalformedResponse { .. }), "got {:?}", attempt.outcome);
+    assert!(
+        matches!(attempt.outcome, Outcome::MalformedResponse { .. }),
+        "got {:?}",
+        attempt.outcome
+    );
 }
 
 #[tokio::test]

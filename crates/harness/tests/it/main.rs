@@ -1,0 +1,3 @@
+//! The harness's integration tests, one binary (see STYLE.md, point 7).
+
+mod scenario_errors;

@@ -1,0 +1,367 @@
+//! What a QA engineer sees for typical mistakes in a scenario file: the
+//! rendered miette report, snapshotted.
+
+use std::path::Path;
+
+use hooksim_harness::scenario::{ScenarioError, ScenarioErrorKind, load_scenario, parse_scenario};
+
+/// Render as the CLI does, without colours, at a fixed width.
+fn render(error: &ScenarioError) -> String {
+    let mut out = String::new();
+    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .render_report(&mut out, error)
+        .expect("rendering into a String cannot fail");
+    out
+}
+
+/// Parse `text` as `scenarios/hemnet/<name>.yaml`, expect an error of
+/// `kind`, and return its rendering.
+fn rendered_error(name: &str, text: &str, kind: ScenarioErrorKind) -> String {
+    let path = format!("scenarios/hemnet/{name}.yaml");
+    match parse_scenario(Path::new(&path), text) {
+        Ok(scenario) => panic!("{name}: expected an error, parsed {scenario:#?}"),
+        Err(error) => {
+            assert_eq!(error.kind, kind, "{name}: {error:?}");
+            render(&error)
+        }
+    }
+}
+
+#[test]
+fn misspelt_expectation_key() {
+    let text = r#"name: A delivery is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+    expect: { acknowleged: true, attempts: 1 }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::UnknownKey
+    ));
+}
+
+#[test]
+fn misspelt_step() {
+    let text = r#"name: A delivery is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+steps:
+  - delivr:
+      event: CONTACT.CREATE
+    expect: { acknowledged: true }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::UnknownStep
+    ));
+}
+
+#[test]
+fn unknown_provider() {
+    let text = r#"name: A delivery is acknowledged
+provider: hemet
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::UnknownProvider
+    ));
+}
+
+#[test]
+fn unknown_event() {
+    let text = r#"name: A delivery is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+steps:
+  - deliver:
+      event: CONTACT.CRATE
+      as: first
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::UnknownEvent
+    ));
+}
+
+#[test]
+fn duration_in_words() {
+    let text = r#"name: Retries keep the schedule
+provider: hemnet
+rule: hemnet/retry-schedule
+source: seeds/002.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+  - wait: 5 minutes
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "retries",
+        text,
+        ScenarioErrorKind::BadDuration
+    ));
+}
+
+#[test]
+fn duration_with_an_unknown_unit() {
+    let text = r#"name: Retries keep the schedule
+provider: hemnet
+rule: hemnet/retry-schedule
+source: seeds/002.txt
+steps:
+  - wait: 10x
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "retries",
+        text,
+        ScenarioErrorKind::BadDuration
+    ));
+}
+
+#[test]
+fn attempts_in_words() {
+    let text = r#"name: A delivery is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+    expect:
+      acknowledged: true
+      attempts: two
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::WrongType
+    ));
+}
+
+#[test]
+fn negative_seed() {
+    let text = r#"name: A delivery is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+seed: -1
+steps:
+  - deliver: { event: CONTACT.CREATE }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::InvalidValue
+    ));
+}
+
+#[test]
+fn undefined_alias() {
+    let text = r#"name: Duplicates are acknowledged once
+provider: hemnet
+rule: hemnet/duplicates
+source: seeds/003.txt
+steps:
+  - deliver: { event: CONTACT.CREATE, as: first }
+  - redeliver: frist
+    expect: { acknowledged: true }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "duplicates",
+        text,
+        ScenarioErrorKind::UndefinedAlias
+    ));
+}
+
+#[test]
+fn alias_used_before_its_deliver() {
+    let text = r#"name: Duplicates are acknowledged once
+provider: hemnet
+rule: hemnet/duplicates
+source: seeds/003.txt
+steps:
+  - forge: { from: first, signature: wrong-key }
+  - deliver: { event: CONTACT.CREATE, as: first }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "duplicates",
+        text,
+        ScenarioErrorKind::UndefinedAlias
+    ));
+}
+
+#[test]
+fn unknown_forgery() {
+    let text = r#"name: Forged signatures are refused
+provider: hemnet
+rule: hemnet/signature
+source: seeds/004.txt
+steps:
+  - deliver: { event: CONTACT.CREATE, as: first }
+  - forge: { from: first, signature: wrong-keys }
+    expect: { acknowledged: false }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "forged",
+        text,
+        ScenarioErrorKind::UnknownForgery
+    ));
+}
+
+#[test]
+fn missing_provider() {
+    let text = r#"name: A delivery is acknowledged
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::MissingKey
+    ));
+}
+
+#[test]
+fn tab_indentation() {
+    let text = "name: A delivery is acknowledged\nprovider: hemnet\nrule: hemnet/acknowledge-2xx\nsource: seeds/001.txt\nsteps:\n\t- deliver: { event: CONTACT.CREATE }\n";
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::Syntax
+    ));
+}
+
+#[test]
+fn misindented_expect() {
+    let text = r#"name: A delivery is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+     expect: { acknowledged: true }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::Syntax
+    ));
+}
+
+#[test]
+fn two_actions_in_one_step() {
+    let text = r#"name: Retries keep the schedule
+provider: hemnet
+rule: hemnet/retry-schedule
+source: seeds/002.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+    wait: 5m
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "retries",
+        text,
+        ScenarioErrorKind::StepActions
+    ));
+}
+
+#[test]
+fn expect_on_wait() {
+    let text = r#"name: Retries keep the schedule
+provider: hemnet
+rule: hemnet/retry-schedule
+source: seeds/002.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+  - wait: 90m
+    expect: { attempts: 3 }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "retries",
+        text,
+        ScenarioErrorKind::ExpectNotAllowed
+    ));
+}
+
+#[test]
+fn unset_environment_variable() {
+    let text = r#"name: Signature holds over the raw body
+provider: hemnet
+rule: hemnet/signature-raw-body
+source: seeds/004.txt
+settings: { secret: "${env:HOOKSIM_TEST_VARIABLE_NOBODY_SETS}" }
+steps:
+  - deliver: { event: CONTACT.CREATE }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "signature",
+        text,
+        ScenarioErrorKind::Interpolation
+    ));
+}
+
+#[test]
+fn unknown_key_with_nothing_close() {
+    let text = r#"name: A delivery is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+steps:
+  - deliver: { event: CONTACT.CREATE, timeout: 5s }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::UnknownKey
+    ));
+}
+
+#[test]
+fn status_out_of_range() {
+    let text = r#"name: A delivery is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+    expect: { status: 700 }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "acknowledged",
+        text,
+        ScenarioErrorKind::InvalidValue
+    ));
+}
+
+#[test]
+fn positions_are_in_characters_after_non_ascii_text() {
+    let text = "name: Ångström på Höjden\nprovider: hemnet\nrule: r\nsource: s\nsteps:\n  - deliver: { event: CONTACT.CREATE, set: { data.namn: Åsa }, ass: x }\n";
+    let error = parse_scenario(Path::new("s.yaml"), text).expect_err("`ass` is not a key");
+    assert_eq!((error.line(), error.column()), (6, 64));
+    let span = error.span().expect("the error has a span");
+    assert_eq!(&text[span], "ass");
+}
+
+#[test]
+fn unreadable_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let error =
+        load_scenario(&dir.path().join("nowhere.yaml")).expect_err("the file does not exist");
+    assert_eq!(error.kind, ScenarioErrorKind::Unreadable);
+    let rendered = render(&error);
+    assert!(rendered.contains("cannot read scenario file"), "{rendered}");
+    assert!(rendered.contains("nowhere.yaml"), "{rendered}");
+}

@@ -1,0 +1,124 @@
+//! The binary's own behaviour: bad input, listings, one-off sends, snapshots.
+
+use crate::{hooksim, stderr, stdout};
+
+fn write_scenario(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let folder = dir.join("scenarios/hemnet");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    let path = folder.join(name);
+    std::fs::write(&path, text).expect("write scenario");
+    path
+}
+
+const VALID: &str = "name: One lead\nprovider: hemnet\nrule: hemnet/example\nsource: test\ntarget: /hemnet\nsteps:\n  - deliver: { event: CONTACT.CREATE }\n    expect: { acknowledged: true }\n";
+
+#[test]
+fn a_typo_is_shown_at_file_line_column_with_a_suggestion_and_exits_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write_scenario(
+        dir.path(),
+        "typo.yaml",
+        &VALID.replace("acknowledged", "acknowleged"),
+    );
+    let output = hooksim(&["run", path.to_str().expect("utf-8")]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("typo.yaml:8:15"), "{err}");
+    assert!(err.contains("did you mean `acknowledged`?"), "{err}");
+}
+
+#[test]
+fn an_unknown_provider_on_the_command_line_exits_2() {
+    let output = hooksim(&[
+        "run",
+        "scenarios/hemnet",
+        "--target",
+        "hemet=http://127.0.0.1:9/",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("unknown provider `hemet`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn providers_lists_and_shows_with_provenance() {
+    let list = hooksim(&["providers"]);
+    assert_eq!(list.status.code(), Some(0));
+    assert!(stdout(&list).contains("hemnet"), "{}", stdout(&list));
+    let show = hooksim(&["providers", "show", "hemnet"]);
+    let out = stdout(&show);
+    assert!(out.contains("exactly 200"), "{out}");
+    assert!(out.contains("(assumed:"), "{out}");
+    assert!(
+        out.contains("(documented: seeds/004_597c1aeaa0ae0942.txt"),
+        "{out}"
+    );
+    assert_eq!(
+        hooksim(&["providers", "show", "nope"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn send_delivers_once_under_the_full_policy_and_prints_the_transcript() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let receiver = runtime
+        .block_on(hooksim_receiver::start(
+            "127.0.0.1:0".parse().expect("addr"),
+            Default::default(),
+        ))
+        .expect("reference receiver starts");
+    let target = format!("{}/hemnet", receiver.base_url());
+    let output = hooksim(&[
+        "send",
+        "hemnet",
+        "CONTACT.CREATE",
+        "--target",
+        &target,
+        "--secret",
+        "hooksim-test-secret",
+        "--set",
+        "data.message=Tom & Jerry",
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
+    assert!(out.contains("attempt 1 at +0s: acknowledged 200"), "{out}");
+    assert!(out.contains(r"Tom \u0026 Jerry"), "{out}");
+    let wrong = hooksim(&[
+        "send",
+        "hemnet",
+        "CONTACT.CRATE",
+        "--target",
+        &target,
+        "--secret",
+        "k",
+    ]);
+    assert_eq!(wrong.status.code(), Some(2));
+    runtime.block_on(receiver.shutdown());
+}
+
+#[test]
+fn a_new_scenario_fails_until_its_snapshot_is_accepted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write_scenario(dir.path(), "one-lead.yaml", VALID);
+    let path = path.to_str().expect("utf-8");
+    let first = hooksim(&["run", path]);
+    assert_eq!(first.status.code(), Some(1), "{}", stdout(&first));
+    let pending = dir.path().join("snapshots/hemnet/one-lead.snap.new");
+    assert!(pending.exists(), "{}", stdout(&first));
+    let snapshots = dir.path().join("snapshots");
+    let accept = hooksim(&[
+        "snapshots",
+        "accept",
+        "--dir",
+        snapshots.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(accept.status.code(), Some(0));
+    assert!(dir.path().join("snapshots/hemnet/one-lead.snap").exists());
+    let second = hooksim(&["run", path]);
+    assert_eq!(second.status.code(), Some(0), "{}", stdout(&second));
+    assert!(stdout(&second).contains("1 passed, 0 failed"));
+}

@@ -1,0 +1,52 @@
+//! End to end: the `hooksim` binary on the built-in scenarios, against the
+//! reference receiver and against receivers that get one rule wrong.
+
+mod broken_receivers;
+mod cli;
+mod hemnet_suite;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (this file is at tests/e2e/main.rs).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Run `hooksim` from the repository root with `args`.
+pub fn hooksim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hooksim"))
+        .args(args)
+        .current_dir(repo_root())
+        .env_remove("HEMNET_SECRET")
+        .output()
+        .expect("the hooksim binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A copy of the accepted snapshots, so a test run never writes into the repository.
+pub fn snapshot_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&repo_root().join("snapshots"), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("snapshots folder exists") {
+        let path = entry.expect("entry").path();
+        let dest = to.join(path.file_name().expect("named"));
+        if path.is_dir() {
+            copy_dir(&path, &dest);
+        } else {
+            std::fs::copy(&path, &dest).expect("copy");
+        }
+    }
+}
