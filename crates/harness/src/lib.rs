@@ -12,6 +12,7 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod snapshot;
+pub mod suggest;
 pub mod suite;
 pub mod transcript;
 

@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::error::HarnessError;
 use crate::expect::{Check, check_delivery};
 use crate::scenario::{Action, Location, Override, RotateKeys, Scenario, Step};
+use crate::suggest::did_you_mean;
 
 /// A scenario `target` that names a stand-in receiver hooksim provides
 /// itself instead of the receiver under test.
@@ -38,14 +39,24 @@ impl Targets {
     pub fn add_arg(&mut self, arg: &str) -> Result<(), HarnessError> {
         match arg.split_once('=') {
             Some((provider, url)) if !provider.contains('/') => {
-                let provider = ProviderId::parse(provider)
-                    .map_err(|e| HarnessError::Usage(format!("--target {arg}: {e}")))?;
+                let provider = parse_provider(provider, &format!("--target {arg}: "))?;
                 self.exact.insert(provider, check_url(arg, url)?);
             }
             _ => self.base = Some(check_url(arg, arg)?),
         }
         Ok(())
     }
+}
+
+/// A provider id from the command line, with a suggestion when it is close to one.
+fn parse_provider(id: &str, context: &str) -> Result<ProviderId, HarnessError> {
+    ProviderId::parse(id).map_err(|e| {
+        let ids: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
+        HarnessError::Usage(format!(
+            "{context}{e}; {}",
+            did_you_mean(id, &ids, "known providers")
+        ))
+    })
 }
 
 fn check_url(arg: &str, url: &str) -> Result<String, HarnessError> {
@@ -75,7 +86,7 @@ impl SettingOverride {
         let (provider, key) = name
             .split_once('.')
             .ok_or_else(|| usage("expected provider.key=value".into()))?;
-        let provider = ProviderId::parse(provider).map_err(|e| usage(e.to_string()))?;
+        let provider = parse_provider(provider, &format!("--set {arg}: "))?;
         let known = provider.provider().settings();
         if !known.iter().any(|s| s.name == key) {
             let names: Vec<&str> = known.iter().map(|s| s.name).collect();
@@ -431,30 +442,32 @@ impl ScenarioState {
     }
 }
 
-/// Pick the URL for a scenario: a stand-in first (it is part of what the
-/// scenario proves), then `--target PROVIDER=URL`, then an absolute target in
-/// the file, then the file's path joined to `--target URL`.
-fn resolve_target(
-    scenario: &Scenario,
+/// Where a scenario's deliveries go, before any port is reserved.
+enum Destination<'a> {
+    /// hooksim's own receiver that refuses every connection.
+    RefusingStandIn,
+    Url(String),
+    /// A path to join to the run's base URL.
+    BasePath(&'a str),
+}
+
+/// A stand-in first (it is part of what the scenario proves), then
+/// `--target PROVIDER=URL`, then an absolute target in the file, then the
+/// file's path joined to `--target URL`.
+fn destination<'a>(
+    scenario: &'a Scenario,
     targets: &Targets,
-) -> Result<(String, Option<tokio::net::TcpSocket>), HarnessError> {
+) -> Result<Destination<'a>, HarnessError> {
     let target = scenario.target.as_deref();
     if target == Some(STAND_IN_REFUSE) {
-        let (url, socket) = refusing_url().map_err(|source| HarnessError::Engine {
-            path: scenario.path.clone(),
-            step: 0,
-            source: hooksim_simulator::SimulatorError::Client(format!(
-                "cannot reserve a refusing port: {source}"
-            )),
-        })?;
-        return Ok((url, Some(socket)));
+        return Ok(Destination::RefusingStandIn);
     }
     if let Some(url) = targets.exact.get(&scenario.provider) {
-        return Ok((url.clone(), None));
+        return Ok(Destination::Url(url.clone()));
     }
     match target {
         Some(t) if t.starts_with("http://") || t.starts_with("https://") => {
-            Ok((t.to_owned(), None))
+            Ok(Destination::Url(t.to_owned()))
         }
         Some(t) if t.contains(':') && !t.starts_with('/') => Err(HarnessError::Target {
             path: scenario.path.clone(),
@@ -462,7 +475,35 @@ fn resolve_target(
                 "target `{t}` is neither a path, an http(s) URL, nor `{STAND_IN_REFUSE}`"
             ),
         }),
-        _ => {
+        _ => Ok(Destination::BasePath(target.unwrap_or(""))),
+    }
+}
+
+/// True when `scenario` sends to the run's base URL, so one must be given
+/// (or the reference receiver started).
+pub fn needs_base_url(scenario: &Scenario, targets: &Targets) -> bool {
+    matches!(destination(scenario, targets), Ok(Destination::BasePath(_)))
+}
+
+/// The URL for a scenario's deliveries, and the socket that keeps a
+/// refusing stand-in's port reserved while the scenario runs.
+fn resolve_target(
+    scenario: &Scenario,
+    targets: &Targets,
+) -> Result<(String, Option<tokio::net::TcpSocket>), HarnessError> {
+    match destination(scenario, targets)? {
+        Destination::RefusingStandIn => {
+            let (url, socket) = refusing_url().map_err(|source| HarnessError::Engine {
+                path: scenario.path.clone(),
+                step: 0,
+                source: hooksim_simulator::SimulatorError::Client(format!(
+                    "cannot reserve a refusing port: {source}"
+                )),
+            })?;
+            Ok((url, Some(socket)))
+        }
+        Destination::Url(url) => Ok((url, None)),
+        Destination::BasePath(path) => {
             let base = targets
                 .base
                 .as_deref()
@@ -473,7 +514,6 @@ fn resolve_target(
                         scenario.provider, scenario.provider
                     ),
                 })?;
-            let path = target.unwrap_or("");
             Ok((
                 format!(
                     "{}/{}",
@@ -506,10 +546,12 @@ pub fn single_delivery(
     overrides: &[String],
     seed: u64,
 ) -> Result<Scenario, HarnessError> {
-    let id = ProviderId::parse(provider).map_err(|e| HarnessError::Usage(e.to_string()))?;
-    id.provider()
-        .event(event)
-        .map_err(|e| HarnessError::Usage(e.to_string()))?;
+    let id = parse_provider(provider, "")?;
+    if let Err(e) = id.provider().event(event) {
+        let events: Vec<&str> = id.provider().events().iter().map(|e| e.name).collect();
+        let hint = did_you_mean(event, &events, "its events are");
+        return Err(HarnessError::Usage(format!("{e}; {hint}")));
+    }
     let set = overrides
         .iter()
         .map(|o| {

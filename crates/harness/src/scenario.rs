@@ -3,7 +3,6 @@
 
 mod error;
 mod interpolate;
-mod suggest;
 mod tree;
 mod validate;
 

@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use hooksim_harness::report::console;
-use hooksim_harness::runner::{RunOptions, SettingOverride, Targets, effective_settings};
+use hooksim_harness::runner::{
+    RunOptions, SettingOverride, Targets, effective_settings, needs_base_url,
+};
 use hooksim_harness::scenario::{Scenario, load_scenario};
 use hooksim_harness::snapshot::SnapshotMode;
 use hooksim_harness::suite::{SuiteOptions, find_scenario_files, run_suite};
@@ -39,7 +41,11 @@ pub async fn run(args: RunArgs) -> Exit {
         Ok(options) => options,
         Err(e) => return fail(&e),
     };
-    let receiver = if options.targets.base.is_none() {
+    let wants_reference_receiver = options.targets.base.is_none()
+        && scenarios
+            .iter()
+            .any(|s| needs_base_url(s, &options.targets));
+    let receiver = if wants_reference_receiver {
         match start_reference_receiver(&scenarios, &options).await {
             Ok(receiver) => {
                 println!("reference receiver listening at {}", receiver.base_url());

@@ -3,6 +3,9 @@
 
 use std::fmt::Write as _;
 
+use hooksim_simulator::outcome::Outcome;
+use hooksim_simulator::schedule::format_nominal;
+
 use crate::runner::StepRecord;
 use crate::snapshot::SnapshotStatus;
 use crate::suite::ScenarioResult;
@@ -11,10 +14,20 @@ use crate::suite::ScenarioResult;
 pub fn scenario_line(result: &ScenarioResult) -> String {
     let run = &result.run;
     let verdict = if result.passed() { "PASS" } else { "FAIL" };
+    let failed = run.failed_checks().count();
+    let why = match (&run.error, failed, &result.snapshot) {
+        (Some(_), _, _) => "  could not run".to_owned(),
+        (None, 0, Some(SnapshotStatus::New { .. })) => "  no accepted snapshot".to_owned(),
+        (None, 0, Some(SnapshotStatus::Changed { .. })) => {
+            "  transcript differs from snapshot".to_owned()
+        }
+        (None, 0, _) => String::new(),
+        (None, n, _) => format!("  {n} expectation{} failed", plural(n)),
+    };
     let steps = run.steps.len();
     let attempts = run.attempt_count();
     format!(
-        "{verdict} {}  ({steps} step{}, {attempts} attempt{})  {}",
+        "{verdict} {}  ({steps} step{}, {attempts} attempt{}){why}  {}",
         run.scenario.rule,
         plural(steps),
         plural(attempts),
@@ -33,29 +46,52 @@ pub fn failure_details(result: &ScenarioResult) -> String {
     let _ = writeln!(out, "FAIL {}: {}", s.rule, s.name);
     let _ = writeln!(out, "  rule source: {}", s.source);
     let _ = writeln!(out, "  file: {}", s.path.display());
-    for (step, check) in run.failed_checks() {
-        let (title, last) = match &step.record {
-            StepRecord::Delivery(d) => (d.title.as_str(), d.delivery.last_attempt()),
-            _ => ("", None),
+    for step in run
+        .steps
+        .iter()
+        .filter(|s| s.failed_checks().next().is_some())
+    {
+        let StepRecord::Delivery(record) = &step.record else {
+            continue;
         };
         let _ = writeln!(
             out,
-            "  step {} (line {}) {title}: expected {}: {}, got {}",
-            step.number, step.location.line, check.key, check.expected, check.actual
+            "  step {} (line {}) {}:",
+            step.number, step.location.line, record.title
         );
-        if let Some(attempt) = last {
-            let mut why = format!(
+        for check in step.failed_checks() {
+            let _ = writeln!(
+                out,
+                "    expected {}: {}, got {}",
+                check.key, check.expected, check.actual
+            );
+        }
+        if let Some(attempt) = record.delivery.last_attempt() {
+            let _ = write!(
+                out,
                 "    last attempt {} at +{}: {}",
                 attempt.number,
-                hooksim_simulator::schedule::format_nominal(attempt.nominal_at),
+                format_nominal(attempt.nominal_at),
                 attempt.outcome
             );
-            if let Some(excerpt) = attempt.response.as_ref().filter(|r| !r.body.is_empty()) {
-                let body = String::from_utf8_lossy(&excerpt.body);
-                let body: String = body.chars().take(200).collect();
-                let _ = write!(why, ", response body: {}", body.trim());
+            if matches!(
+                attempt.outcome,
+                Outcome::Rejected { .. } | Outcome::Redirect { .. }
+            ) {
+                let _ = write!(
+                    out,
+                    " ({} counts only {} as delivered)",
+                    run.scenario.provider, run.policy.success.value
+                );
             }
-            let _ = writeln!(out, "{why}");
+            if let Some(excerpt) = attempt.response.as_ref().filter(|r| !r.body.is_empty()) {
+                let body: String = String::from_utf8_lossy(&excerpt.body)
+                    .chars()
+                    .take(200)
+                    .collect();
+                let _ = write!(out, ", response body: {}", body.trim());
+            }
+            let _ = writeln!(out);
         }
     }
     if let Some(error) = &run.error {

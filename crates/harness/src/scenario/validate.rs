@@ -13,10 +13,10 @@ use super::error::{
     Problem, ScenarioError, ScenarioErrorKind as Kind, line_and_column, parser_span_to_bytes,
 };
 use super::interpolate::{InterpolationError, interpolate};
-use super::suggest::{backticked, closest, did_you_mean};
 use super::tree::{Node, NodeKind};
 use super::{Action, Deliver, Expectations, Location, Override, RotateKeys, Scenario, Step};
 use crate::duration::{DURATION_HELP, parse_nominal_duration, suggest_nominal_duration};
+use crate::suggest::{backticked, closest, did_you_mean};
 
 const TOP_LEVEL_KEYS: [&str; 8] = [
     "name", "provider", "rule", "source", "target", "settings", "seed", "steps",

@@ -5,7 +5,7 @@
 const SIMILAR_ENOUGH: f64 = 0.8;
 
 /// The candidate `word` most likely meant, if any is close.
-pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let word = word.to_lowercase();
     candidates
         .iter()
@@ -22,7 +22,7 @@ pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str>
 
 /// `did you mean `x`?` when a candidate is close, else the list of what is
 /// allowed, introduced by `allowed` ("valid keys here").
-pub(crate) fn did_you_mean(word: &str, candidates: &[&str], allowed: &str) -> String {
+pub fn did_you_mean(word: &str, candidates: &[&str], allowed: &str) -> String {
     match closest(word, candidates) {
         Some(candidate) => format!("did you mean `{candidate}`?"),
         None => format!("{allowed}: {}", backticked(candidates)),
@@ -30,7 +30,7 @@ pub(crate) fn did_you_mean(word: &str, candidates: &[&str], allowed: &str) -> St
 }
 
 /// `` `a`, `b`, `c` ``
-pub(crate) fn backticked(names: &[&str]) -> String {
+pub fn backticked(names: &[&str]) -> String {
     names
         .iter()
         .map(|name| format!("`{name}`"))
