@@ -28,11 +28,11 @@ fn prepared(url: String, keys: &SigningKeys, forgery: Option<Forgery>) -> Prepar
     PreparedDelivery::new(hemnet(), url, &payload, keys, forgery)
 }
 
-#[tokio::test]
-async fn retries_after_500_at_the_first_nominal_gap() {
+/// A receiver that answers `status` once, then 200.
+async fn fails_once_then_acknowledges(status: u16) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(500))
+        .respond_with(ResponseTemplate::new(status))
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -40,6 +40,12 @@ async fn retries_after_500_at_the_first_nominal_gap() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn retries_after_500_at_the_first_nominal_gap() {
+    let server = fails_once_then_acknowledges(500).await;
     let policy = hemnet().policy();
     let mut clock = Clock::new(TimeScale::Instant);
     let delivery = deliver(
@@ -181,16 +187,7 @@ async fn the_signature_matches_the_bytes_the_receiver_got() {
 
 #[tokio::test]
 async fn rotation_sends_old_comma_new_and_request_ids_change_per_attempt() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = fails_once_then_acknowledges(503).await;
     let keys = SigningKeys::rotating(
         SigningKey::new("old", "k-old"),
         SigningKey::new("new", "k-new"),
