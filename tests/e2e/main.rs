@@ -2,8 +2,13 @@
 //! reference receiver and against receivers that get one rule wrong.
 
 mod broken_receivers;
+mod ci_scale;
 mod cli;
+mod everreal_broken;
+mod flow_broken;
 mod hemnet_suite;
+mod propertyfinder_broken;
+mod spark_broken;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -28,19 +28,35 @@ pub enum Command {
         #[command(subcommand)]
         show: Option<ProvidersCommand>,
     },
-    /// Accept or reject pending snapshots (`.snap.new`).
-    Snapshots {
-        #[command(subcommand)]
-        action: SnapshotsCommand,
-    },
+    /// Review, accept or reject pending snapshots (`.snap.new`); `--check` for CI.
+    Snapshots(SnapshotsArgs),
+    /// List the scenarios a run would take (after --filter and --partition).
+    List(SelectArgs),
     /// Run the reference receiver on its own.
     Receiver(ReceiverArgs),
 }
 
+/// Which scenarios to take.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub struct SelectArgs {
     /// Scenario files or folders [default: scenarios]
     pub paths: Vec<PathBuf>,
+    /// Take only matching scenarios: provider:ID, rule:TEXT, name:TEXT or TEXT
+    /// (any of them). Repeatable; a scenario matching any filter is taken.
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Take shard k of n: a stable, disjoint slice (for CI matrices).
+    #[arg(long, value_name = "k/n")]
+    pub partition: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// How many scenarios run at once [default: 4 per core]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
     /// Where deliveries go: a base URL (the scenario's `target` path is
     /// appended) or PROVIDER=URL (that provider's exact URL). Repeatable.
     /// Without a base URL, the built-in reference receiver is started.
@@ -61,6 +77,15 @@ pub struct RunArgs {
     /// Spend nominal/FACTOR of real time on retry gaps and waits [default: no real waiting]
     #[arg(long, value_name = "FACTOR")]
     pub time_scale: Option<f64>,
+    /// Write a JUnit XML report (one testcase per scenario, grouped by provider).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON report with everything, real latencies included (schema: docs/json-report.md).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report with a timeline of every delivery.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -89,18 +114,30 @@ pub enum ProvidersCommand {
     Show { id: String },
 }
 
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SnapshotsArgs {
+    #[command(subcommand)]
+    pub action: Option<SnapshotsCommand>,
+    /// Fail (exit 1) if any snapshot is pending, or any accepted one has no scenario left.
+    #[arg(long)]
+    pub check: bool,
+    /// The snapshots folder.
+    #[arg(long, default_value = "snapshots", global = true)]
+    pub dir: PathBuf,
+    /// The scenarios folder, for --check.
+    #[arg(long, default_value = "scenarios")]
+    pub scenarios: PathBuf,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SnapshotsCommand {
+    /// Show each pending change as a diff and ask: accept, reject or skip.
+    Review,
     /// Promote every pending `.snap.new` to `.snap`.
-    Accept {
-        #[arg(long, default_value = "snapshots")]
-        dir: PathBuf,
-    },
+    Accept,
     /// Delete every pending `.snap.new`.
-    Reject {
-        #[arg(long, default_value = "snapshots")]
-        dir: PathBuf,
-    },
+    Reject,
 }
 
 #[derive(Debug, clap::Args)]
@@ -111,4 +148,7 @@ pub struct ReceiverArgs {
     /// A Hemnet webhook key to trust. Repeatable.
     #[arg(long = "hemnet-key", default_value = "hooksim-test-secret")]
     pub hemnet_keys: Vec<String>,
+    /// A Property Finder Atlas subscription secret to trust on /propertyfinder-atlas/signed. Repeatable.
+    #[arg(long = "atlas-secret", default_value = "hooksim-test-secret")]
+    pub atlas_secrets: Vec<String>,
 }

@@ -17,9 +17,6 @@ pub enum HarnessError {
     /// No usable URL for a scenario's deliveries (bad input).
     #[error("{path}: {message}")]
     Target { path: PathBuf, message: String },
-    /// A setting the provider needs is missing (bad input).
-    #[error("{path}: {message}")]
-    Setting { path: PathBuf, message: String },
     /// A command-line value could not be read (bad input).
     #[error("{0}")]
     Usage(String),
@@ -37,6 +34,9 @@ pub enum HarnessError {
         #[source]
         source: std::io::Error,
     },
+    /// A report could not be produced (runtime).
+    #[error("report: {0}")]
+    Report(String),
     /// Sending failed below the HTTP level in a way no outcome describes (runtime).
     #[error("{path}, step {step}: {source}")]
     Engine {
@@ -52,9 +52,9 @@ impl HarnessError {
     /// runtime failure (exit code 3).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Self::Step { .. } | Self::Target { .. } | Self::Setting { .. } | Self::Usage(_) => true,
+            Self::Step { .. } | Self::Target { .. } | Self::Usage(_) => true,
             Self::Discover { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
-            Self::Snapshot { .. } | Self::Engine { .. } => false,
+            Self::Snapshot { .. } | Self::Engine { .. } | Self::Report(_) => false,
         }
     }
 }

@@ -12,6 +12,8 @@ pub struct Check {
     pub expected: String,
     pub actual: String,
     pub passed: bool,
+    /// The subscription the delivery went to, when the scenario has several.
+    pub subscription: Option<String>,
 }
 
 impl Check {
@@ -24,6 +26,15 @@ impl Check {
             expected,
             actual,
             passed,
+            subscription: None,
+        }
+    }
+
+    /// The same check, said of one subscription's delivery.
+    pub fn for_subscription(self, subscription: Option<String>) -> Self {
+        Self {
+            subscription,
+            ..self
         }
     }
 }

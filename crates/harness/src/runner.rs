@@ -2,29 +2,26 @@
 //! delivery under its provider's full policy on a nominal clock.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
 use hooksim_simulator::clock::{Clock, TimeScale};
-use hooksim_simulator::delivery::{Delivery, PreparedDelivery, deliver};
+use hooksim_simulator::delivery::{Delivery, PreparedDelivery, deliver_to_all};
 use hooksim_simulator::payload::set_path;
 use hooksim_simulator::policy::DeliveryPolicy;
 use hooksim_simulator::providers::{Provider, ProviderId};
 use hooksim_simulator::schedule::Schedule;
 use hooksim_simulator::signing::{Forgery, SigningKey, SigningKeys};
+use hooksim_simulator::stand_in::{Behaviour, StandIn};
 use hooksim_simulator::transport::Transport;
 use rand::SeedableRng;
 use serde_json::Value;
 
 use crate::error::HarnessError;
 use crate::expect::{Check, check_delivery};
-use crate::scenario::{Action, Location, Override, RotateKeys, Scenario, Step};
+use crate::scenario::{Action, Deliver, Location, Override, RotateKeys, Scenario, Step};
+use crate::stand_in::{STAND_IN_PREFIX, parse_stand_in};
 use crate::suggest::did_you_mean;
-
-/// A scenario `target` that names a stand-in receiver hooksim provides
-/// itself instead of the receiver under test.
-pub const STAND_IN_REFUSE: &str = "stand-in:refuse-connections";
 
 /// Where deliveries go: `--target URL` (a base URL the scenario's relative
 /// target is joined to) and `--target PROVIDER=URL` (that provider's exact URL).
@@ -144,6 +141,17 @@ pub fn effective_settings(
     settings
 }
 
+/// Every key a scenario's deliveries are signed with at the start (its
+/// `secret` setting or its subscriptions' secrets): what a receiver under
+/// test must trust.
+pub fn signing_secrets(scenario: &Scenario, overrides: &[SettingOverride]) -> Vec<String> {
+    let settings = effective_settings(scenario, overrides);
+    route_specs(scenario, &settings)
+        .into_iter()
+        .filter_map(|(_, _, secret)| secret.map(str::to_owned))
+        .collect()
+}
+
 /// What one step did.
 #[derive(Debug, Clone)]
 pub struct StepRun {
@@ -167,17 +175,26 @@ pub enum StepRecord {
     Waited { duration: Duration, now: Duration },
 }
 
-/// One delivery as sent and answered.
+/// One event as sent and answered, to every route the scenario has.
 #[derive(Debug, Clone)]
 pub struct DeliveryRecord {
     /// `deliver CONTACT.CREATE as first`, `forge first (wrong-key)`, ...
     pub title: String,
     pub overrides: Vec<Override>,
+    pub forgery: Option<Forgery>,
+    /// One per route, in the file's order of subscriptions.
+    pub sends: Vec<RouteDelivery>,
+}
+
+/// The delivery of one event to one route.
+#[derive(Debug, Clone)]
+pub struct RouteDelivery {
+    /// The subscription's name; `None` for a scenario's single target.
+    pub subscription: Option<String>,
     /// The target as the scenario names it (never the run's real URL, which
     /// changes from run to run).
     pub target_shown: String,
     pub body: Bytes,
-    pub forgery: Option<Forgery>,
     pub delivery: Delivery,
 }
 
@@ -207,7 +224,7 @@ impl ScenarioRun {
         self.steps
             .iter()
             .map(|s| match &s.record {
-                StepRecord::Delivery(d) => d.delivery.attempts.len(),
+                StepRecord::Delivery(d) => d.sends.iter().map(|r| r.delivery.attempts.len()).sum(),
                 _ => 0,
             })
             .sum()
@@ -249,12 +266,19 @@ pub async fn run_scenario(
     run
 }
 
+/// One place a scenario's deliveries go: its target, or one subscription.
+struct Route {
+    subscription: Option<String>,
+    url: String,
+    target_shown: String,
+    keys: SigningKeys,
+    /// The stand-in receiver this route targets, if any; stops when dropped.
+    _stand_in: Option<StandIn>,
+}
+
 /// What a scenario carries from step to step.
 struct ScenarioState {
-    url: String,
-    /// Holds a bound-but-not-listening port for the refusing stand-in.
-    _stand_in: Option<tokio::net::TcpSocket>,
-    keys: SigningKeys,
+    routes: Vec<Route>,
     clock: Clock,
     sent: HashMap<String, Value>,
 }
@@ -262,28 +286,19 @@ struct ScenarioState {
 impl ScenarioState {
     async fn new(scenario: &Scenario, options: &RunOptions) -> Result<Self, HarnessError> {
         let settings = effective_settings(scenario, &options.settings);
-        let provider = scenario.provider.provider();
-        let keys = match (provider.signature(), settings.get("secret")) {
-            (Some(_), Some(secret)) => {
-                SigningKeys::single(SigningKey::new("secret", secret.clone()))
-            }
-            (Some(_), None) => {
-                return Err(HarnessError::Setting {
-                    path: scenario.path.clone(),
-                    message: format!(
-                        "{} signs deliveries: set `settings.secret` or --set {}.secret=KEY",
-                        provider.id(),
-                        provider.id()
-                    ),
-                });
-            }
-            (None, _) => SigningKeys { keys: Vec::new() },
-        };
-        let (url, stand_in) = resolve_target(scenario, &options.targets)?;
+        let mut routes = Vec::new();
+        for (subscription, target, secret) in route_specs(scenario, &settings) {
+            let (url, stand_in) = resolve_target(scenario, target, &options.targets).await?;
+            routes.push(Route {
+                subscription,
+                url,
+                target_shown: target.unwrap_or("[target]").to_owned(),
+                keys: signing_keys(scenario, secret),
+                _stand_in: stand_in,
+            });
+        }
         Ok(Self {
-            url,
-            _stand_in: stand_in,
-            keys,
+            routes,
             clock: Clock::new(options.time_scale),
             sent: HashMap::new(),
         })
@@ -304,10 +319,6 @@ impl ScenarioState {
             line: step.location.line,
             source,
         };
-        let target_shown = scenario
-            .target
-            .clone()
-            .unwrap_or_else(|| "[target]".to_owned());
         let (title, payload, overrides, forgery) = match &step.action {
             Action::Deliver(d) => {
                 let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(run.seed);
@@ -320,10 +331,16 @@ impl ScenarioState {
                 if let Some(alias) = &d.alias {
                     self.sent.insert(alias.clone(), payload.clone());
                 }
-                let title = match &d.alias {
+                let mut title = match &d.alias {
                     Some(alias) => format!("deliver {} as {alias}", d.event),
                     None => format!("deliver {}", d.event),
                 };
+                if let Some(n) = d.max_attempts {
+                    title.push_str(&format!(
+                        " (schedule cut at {n} attempt{})",
+                        if n == 1 { "" } else { "s" }
+                    ));
+                }
                 (title, payload, d.set.clone(), None)
             }
             Action::Redeliver { from } => (
@@ -344,7 +361,11 @@ impl ScenarioState {
                     number: index + 1,
                     location: step.location,
                     record: StepRecord::KeysRotated {
-                        keys: self.keys.keys.iter().map(|k| k.name.clone()).collect(),
+                        keys: self
+                            .routes
+                            .first()
+                            .map(|r| r.keys.keys.iter().map(|k| k.name.clone()).collect())
+                            .unwrap_or_default(),
                     },
                     checks: Vec::new(),
                 });
@@ -362,15 +383,24 @@ impl ScenarioState {
                 });
             }
         };
-        let prepared =
-            PreparedDelivery::new(provider, self.url.clone(), &payload, &self.keys, forgery);
+        let prepared: Vec<PreparedDelivery> = self
+            .routes
+            .iter()
+            .map(|r| PreparedDelivery::new(provider, r.url.clone(), &payload, &r.keys, forgery))
+            .collect();
         // A forger sends once; the provider's schedule is for the provider's own deliveries.
-        let schedule = if forgery.is_some() {
-            Schedule::once()
-        } else {
-            run.policy.schedule.value.clone()
+        let schedule = match (&step.action, forgery) {
+            (_, Some(_)) => Schedule::once(),
+            (
+                Action::Deliver(Deliver {
+                    max_attempts: Some(n),
+                    ..
+                }),
+                None,
+            ) => run.policy.schedule.value.truncated(*n),
+            _ => run.policy.schedule.value.clone(),
         };
-        let delivery = deliver(
+        let deliveries = deliver_to_all(
             transport,
             provider,
             &run.policy,
@@ -384,17 +414,29 @@ impl ScenarioState {
             step: index + 1,
             source,
         })?;
-        let checks = check_delivery(&step.expect, &delivery);
+        let mut checks = Vec::new();
+        let mut sends = Vec::with_capacity(deliveries.len());
+        for ((route, prepared), delivery) in self.routes.iter().zip(prepared).zip(deliveries) {
+            checks.extend(
+                check_delivery(&step.expect, &delivery)
+                    .into_iter()
+                    .map(|c| c.for_subscription(route.subscription.clone())),
+            );
+            sends.push(RouteDelivery {
+                subscription: route.subscription.clone(),
+                target_shown: route.target_shown.clone(),
+                body: prepared.body,
+                delivery,
+            });
+        }
         Ok(StepRun {
             number: index + 1,
             location: step.location,
             record: StepRecord::Delivery(Box::new(DeliveryRecord {
                 title,
                 overrides,
-                target_shown,
-                body: prepared.body,
                 forgery,
-                delivery,
+                sends,
             })),
             checks,
         })
@@ -419,33 +461,74 @@ impl ScenarioState {
     }
 
     fn rotate(&mut self, rotation: &RotateKeys) {
-        let current = self.keys.keys.last().cloned();
-        let old = rotation
-            .old
-            .as_ref()
-            .map(|k| SigningKey::new("old", k.clone()));
-        let new = rotation
-            .new
-            .as_ref()
-            .map(|k| SigningKey::new("new", k.clone()));
-        let keys: Vec<SigningKey> = match (old, new) {
-            (Some(old), Some(new)) => vec![old, new],
-            (Some(old), None) => [Some(old), current].into_iter().flatten().collect(),
-            (None, Some(new)) => [current, Some(new)].into_iter().flatten().collect(),
-            (None, None) => current.into_iter().collect(),
-        };
-        self.keys.keys = if rotation.finished {
-            keys.into_iter().last().into_iter().collect()
-        } else {
-            keys
-        };
+        for route in &mut self.routes {
+            route.keys = rotated(&route.keys, rotation);
+        }
+    }
+}
+
+/// The keys after a rotation step: `old` goes before the current key, `new`
+/// after it; `finished` keeps only the newest.
+fn rotated(keys: &SigningKeys, rotation: &RotateKeys) -> SigningKeys {
+    let current = keys.keys.last().cloned();
+    let old = rotation
+        .old
+        .as_ref()
+        .map(|k| SigningKey::new("old", k.clone()));
+    let new = rotation
+        .new
+        .as_ref()
+        .map(|k| SigningKey::new("new", k.clone()));
+    let keys: Vec<SigningKey> = match (old, new) {
+        (Some(old), Some(new)) => vec![old, new],
+        (Some(old), None) => [Some(old), current].into_iter().flatten().collect(),
+        (None, Some(new)) => [current, Some(new)].into_iter().flatten().collect(),
+        (None, None) => current.into_iter().collect(),
+    };
+    let keys = if rotation.finished {
+        keys.into_iter().last().into_iter().collect()
+    } else {
+        keys
+    };
+    SigningKeys { keys }
+}
+
+/// `(subscription, target, secret)` for every route of a scenario: one per
+/// subscription, or the scenario's own target and `secret` setting.
+fn route_specs<'a>(
+    scenario: &'a Scenario,
+    settings: &'a BTreeMap<String, String>,
+) -> Vec<(Option<String>, Option<&'a str>, Option<&'a str>)> {
+    if scenario.subscriptions.is_empty() {
+        return vec![(
+            None,
+            scenario.target.as_deref(),
+            settings.get("secret").map(String::as_str),
+        )];
+    }
+    scenario
+        .subscriptions
+        .iter()
+        .map(|s| {
+            let target = s.target.as_deref().or(scenario.target.as_deref());
+            (Some(s.name.clone()), target, s.secret.as_deref())
+        })
+        .collect()
+}
+
+/// No secret means unsigned deliveries: Atlas sends no X-Signature to a
+/// subscription without one. Providers that always sign (Hemnet) default it.
+fn signing_keys(scenario: &Scenario, secret: Option<&str>) -> SigningKeys {
+    match (scenario.provider.provider().signature(), secret) {
+        (Some(_), Some(secret)) => SigningKeys::single(SigningKey::new("secret", secret)),
+        _ => SigningKeys { keys: Vec::new() },
     }
 }
 
 /// Where a scenario's deliveries go, before any port is reserved.
 enum Destination<'a> {
-    /// hooksim's own receiver that refuses every connection.
-    RefusingStandIn,
+    /// A receiver hooksim plays itself.
+    StandIn(Behaviour),
     Url(String),
     /// A path to join to the run's base URL.
     BasePath(&'a str),
@@ -455,12 +538,18 @@ enum Destination<'a> {
 /// `--target PROVIDER=URL`, then an absolute target in the file, then the
 /// file's path joined to `--target URL`.
 fn destination<'a>(
-    scenario: &'a Scenario,
+    scenario: &Scenario,
+    target: Option<&'a str>,
     targets: &Targets,
 ) -> Result<Destination<'a>, HarnessError> {
-    let target = scenario.target.as_deref();
-    if target == Some(STAND_IN_REFUSE) {
-        return Ok(Destination::RefusingStandIn);
+    let bad_target = |message: String| HarnessError::Target {
+        path: scenario.path.clone(),
+        message,
+    };
+    if let Some(spec) = target.and_then(|t| t.strip_prefix(STAND_IN_PREFIX)) {
+        return parse_stand_in(spec)
+            .map(Destination::StandIn)
+            .map_err(bad_target);
     }
     if let Some(url) = targets.exact.get(&scenario.provider) {
         return Ok(Destination::Url(url.clone()));
@@ -469,12 +558,9 @@ fn destination<'a>(
         Some(t) if t.starts_with("http://") || t.starts_with("https://") => {
             Ok(Destination::Url(t.to_owned()))
         }
-        Some(t) if t.contains(':') && !t.starts_with('/') => Err(HarnessError::Target {
-            path: scenario.path.clone(),
-            message: format!(
-                "target `{t}` is neither a path, an http(s) URL, nor `{STAND_IN_REFUSE}`"
-            ),
-        }),
+        Some(t) if t.contains(':') && !t.starts_with('/') => Err(bad_target(format!(
+            "target `{t}` is neither a path, an http(s) URL, nor `{STAND_IN_PREFIX}...`"
+        ))),
         _ => Ok(Destination::BasePath(target.unwrap_or(""))),
     }
 }
@@ -482,25 +568,37 @@ fn destination<'a>(
 /// True when `scenario` sends to the run's base URL, so one must be given
 /// (or the reference receiver started).
 pub fn needs_base_url(scenario: &Scenario, targets: &Targets) -> bool {
-    matches!(destination(scenario, targets), Ok(Destination::BasePath(_)))
+    let no_settings = BTreeMap::new();
+    route_specs(scenario, &no_settings)
+        .into_iter()
+        .any(|(_, target, _)| {
+            matches!(
+                destination(scenario, target, targets),
+                Ok(Destination::BasePath(_))
+            )
+        })
 }
 
-/// The URL for a scenario's deliveries, and the socket that keeps a
-/// refusing stand-in's port reserved while the scenario runs.
-fn resolve_target(
+/// The URL for a scenario's deliveries, and the stand-in that answers
+/// there when the scenario names one.
+async fn resolve_target(
     scenario: &Scenario,
+    target: Option<&str>,
     targets: &Targets,
-) -> Result<(String, Option<tokio::net::TcpSocket>), HarnessError> {
-    match destination(scenario, targets)? {
-        Destination::RefusingStandIn => {
-            let (url, socket) = refusing_url().map_err(|source| HarnessError::Engine {
-                path: scenario.path.clone(),
-                step: 0,
-                source: hooksim_simulator::SimulatorError::Client(format!(
-                    "cannot reserve a refusing port: {source}"
-                )),
-            })?;
-            Ok((url, Some(socket)))
+) -> Result<(String, Option<StandIn>), HarnessError> {
+    match destination(scenario, target, targets)? {
+        Destination::StandIn(behaviour) => {
+            let stand_in =
+                StandIn::start(behaviour)
+                    .await
+                    .map_err(|source| HarnessError::Engine {
+                        path: scenario.path.clone(),
+                        step: 0,
+                        source: hooksim_simulator::SimulatorError::Client(format!(
+                            "cannot start the stand-in receiver: {source}"
+                        )),
+                    })?;
+            Ok((stand_in.url().to_owned(), Some(stand_in)))
         }
         Destination::Url(url) => Ok((url, None)),
         Destination::BasePath(path) => {
@@ -524,15 +622,6 @@ fn resolve_target(
             ))
         }
     }
-}
-
-/// A loopback port that is bound but not listening: connecting to it is
-/// refused at once, and no other process can take the port meanwhile.
-fn refusing_url() -> std::io::Result<(String, tokio::net::TcpSocket)> {
-    let socket = tokio::net::TcpSocket::new_v4()?;
-    socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
-    let addr = socket.local_addr()?;
-    Ok((format!("http://{addr}/"), socket))
 }
 
 /// A scenario of one delivery, for `hooksim send`: `event` of `provider` to
@@ -579,11 +668,13 @@ pub fn single_delivery(
         target: Some(url.to_owned()),
         settings,
         seed: Some(seed),
+        subscriptions: Vec::new(),
         steps: vec![Step {
-            action: Action::Deliver(crate::scenario::Deliver {
+            action: Action::Deliver(Deliver {
                 event: event.to_owned(),
                 alias: None,
                 set,
+                max_attempts: None,
             }),
             expect: crate::scenario::Expectations::default(),
             location: Location::default(),

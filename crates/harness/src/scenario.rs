@@ -32,7 +32,21 @@ pub struct Scenario {
     /// Provider settings (`secret`, ...), environment already interpolated.
     pub settings: BTreeMap<String, String>,
     pub seed: Option<u64>,
+    /// Several endpoints subscribed to the same events; every delivery goes
+    /// to all of them at once. Empty: deliveries go to `target` alone.
+    pub subscriptions: Vec<Subscription>,
     pub steps: Vec<Step>,
+}
+
+/// One endpoint subscribed to the scenario's events (`subscriptions:`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    /// Names the subscription in transcripts and failures.
+    pub name: String,
+    /// Like the scenario's `target`; the scenario's when not given.
+    pub target: Option<String>,
+    /// The key this subscription's deliveries are signed with; unsigned without one.
+    pub secret: Option<String>,
 }
 
 /// Where something stands in a scenario file (1-based).
@@ -88,6 +102,9 @@ pub struct Deliver {
     pub alias: Option<String>,
     /// Payload overrides by dotted path, in file order.
     pub set: Vec<Override>,
+    /// Cut the provider's retry schedule after this many attempts, for
+    /// scenarios where each attempt costs real time (a timeout rule).
+    pub max_attempts: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -124,23 +124,25 @@ pub fn compare(
 /// Every `.snap.new` under `root`, sorted.
 pub fn pending_snapshots(root: &Path) -> Result<Vec<PathBuf>, HarnessError> {
     let mut found = Vec::new();
-    collect_pending(root, &mut found).map_err(|source| HarnessError::Snapshot {
-        path: root.to_owned(),
-        source,
+    collect_with_suffix(root, ".snap.new", &mut found).map_err(|source| {
+        HarnessError::Snapshot {
+            path: root.to_owned(),
+            source,
+        }
     })?;
     found.sort();
     Ok(found)
 }
 
-fn collect_pending(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn collect_with_suffix(dir: &Path, suffix: &str, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if !dir.is_dir() {
         return Ok(());
     }
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            collect_pending(&path, found)?;
-        } else if path.to_string_lossy().ends_with(".snap.new") {
+            collect_with_suffix(&path, suffix, found)?;
+        } else if path.to_string_lossy().ends_with(suffix) {
             found.push(path);
         }
     }
@@ -149,13 +151,63 @@ fn collect_pending(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> 
 
 /// Promote a `.snap.new` to its `.snap`; returns the accepted path.
 pub fn accept(pending: &Path) -> Result<PathBuf, HarnessError> {
-    let text = pending.to_string_lossy();
-    let accepted = PathBuf::from(text.strip_suffix(".new").unwrap_or(&text));
+    let accepted = accepted_path(pending);
     std::fs::rename(pending, &accepted).map_err(|source| HarnessError::Snapshot {
         path: pending.to_owned(),
         source,
     })?;
     Ok(accepted)
+}
+
+/// Delete a `.snap.new`.
+pub fn reject(pending: &Path) -> Result<(), HarnessError> {
+    std::fs::remove_file(pending).map_err(|source| HarnessError::Snapshot {
+        path: pending.to_owned(),
+        source,
+    })
+}
+
+/// The accepted snapshot a `.snap.new` would replace.
+pub fn accepted_path(pending: &Path) -> PathBuf {
+    let text = pending.to_string_lossy();
+    PathBuf::from(text.strip_suffix(".new").unwrap_or(&text))
+}
+
+/// What accepting `pending` would change: a unified diff of the transcript
+/// bodies (everything is added when there is no accepted snapshot yet).
+pub fn pending_diff(pending: &Path) -> Result<String, HarnessError> {
+    let read = |path: &Path| match std::fs::read_to_string(path) {
+        Ok(text) => Ok(snapshot_body(&text).to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(HarnessError::Snapshot {
+            path: path.to_owned(),
+            source,
+        }),
+    };
+    Ok(unified_diff(
+        &read(&accepted_path(pending))?,
+        &read(pending)?,
+    ))
+}
+
+/// Every `.snap` under `root` that no scenario in `expected` would write:
+/// left behind by a renamed or deleted scenario.
+pub fn unmatched_snapshots(
+    root: &Path,
+    expected: &[PathBuf],
+) -> Result<Vec<PathBuf>, HarnessError> {
+    let mut found = Vec::new();
+    collect_with_suffix(root, ".snap", &mut found).map_err(|source| HarnessError::Snapshot {
+        path: root.to_owned(),
+        source,
+    })?;
+    let expected: std::collections::BTreeSet<PathBuf> = expected
+        .iter()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+        .collect();
+    found.retain(|p| !expected.contains(&std::path::absolute(p).unwrap_or_else(|_| p.clone())));
+    found.sort();
+    Ok(found)
 }
 
 fn render_file(source: &str, transcript: &str) -> String {
@@ -202,7 +254,10 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
 
 /// A unified diff of two transcripts, old to new.
 pub fn unified_diff(old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old.trim_end(), new.trim_end())
+    // Both end in exactly one newline, so the diff never reports a missing one.
+    let old = format!("{}\n", old.trim_end());
+    let new = format!("{}\n", new.trim_end());
+    similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(2)
         .header("snapshot", "this run")

@@ -81,6 +81,13 @@ pub struct SuiteOptions {
     pub snapshots: crate::snapshot::SnapshotMode,
     /// Where `snapshots/<provider>/` lives, when not beside `scenarios/`.
     pub snapshot_root: Option<PathBuf>,
+    /// How many scenarios run at once; 0 picks [`default_jobs`].
+    pub jobs: usize,
+}
+
+/// Scenarios mostly wait on the network, so several per core keep it busy.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get() * 4)
 }
 
 /// A scenario's run, its transcript and how that compared with the snapshot.
@@ -98,37 +105,72 @@ impl ScenarioResult {
     }
 }
 
-/// Run every scenario, in order, and compare each transcript with its snapshot.
+/// Run every scenario and compare each transcript with its snapshot, up to
+/// `jobs` at once. `finished` hears of each scenario as it ends (in any
+/// order); the results come back in the order of `scenarios`.
 pub async fn run_suite(
     scenarios: Vec<crate::scenario::Scenario>,
     options: &SuiteOptions,
+    finished: &(dyn Fn(&ScenarioResult) + Sync),
 ) -> Result<Vec<ScenarioResult>, HarnessError> {
+    use futures_util::stream::{self, StreamExt};
+
     let transport = hooksim_simulator::transport::Transport::new();
-    let mut results = Vec::with_capacity(scenarios.len());
-    for scenario in scenarios {
-        let run = crate::runner::run_scenario(&transport, scenario, &options.run).await;
-        let transcript = crate::transcript::render(&run);
-        let snapshot = if run.error.is_some() {
-            None
-        } else {
-            let path = crate::snapshot::snapshot_path(
-                &run.scenario.path,
-                run.scenario.provider.as_str(),
-                options.snapshot_root.as_deref(),
-            );
-            let source = run.scenario.path.to_string_lossy().replace('\\', "/");
-            Some(crate::snapshot::compare(
-                &path,
-                &source,
-                &transcript,
-                options.snapshots,
-            )?)
-        };
-        results.push(ScenarioResult {
-            run,
-            transcript,
-            snapshot,
-        });
+    let jobs = if options.jobs == 0 {
+        default_jobs()
+    } else {
+        options.jobs
+    };
+    let count = scenarios.len();
+    let mut results: Vec<(usize, Result<ScenarioResult, HarnessError>)> =
+        stream::iter(scenarios.into_iter().enumerate())
+            .map(|(index, scenario)| {
+                let transport = &transport;
+                async move {
+                    let result = run_one(transport, scenario, options).await;
+                    if let Ok(result) = &result {
+                        finished(result);
+                    }
+                    (index, result)
+                }
+            })
+            .buffer_unordered(jobs.max(1))
+            .collect()
+            .await;
+    results.sort_by_key(|(index, _)| *index);
+    let mut ordered = Vec::with_capacity(count);
+    for (_, result) in results {
+        ordered.push(result?);
     }
-    Ok(results)
+    Ok(ordered)
+}
+
+async fn run_one(
+    transport: &hooksim_simulator::transport::Transport,
+    scenario: crate::scenario::Scenario,
+    options: &SuiteOptions,
+) -> Result<ScenarioResult, HarnessError> {
+    let run = crate::runner::run_scenario(transport, scenario, &options.run).await;
+    let transcript = crate::transcript::render(&run);
+    let snapshot = if run.error.is_some() {
+        None
+    } else {
+        let path = crate::snapshot::snapshot_path(
+            &run.scenario.path,
+            run.scenario.provider.as_str(),
+            options.snapshot_root.as_deref(),
+        );
+        let source = run.scenario.path.to_string_lossy().replace('\\', "/");
+        Some(crate::snapshot::compare(
+            &path,
+            &source,
+            &transcript,
+            options.snapshots,
+        )?)
+    };
+    Ok(ScenarioResult {
+        run,
+        transcript,
+        snapshot,
+    })
 }

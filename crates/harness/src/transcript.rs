@@ -4,11 +4,11 @@
 
 use std::fmt::Write as _;
 
-use hooksim_simulator::delivery::{Delivery, Verdict};
+use hooksim_simulator::delivery::Verdict;
 use hooksim_simulator::policy::{DeliveryPolicy, Fact};
 use hooksim_simulator::schedule::format_nominal;
 
-use crate::runner::{DeliveryRecord, ScenarioRun, StepRecord};
+use crate::runner::{DeliveryRecord, RouteDelivery, ScenarioRun, StepRecord};
 
 /// Render `run` as transcript text.
 pub fn render(run: &ScenarioRun) -> String {
@@ -54,9 +54,10 @@ pub fn render(run: &ScenarioRun) -> String {
         }
         for check in &step.checks {
             let verdict = if check.passed { "ok" } else { "FAILED" };
+            let on = subscription_suffix(check);
             let _ = writeln!(
                 out,
-                "  expect {}: {} -> {} {verdict}",
+                "  expect {}{on}: {} -> {} {verdict}",
                 check.key, check.expected, check.actual
             );
         }
@@ -65,6 +66,15 @@ pub fn render(run: &ScenarioRun) -> String {
         let _ = writeln!(out, "\nstopped: {error}");
     }
     out
+}
+
+/// ` (crm)` for a check on one of several subscriptions.
+pub(crate) fn subscription_suffix(check: &crate::expect::Check) -> String {
+    check
+        .subscription
+        .as_deref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default()
 }
 
 fn render_policy(out: &mut String, policy: &DeliveryPolicy) {
@@ -116,26 +126,40 @@ fn render_delivery(out: &mut String, record: &DeliveryRecord) {
     if let Some(forgery) = record.forgery {
         let _ = writeln!(out, "  forged: {}, sent once", forgery.name());
     }
-    let _ = writeln!(out, "  POST {}", record.target_shown);
-    if let Some(first) = record.delivery.attempts.first() {
-        for header in &first.headers {
-            let _ = writeln!(out, "  {}: {}", header.name, header.shown());
-        }
+    if record.sends.len() > 1 {
+        let _ = writeln!(
+            out,
+            "  to {} subscriptions at once, in no order",
+            record.sends.len()
+        );
     }
-    let _ = writeln!(
-        out,
-        "  body ({} bytes): {}",
-        record.body.len(),
-        String::from_utf8_lossy(&record.body)
-    );
-    render_attempts(out, &record.delivery);
+    for send in &record.sends {
+        // A single target keeps the plain layout; subscriptions get a heading each.
+        let indent = match &send.subscription {
+            Some(name) => {
+                let _ = writeln!(out, "  subscription {name}:");
+                "    "
+            }
+            None => "  ",
+        };
+        render_send(out, send, indent);
+    }
 }
 
-fn render_attempts(out: &mut String, delivery: &Delivery) {
+fn render_send(out: &mut String, send: &RouteDelivery, indent: &str) {
+    let _ = writeln!(out, "{indent}POST {}", send.target_shown);
+    if let Some(first) = send.delivery.attempts.first() {
+        for header in &first.headers {
+            let _ = writeln!(out, "{indent}{}: {}", header.name, header.shown());
+        }
+    }
+    let body = String::from_utf8_lossy(&send.body);
+    let _ = writeln!(out, "{indent}body ({} bytes): {body}", send.body.len());
+    let delivery = &send.delivery;
     for attempt in &delivery.attempts {
         let _ = writeln!(
             out,
-            "  attempt {} at +{}: {}",
+            "{indent}attempt {} at +{}: {}",
             attempt.number,
             format_nominal(attempt.nominal_at),
             attempt.outcome
@@ -144,7 +168,7 @@ fn render_attempts(out: &mut String, delivery: &Delivery) {
     let n = delivery.attempts.len();
     let plural = if n == 1 { "" } else { "s" };
     let _ = match delivery.verdict {
-        Verdict::Delivered => writeln!(out, "  delivered after {n} attempt{plural}"),
-        Verdict::GaveUp => writeln!(out, "  gave up after {n} attempt{plural}"),
+        Verdict::Delivered => writeln!(out, "{indent}delivered after {n} attempt{plural}"),
+        Verdict::GaveUp => writeln!(out, "{indent}gave up after {n} attempt{plural}"),
     };
 }

@@ -8,7 +8,12 @@
 //!
 //! Routes:
 //! - `GET /health`: liveness.
+//! - `POST /everreal`, `GET /everreal/notifications`: see [`everreal`].
+//! - `POST /flow`, `GET /flow/events`: see [`flow`].
 //! - `POST /hemnet`, `GET /hemnet/contacts`: see [`hemnet`].
+//! - `POST /propertyfinder`, `GET /propertyfinder/notifications`: see [`propertyfinder`].
+//! - `POST /propertyfinder-atlas[/signed]`, `GET /propertyfinder-atlas[/signed]/events`: see [`propertyfinder_atlas`].
+//! - `POST /spark`, `GET /spark/events`: see [`spark`].
 
 use std::io;
 use std::net::SocketAddr;
@@ -21,11 +26,17 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::{error, info};
 
+pub mod everreal;
+pub mod flow;
 pub mod hemnet;
+pub mod propertyfinder;
+pub mod propertyfinder_atlas;
 mod signature;
+pub mod spark;
 mod store;
 
 pub use hemnet::HemnetConfig;
+pub use propertyfinder_atlas::AtlasConfig;
 
 /// The key hooksim signs with unless a scenario says otherwise, so the
 /// default receiver and the default simulator agree without setup.
@@ -35,12 +46,14 @@ pub const DEFAULT_TEST_SECRET: &str = "hooksim-test-secret";
 #[derive(Debug, Clone, Default)]
 pub struct ReceiverConfig {
     pub hemnet: HemnetConfig,
+    pub propertyfinder_atlas: AtlasConfig,
 }
 
 impl ReceiverConfig {
     /// Refuses configurations that could only reject every delivery or, worse,
     /// accept forged ones. [`start`] calls this; call it yourself before [`router`].
     pub fn validate(&self) -> Result<(), ReceiverError> {
+        self.propertyfinder_atlas.validate()?;
         let provider = "hemnet";
         if self.hemnet.trusted_keys.is_empty() {
             return Err(ReceiverError::NoTrustedKeys { provider });
@@ -77,7 +90,12 @@ pub enum ReceiverError {
 pub fn router(config: ReceiverConfig) -> Router {
     Router::new()
         .route("/health", get(health))
+        .merge(everreal::routes())
+        .merge(flow::routes())
         .merge(hemnet::routes(config.hemnet))
+        .merge(propertyfinder::routes())
+        .merge(propertyfinder_atlas::routes(config.propertyfinder_atlas))
+        .merge(spark::routes())
 }
 
 async fn health() -> StatusCode {

@@ -44,8 +44,11 @@ impl PreparedDelivery {
                 signature: None,
             };
         };
+        // No key means an unsigned subscription (Atlas without a secret): no
+        // header at all, not an empty one.
+        let signed = |keys: &SigningKeys| (!keys.keys.is_empty()).then(|| scheme.sign(&body, keys));
         let signature = match forgery {
-            None => Some(scheme.sign(&body, keys)),
+            None => signed(keys),
             Some(Forgery::WrongKey) => Some(scheme.sign(&body, &SigningKeys::single(forger_key()))),
             Some(Forgery::MissingHeader) => None,
             Some(Forgery::MalformedValue) => Some(Signature {
@@ -54,13 +57,13 @@ impl PreparedDelivery {
                 redacted: MALFORMED_SIGNATURE.to_owned(),
             }),
             Some(Forgery::BodyChangedAfterSigning) => {
-                let signature = scheme.sign(&body, keys);
+                let signature = signed(keys);
                 let mut changed = payload.clone();
                 tamper(&mut changed);
                 return Self {
                     url,
                     body: Bytes::from(provider.encode(&changed)),
-                    signature: Some(signature),
+                    signature,
                 };
             }
         };
@@ -210,6 +213,37 @@ pub async fn deliver(
         attempts,
         verdict: Verdict::GaveUp,
     })
+}
+
+/// Deliver one event to several subscriptions at once, as a provider that
+/// fans out does: concurrently and in no particular order. Each delivery
+/// follows the schedule on its own copy of the nominal clock; afterwards
+/// `clock` stands at the latest of them. Results come in `prepared` order.
+pub async fn deliver_to_all(
+    transport: &Transport,
+    provider: &dyn Provider,
+    policy: &DeliveryPolicy,
+    schedule: &Schedule,
+    prepared: &[PreparedDelivery],
+    clock: &mut Clock,
+) -> Result<Vec<Delivery>, SimulatorError> {
+    let runs = prepared.iter().map(|p| {
+        let mut own_clock = clock.clone();
+        async move {
+            let delivery = deliver(transport, provider, policy, schedule, p, &mut own_clock).await;
+            (delivery, own_clock)
+        }
+    });
+    let mut deliveries = Vec::with_capacity(prepared.len());
+    let mut latest = clock.clone();
+    for (delivery, own_clock) in futures_util::future::join_all(runs).await {
+        deliveries.push(delivery?);
+        if own_clock.now() > latest.now() {
+            latest = own_clock;
+        }
+    }
+    *clock = latest;
+    Ok(deliveries)
 }
 
 /// Map a status to an outcome under the provider's success rule.

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod providers;
 pub mod schedule;
 pub mod signing;
+pub mod stand_in;
 pub mod transport;
 
 pub use error::SimulatorError;

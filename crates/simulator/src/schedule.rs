@@ -35,6 +35,14 @@ impl Schedule {
         Self { gaps }
     }
 
+    /// The same schedule cut after `attempts` attempts (at least one).
+    pub fn truncated(&self, attempts: u32) -> Self {
+        let keep = (attempts.max(1) as usize - 1).min(self.gaps.len());
+        Self {
+            gaps: self.gaps[..keep].to_vec(),
+        }
+    }
+
     /// The gaps between consecutive attempts.
     pub fn gaps(&self) -> &[Duration] {
         &self.gaps
@@ -100,6 +108,17 @@ mod tests {
         assert_eq!(s.gaps()[..4], [MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE]);
         assert_eq!(*s.gaps().last().expect("schedule has gaps"), DAY);
         assert!(s.span() <= 7 * DAY);
+    }
+
+    #[test]
+    fn truncation_keeps_the_first_attempts() {
+        let s = Schedule::exponential(MINUTE, DAY, 7 * DAY);
+        assert_eq!(s.truncated(1), Schedule::once());
+        assert_eq!(
+            s.truncated(3).offsets(),
+            [Duration::ZERO, MINUTE, 3 * MINUTE]
+        );
+        assert_eq!(s.truncated(1000), s);
     }
 
     #[test]

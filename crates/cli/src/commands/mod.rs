@@ -1,8 +1,10 @@
 //! One module per command; each returns the exit code it earned.
 
+mod list;
 mod providers;
 mod receiver;
 mod run;
+mod select;
 mod send;
 mod snapshots;
 
@@ -22,7 +24,8 @@ pub fn dispatch(args: Args) -> Exit {
         Command::Run(run) => with_runtime(run::run(run)),
         Command::Send(send) => with_runtime(send::send(send)),
         Command::Providers { show } => providers::providers(show),
-        Command::Snapshots { action } => snapshots::snapshots(action),
+        Command::Snapshots(args) => snapshots::snapshots(args),
+        Command::List(select) => list::list(select),
         Command::Receiver(receiver) => with_runtime(receiver::receiver(receiver)),
     }
 }

@@ -6,6 +6,7 @@ use crate::exit::Exit;
 pub async fn receiver(args: ReceiverArgs) -> Exit {
     let mut config = hooksim_receiver::ReceiverConfig::default();
     config.hemnet.trusted_keys = args.hemnet_keys;
+    config.propertyfinder_atlas.trusted_secrets = args.atlas_secrets;
     let running = match hooksim_receiver::start(args.addr, config).await {
         Ok(running) => running,
         Err(e) => {
@@ -14,7 +15,8 @@ pub async fn receiver(args: ReceiverArgs) -> Exit {
         }
     };
     println!(
-        "reference receiver listening at {} (Hemnet: POST /hemnet); Ctrl-C stops it",
+        "reference receiver listening at {}: POST /hemnet, /spark, /flow, /propertyfinder, \
+         /propertyfinder-atlas[/signed], /everreal; Ctrl-C stops it",
         running.base_url()
     );
     if let Err(e) = tokio::signal::ctrl_c().await {

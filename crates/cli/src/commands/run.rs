@@ -1,42 +1,33 @@
-//! `hooksim run`: scenarios in, console report out.
+//! `hooksim run`: scenarios in, console report (and report files) out.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::io::IsTerminal as _;
+use std::path::Path;
 
-use hooksim_harness::report::console;
+use hooksim_harness::report::{console, html, json, junit};
 use hooksim_harness::runner::{
-    RunOptions, SettingOverride, Targets, effective_settings, needs_base_url,
+    RunOptions, SettingOverride, Targets, needs_base_url, signing_secrets,
 };
-use hooksim_harness::scenario::{Scenario, load_scenario};
+use hooksim_harness::scenario::Scenario;
 use hooksim_harness::snapshot::SnapshotMode;
-use hooksim_harness::suite::{SuiteOptions, find_scenario_files, run_suite};
+use hooksim_harness::suite::{ScenarioResult, SuiteOptions, run_suite};
 use hooksim_simulator::clock::TimeScale;
 use hooksim_simulator::providers::ProviderId;
 
 use super::fail;
+use super::select::select_scenarios;
 use crate::args::RunArgs;
 use crate::exit::Exit;
 
 pub async fn run(args: RunArgs) -> Exit {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("scenarios")]
-    } else {
-        args.paths
+    let scenarios = match select_scenarios(&args.select) {
+        Ok(scenarios) => scenarios,
+        Err(exit) => return exit,
     };
-    let files = match find_scenario_files(&paths) {
-        Ok(files) => files,
-        Err(e) => return fail(&e),
-    };
-    if files.is_empty() {
-        eprintln!(
-            "error: no scenario files (*.yaml) under {}",
-            display_paths(&paths)
-        );
+    if scenarios.is_empty() && args.select.partition.is_none() {
+        eprintln!("error: no scenario matches the filters");
         return Exit::BadInput;
     }
-    let Some(scenarios) = load_all(&files) else {
-        return Exit::BadInput;
-    };
     let mut options = match run_options(&args.targets, &args.settings, args.seed, args.time_scale) {
         Ok(options) => options,
         Err(e) => return fail(&e),
@@ -68,15 +59,54 @@ pub async fn run(args: RunArgs) -> Exit {
             SnapshotMode::Check
         },
         snapshot_root: args.snapshot_dir,
+        jobs: args.jobs.unwrap_or(0),
     };
-    let results = match run_suite(scenarios, &suite).await {
-        Ok(results) => results,
-        Err(e) => return fail(&e),
-    };
+    let progress = progress_bar(scenarios.len());
+    let results = run_suite(scenarios, &suite, &|result| {
+        if let Some(bar) = &progress {
+            bar.set_message(result.run.scenario.rule.clone());
+            bar.inc(1);
+        }
+    })
+    .await;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
     if let Some(receiver) = receiver {
         receiver.shutdown().await;
     }
-    for result in &results {
+    let results = match results {
+        Ok(results) => results,
+        Err(e) => return fail(&e),
+    };
+    print_console(&results);
+    if let Some(path) = &args.junit {
+        let written = junit::render(&results)
+            .map_err(|e| fail(&e))
+            .and_then(|xml| write_report(path, &xml));
+        if let Err(exit) = written {
+            return exit;
+        }
+    }
+    let reports = [
+        (
+            args.json.as_deref(),
+            json::render as fn(&[ScenarioResult]) -> String,
+        ),
+        (args.html.as_deref(), html::render),
+    ];
+    for (path, render) in reports {
+        if let Some(path) = path
+            && let Err(exit) = write_report(path, &render(&results))
+        {
+            return exit;
+        }
+    }
+    verdict(&results)
+}
+
+fn print_console(results: &[ScenarioResult]) {
+    for result in results {
         println!("{}", console::scenario_line(result));
     }
     let failures: Vec<String> = results
@@ -90,7 +120,10 @@ pub async fn run(args: RunArgs) -> Exit {
             println!("{failure}");
         }
     }
-    println!("{}", console::summary_line(&results));
+    println!("{}", console::summary_line(results));
+}
+
+fn verdict(results: &[ScenarioResult]) -> Exit {
     let errors: Vec<_> = results
         .iter()
         .filter_map(|r| r.run.error.as_ref())
@@ -106,20 +139,25 @@ pub async fn run(args: RunArgs) -> Exit {
     }
 }
 
-/// Read every file, reporting every mistake (not just the first file's).
-fn load_all(files: &[PathBuf]) -> Option<Vec<Scenario>> {
-    let mut scenarios = Vec::with_capacity(files.len());
-    let mut ok = true;
-    for file in files {
-        match load_scenario(file) {
-            Ok(scenario) => scenarios.push(scenario),
-            Err(error) => {
-                ok = false;
-                eprintln!("{:?}", miette::Report::new(error));
-            }
-        }
+fn write_report(path: &Path, text: &str) -> Result<(), Exit> {
+    std::fs::write(path, text).map_err(|e| {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        Exit::Runtime
+    })
+}
+
+/// A bar on a terminal; nothing in CI or when output is piped, where the
+/// ordered lines at the end say it all.
+fn progress_bar(len: usize) -> Option<indicatif::ProgressBar> {
+    let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if !interactive {
+        return None;
     }
-    ok.then_some(scenarios)
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}") {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 fn run_options(
@@ -158,22 +196,21 @@ async fn start_reference_receiver(
     scenarios: &[Scenario],
     options: &RunOptions,
 ) -> Result<hooksim_receiver::RunningReceiver, hooksim_receiver::ReceiverError> {
-    let hemnet_keys: BTreeSet<String> = scenarios
-        .iter()
-        .filter(|s| s.provider == ProviderId::Hemnet)
-        .filter_map(|s| effective_settings(s, &options.settings).remove("secret"))
-        .collect();
+    let secrets_of = |provider: ProviderId| -> BTreeSet<String> {
+        scenarios
+            .iter()
+            .filter(|s| s.provider == provider)
+            .flat_map(|s| signing_secrets(s, &options.settings))
+            .collect()
+    };
     let mut config = hooksim_receiver::ReceiverConfig::default();
+    let hemnet_keys = secrets_of(ProviderId::Hemnet);
     if !hemnet_keys.is_empty() {
         config.hemnet.trusted_keys = hemnet_keys.into_iter().collect();
     }
+    let atlas_secrets = secrets_of(ProviderId::PropertyFinderAtlas);
+    if !atlas_secrets.is_empty() {
+        config.propertyfinder_atlas.trusted_secrets = atlas_secrets.into_iter().collect();
+    }
     hooksim_receiver::start(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), config).await
-}
-
-fn display_paths(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -27,7 +27,9 @@ pub async fn send(args: SendArgs) -> Exit {
         return fail(error);
     }
     let delivered = run.steps.iter().all(|s| match &s.record {
-        hooksim_harness::runner::StepRecord::Delivery(d) => d.delivery.is_delivered(),
+        hooksim_harness::runner::StepRecord::Delivery(d) => {
+            d.sends.iter().all(|s| s.delivery.is_delivered())
+        }
         _ => true,
     });
     if delivered { Exit::Pass } else { Exit::Failed }

@@ -9,6 +9,7 @@ use hooksim_simulator::schedule::format_nominal;
 use crate::runner::StepRecord;
 use crate::snapshot::SnapshotStatus;
 use crate::suite::ScenarioResult;
+use crate::transcript::subscription_suffix;
 
 /// `PASS hemnet/rule  (3 steps, 4 attempts)  path`.
 pub fn scenario_line(result: &ScenarioResult) -> String {
@@ -37,6 +38,13 @@ pub fn scenario_line(result: &ScenarioResult) -> String {
 
 /// Why a scenario failed, as indented lines; empty when it passed.
 pub fn failure_details(result: &ScenarioResult) -> String {
+    let mut out = failure_summary(result);
+    out.push_str(&snapshot_details(result));
+    out
+}
+
+/// Why a scenario failed, without the snapshot diff; empty when it passed.
+pub fn failure_summary(result: &ScenarioResult) -> String {
     let mut out = String::new();
     if result.passed() {
         return out;
@@ -60,16 +68,25 @@ pub fn failure_details(result: &ScenarioResult) -> String {
             step.number, step.location.line, record.title
         );
         for check in step.failed_checks() {
+            let on = subscription_suffix(check);
             let _ = writeln!(
                 out,
-                "    expected {}: {}, got {}",
+                "    expected {}{on}: {}, got {}",
                 check.key, check.expected, check.actual
             );
         }
-        if let Some(attempt) = record.delivery.last_attempt() {
+        for send in &record.sends {
+            let Some(attempt) = send.delivery.last_attempt() else {
+                continue;
+            };
+            let on = send
+                .subscription
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
             let _ = write!(
                 out,
-                "    last attempt {} at +{}: {}",
+                "    last attempt{on} {} at +{}: {}",
                 attempt.number,
                 format_nominal(attempt.nominal_at),
                 attempt.outcome
@@ -97,6 +114,12 @@ pub fn failure_details(result: &ScenarioResult) -> String {
     if let Some(error) = &run.error {
         let _ = writeln!(out, "  could not run: {error}");
     }
+    out
+}
+
+/// How the transcript compared with its snapshot, when not cleanly.
+pub fn snapshot_details(result: &ScenarioResult) -> String {
+    let mut out = String::new();
     match &result.snapshot {
         Some(SnapshotStatus::New { pending }) => {
             let _ = writeln!(

@@ -1,3 +1,6 @@
-//! Ways to show a run: the console now; JUnit, JSON and HTML beside it.
+//! Ways to show a run: the console, JUnit XML, JSON and a self-contained HTML page.
 
 pub mod console;
+pub mod html;
+pub mod json;
+pub mod junit;

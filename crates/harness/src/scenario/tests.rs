@@ -63,6 +63,7 @@ fn a_full_scenario_parses_into_its_model() {
         target: Some("/hemnet".into()),
         settings: [("secret".to_owned(), "hooksim-test-secret".to_owned())].into(),
         seed: Some(7),
+        subscriptions: Vec::new(),
         steps: vec![
             step(
                 Action::Deliver(Deliver {
@@ -90,6 +91,7 @@ fn a_full_scenario_parses_into_its_model() {
                             value: json!("receiver.test"),
                         },
                     ],
+                    max_attempts: None,
                 }),
                 Expectations {
                     acknowledged: Some(true),
@@ -157,6 +159,7 @@ fn a_full_scenario_parses_into_its_model() {
                     event: "CONTACT.CREATE".into(),
                     alias: None,
                     set: Vec::new(),
+                    max_attempts: None,
                 }),
                 Expectations::default(),
                 21,

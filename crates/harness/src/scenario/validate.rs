@@ -14,12 +14,23 @@ use super::error::{
 };
 use super::interpolate::{InterpolationError, interpolate};
 use super::tree::{Node, NodeKind};
-use super::{Action, Deliver, Expectations, Location, Override, RotateKeys, Scenario, Step};
+use super::{
+    Action, Deliver, Expectations, Location, Override, RotateKeys, Scenario, Step, Subscription,
+};
 use crate::duration::{DURATION_HELP, parse_nominal_duration, suggest_nominal_duration};
+use crate::stand_in::{STAND_IN_PREFIX, parse_stand_in};
 use crate::suggest::{backticked, closest, did_you_mean};
 
-const TOP_LEVEL_KEYS: [&str; 8] = [
-    "name", "provider", "rule", "source", "target", "settings", "seed", "steps",
+const TOP_LEVEL_KEYS: [&str; 9] = [
+    "name",
+    "provider",
+    "rule",
+    "source",
+    "target",
+    "settings",
+    "seed",
+    "subscriptions",
+    "steps",
 ];
 const ACTIONS: [&str; 5] = ["deliver", "redeliver", "forge", "rotate_keys", "wait"];
 /// Step kinds the design names that format v1 does not run yet.
@@ -38,7 +49,8 @@ const STEP_KEYS: [&str; 6] = [
     "wait",
     "expect",
 ];
-const DELIVER_KEYS: [&str; 3] = ["event", "as", "set"];
+const SUBSCRIPTION_KEYS: [&str; 3] = ["name", "target", "secret"];
+const DELIVER_KEYS: [&str; 4] = ["event", "as", "set", "max_attempts"];
 const REDELIVER_KEYS: [&str; 1] = ["from"];
 const FORGE_KEYS: [&str; 2] = ["from", "signature"];
 const ROTATE_KEYS_KEYS: [&str; 3] = ["old", "new", "finished"];
@@ -149,7 +161,7 @@ impl Validator<'_> {
             "`source` says where the rule is documented (a seed file or a URL)",
         );
         let source = source.and_then(|node| self.string(node, "source"));
-        let target = top.get("target").map(|node| self.string(node, "target"));
+        let target = top.get("target").map(|node| self.target(node));
         let settings = top
             .get("settings")
             .map(|node| self.settings(node, provider));
@@ -161,6 +173,9 @@ impl Validator<'_> {
                 "a whole number from 0 to 18446744073709551615",
             )
         });
+        let subscriptions = top
+            .get("subscriptions")
+            .map(|node| self.subscriptions(node, provider));
         let steps = self.required(
             &top,
             "steps",
@@ -177,8 +192,106 @@ impl Validator<'_> {
             target: optional(target)?,
             settings: optional(settings)?.unwrap_or_default(),
             seed: optional(seed)?.and_then(|seed| u64::try_from(seed).ok()),
+            subscriptions: optional(subscriptions)?.unwrap_or_default(),
             steps: steps?,
         })
+    }
+
+    /// A `target`: a path, a URL, or a stand-in hooksim plays itself.
+    fn target(&mut self, node: &Node) -> Option<String> {
+        let target = self.string(node, "target")?;
+        if let Some(spec) = target.strip_prefix(STAND_IN_PREFIX)
+            && let Err(message) = parse_stand_in(spec)
+        {
+            let problem = Problem::new(Kind::InvalidValue, message, "not a stand-in").with_help(
+                    "stand-ins: `stand-in:refuse-connections`, `stand-in:status/CODE`, `stand-in:slow/DURATION`",
+                );
+            self.report(node, problem);
+            return None;
+        }
+        Some(target)
+    }
+
+    /// `subscriptions: [{ name, target?, secret? }, ...]`, names unique.
+    fn subscriptions(
+        &mut self,
+        node: &Node,
+        provider: Option<ProviderId>,
+    ) -> Option<Vec<Subscription>> {
+        let NodeKind::Seq(items) = &node.kind else {
+            self.wrong_type(
+                node,
+                "`subscriptions`",
+                "a list like `- { name: crm, target: /hooks, secret: KEY }`",
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.report(
+                node,
+                Problem::new(
+                    Kind::InvalidValue,
+                    "`subscriptions` is empty",
+                    "no subscription",
+                )
+                .with_help("list at least one subscription, or leave `subscriptions` out"),
+            );
+            return None;
+        }
+        let signs = provider.is_none_or(|p| p.provider().signature().is_some());
+        let mut subscriptions = Vec::with_capacity(items.len());
+        let mut complete = true;
+        for item in items {
+            let Some(entries) = self.entries(item, item, "a subscription", &SUBSCRIPTION_KEYS)
+            else {
+                complete = false;
+                continue;
+            };
+            let name_node =
+                self.required(&entries, "name", "name the subscription, like `name: crm`");
+            let name = name_node.and_then(|n| self.string(n, "name"));
+            if let (Some(name), Some(name_node)) = (&name, name_node)
+                && subscriptions.iter().any(|s: &Subscription| &s.name == name)
+            {
+                self.report(
+                    name_node,
+                    Problem::new(
+                        Kind::InvalidValue,
+                        format!("two subscriptions are called `{name}`"),
+                        "used before",
+                    )
+                    .with_help("give every subscription its own name"),
+                );
+                complete = false;
+                continue;
+            }
+            let target = entries.get("target").map(|n| self.target(n));
+            let secret = entries.get("secret").map(|n| {
+                if !signs {
+                    let provider = provider.map(|p| p.to_string()).unwrap_or_default();
+                    self.report(
+                        n,
+                        Problem::new(
+                            Kind::InvalidValue,
+                            format!("`{provider}` does not sign deliveries"),
+                            "no signature to make",
+                        )
+                        .with_help("leave `secret` out"),
+                    );
+                    return None;
+                }
+                self.string(n, "secret")
+            });
+            match (name, optional(target), optional(secret)) {
+                (Some(name), Some(target), Some(secret)) => subscriptions.push(Subscription {
+                    name,
+                    target,
+                    secret,
+                }),
+                _ => complete = false,
+            }
+        }
+        complete.then_some(subscriptions)
     }
 
     fn provider(&mut self, node: &Node) -> Option<ProviderId> {
@@ -406,6 +519,7 @@ impl Validator<'_> {
                 event,
                 alias: None,
                 set: Vec::new(),
+                max_attempts: None,
             });
         }
         let entries = self.entries(value, key, "`deliver`", &DELIVER_KEYS)?;
@@ -419,10 +533,20 @@ impl Validator<'_> {
             .get("as")
             .map(|node| self.alias_definition(node, context));
         let set = entries.get("set").map(|node| self.overrides(node));
+        let max_attempts = entries.get("max_attempts").map(|node| {
+            self.integer(
+                node,
+                "max_attempts",
+                1..=u32::MAX.into(),
+                "a whole number of at least 1",
+            )
+            .map(|n| n as u32)
+        });
         Some(Deliver {
             event: event?,
             alias: optional(alias)?,
             set: optional(set)?.unwrap_or_default(),
+            max_attempts: optional(max_attempts)?,
         })
     }
 

@@ -47,6 +47,7 @@ async fn a_config_without_usable_keys_does_not_start() -> TestResult {
         hemnet: HemnetConfig {
             trusted_keys: vec![],
         },
+        ..ReceiverConfig::default()
     };
     let result = start("127.0.0.1:0".parse()?, no_keys).await;
     assert!(matches!(
@@ -58,6 +59,7 @@ async fn a_config_without_usable_keys_does_not_start() -> TestResult {
         hemnet: HemnetConfig {
             trusted_keys: vec!["good".into(), String::new()],
         },
+        ..ReceiverConfig::default()
     };
     let result = start("127.0.0.1:0".parse()?, empty_key).await;
     assert!(matches!(

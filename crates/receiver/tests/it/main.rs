@@ -1,8 +1,12 @@
 //! Integration tests: the receiver started on a free loopback port, driven
 //! over real HTTP the way a provider would drive it.
 
+mod everreal;
+mod flow;
 mod hemnet;
 mod lifecycle;
+mod propertyfinder;
+mod spark;
 
 use std::error::Error;
 use std::time::{Duration, Instant};
@@ -18,6 +22,7 @@ async fn start_receiver(hemnet_keys: &[&str]) -> TestResult<RunningReceiver> {
         hemnet: HemnetConfig {
             trusted_keys: hemnet_keys.iter().map(|key| key.to_string()).collect(),
         },
+        ..ReceiverConfig::default()
     };
     Ok(start("127.0.0.1:0".parse()?, config).await?)
 }

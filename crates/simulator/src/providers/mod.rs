@@ -11,21 +11,43 @@ use crate::fake::SeededRng;
 use crate::policy::{DeliveryPolicy, Provenance};
 use crate::signing::SignatureScheme;
 
+pub mod everreal;
+pub mod flow;
 pub mod hemnet;
+pub mod propertyfinder;
+pub mod propertyfinder_atlas;
+pub mod spark;
 
 /// The platforms hooksim can play.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProviderId {
     Hemnet,
+    Spark,
+    Flow,
+    PropertyFinder,
+    PropertyFinderAtlas,
+    EverReal,
 }
 
 impl ProviderId {
-    pub const ALL: [ProviderId; 1] = [Self::Hemnet];
+    pub const ALL: [ProviderId; 6] = [
+        Self::Hemnet,
+        Self::Spark,
+        Self::Flow,
+        Self::PropertyFinder,
+        Self::PropertyFinderAtlas,
+        Self::EverReal,
+    ];
 
     /// The id used in scenario files, settings and on the command line.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Hemnet => "hemnet",
+            Self::Spark => "spark",
+            Self::Flow => "flow",
+            Self::PropertyFinder => "propertyfinder",
+            Self::PropertyFinderAtlas => "propertyfinder-atlas",
+            Self::EverReal => "everreal",
         }
     }
 
@@ -40,6 +62,11 @@ impl ProviderId {
     pub fn provider(&self) -> &'static dyn Provider {
         match self {
             Self::Hemnet => &hemnet::Hemnet,
+            Self::Spark => &spark::Spark,
+            Self::Flow => &flow::Flow,
+            Self::PropertyFinder => &propertyfinder::PropertyFinder,
+            Self::PropertyFinderAtlas => &propertyfinder_atlas::PropertyFinderAtlas,
+            Self::EverReal => &everreal::EverReal,
         }
     }
 }

@@ -1,0 +1,126 @@
+//! The JSON report: everything a run knows, real latencies included.
+//! Schema (`hooksim-report/1`): docs/json-report.md.
+
+use serde_json::{Value, json};
+
+use crate::runner::{RouteDelivery, StepRecord, StepRun};
+use crate::snapshot::SnapshotStatus;
+use crate::suite::ScenarioResult;
+
+pub const SCHEMA: &str = "hooksim-report/1";
+
+pub fn render(results: &[ScenarioResult]) -> String {
+    let passed = results.iter().filter(|r| r.passed()).count();
+    let report = json!({
+        "schema": SCHEMA,
+        "summary": { "total": results.len(), "passed": passed, "failed": results.len() - passed },
+        "scenarios": results.iter().map(scenario).collect::<Vec<_>>(),
+    });
+    // Serialising a Value into a String cannot fail.
+    serde_json::to_string_pretty(&report).unwrap_or_default()
+}
+
+fn scenario(result: &ScenarioResult) -> Value {
+    let run = &result.run;
+    let s = &run.scenario;
+    let policy = &run.policy;
+    json!({
+        "path": s.path.to_string_lossy().replace('\\', "/"),
+        "name": s.name,
+        "provider": s.provider.as_str(),
+        "rule": s.rule,
+        "source": s.source,
+        "seed": run.seed,
+        "passed": result.passed(),
+        "error": run.error.as_ref().map(|e| e.to_string()),
+        "snapshot": snapshot(result.snapshot.as_ref()),
+        "policy": {
+            "connect_timeout_ms": policy.connect_timeout.value.as_millis() as u64,
+            "response_timeout_ms": policy.response_timeout.value.as_millis() as u64,
+            "success": policy.success.value.to_string(),
+            "schedule_offsets_ms": policy.schedule.value.offsets().iter().map(|o| o.as_millis() as u64).collect::<Vec<_>>(),
+        },
+        "steps": run.steps.iter().map(step).collect::<Vec<_>>(),
+        "transcript": result.transcript,
+    })
+}
+
+fn snapshot(status: Option<&SnapshotStatus>) -> Value {
+    match status {
+        None => Value::Null,
+        Some(SnapshotStatus::Matched) => json!({ "status": "matched" }),
+        Some(SnapshotStatus::Updated { path }) => json!({ "status": "updated", "path": path }),
+        Some(SnapshotStatus::New { pending }) => json!({ "status": "new", "pending": pending }),
+        Some(SnapshotStatus::Changed { pending, diff }) => {
+            json!({ "status": "changed", "pending": pending, "diff": diff })
+        }
+    }
+}
+
+fn step(step: &StepRun) -> Value {
+    let checks: Vec<Value> = step
+        .checks
+        .iter()
+        .map(|c| {
+            json!({
+                "key": c.key,
+                "expected": c.expected,
+                "actual": c.actual,
+                "passed": c.passed,
+                "subscription": c.subscription,
+            })
+        })
+        .collect();
+    let (kind, title, deliveries) = match &step.record {
+        StepRecord::Delivery(d) => (
+            "delivery",
+            d.title.clone(),
+            d.sends.iter().map(delivery).collect::<Vec<_>>(),
+        ),
+        StepRecord::KeysRotated { keys } => (
+            "keys-rotated",
+            format!("rotate_keys: {}", keys.join(", ")),
+            Vec::new(),
+        ),
+        StepRecord::Waited { duration, .. } => (
+            "waited",
+            format!("wait {} ms", duration.as_millis()),
+            Vec::new(),
+        ),
+    };
+    json!({
+        "number": step.number,
+        "line": step.location.line,
+        "kind": kind,
+        "title": title,
+        "checks": checks,
+        "deliveries": deliveries,
+    })
+}
+
+fn delivery(send: &RouteDelivery) -> Value {
+    let attempts: Vec<Value> = send
+        .delivery
+        .attempts
+        .iter()
+        .map(|a| {
+            json!({
+                "number": a.number,
+                "nominal_at_ms": a.nominal_at.as_millis() as u64,
+                "outcome": a.outcome.kind(),
+                "detail": a.outcome.to_string(),
+                "status": a.outcome.status(),
+                "latency_ms": a.latency.as_secs_f64() * 1000.0,
+                "response_bytes": a.response.as_ref().map(|r| r.body.len()),
+                "response_truncated": a.response.as_ref().map(|r| r.truncated),
+            })
+        })
+        .collect();
+    json!({
+        "subscription": send.subscription,
+        "target": send.target_shown,
+        "body_bytes": send.body.len(),
+        "delivered": send.delivery.is_delivered(),
+        "attempts": attempts,
+    })
+}

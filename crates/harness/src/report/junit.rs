@@ -1,0 +1,94 @@
+//! JUnit XML: one testsuite per provider, one testcase per scenario (named
+//! by its rule); a failure carries the rule, its source and the failing
+//! attempt, and the transcript goes to system-out.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::error::HarnessError;
+use crate::report::console;
+use crate::runner::StepRecord;
+use crate::suite::ScenarioResult;
+
+pub fn render(results: &[ScenarioResult]) -> Result<String, HarnessError> {
+    let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
+    let mut total = Duration::ZERO;
+    for result in results {
+        let scenario = &result.run.scenario;
+        let provider = scenario.provider.as_str();
+        let mut case = TestCase::new(scenario.rule.as_str(), status(result));
+        case.set_classname(format!("hooksim.{provider}"));
+        let time = real_time(result);
+        total += time;
+        case.set_time(time);
+        case.add_property(("name", scenario.name.as_str()));
+        case.add_property(("source", scenario.source.as_str()));
+        case.add_property(("file", scenario.path.to_string_lossy().as_ref()));
+        case.set_system_out(result.transcript.as_str());
+        suites
+            .entry(provider)
+            .or_insert_with(|| TestSuite::new(format!("hooksim {provider}")))
+            .add_test_case(case);
+    }
+    let mut report = Report::new("hooksim");
+    report.set_time(total);
+    report.add_test_suites(suites.into_values());
+    report
+        .to_string()
+        .map_err(|e| HarnessError::Report(format!("JUnit XML: {e}")))
+}
+
+fn status(result: &ScenarioResult) -> TestCaseStatus {
+    if result.passed() {
+        return TestCaseStatus::success();
+    }
+    let run = &result.run;
+    let kind = if run.error.is_some() {
+        NonSuccessKind::Error
+    } else {
+        NonSuccessKind::Failure
+    };
+    let mut status = TestCaseStatus::non_success(kind);
+    status.set_message(headline(result));
+    status.set_type(run.scenario.rule.as_str());
+    status.set_description(console::failure_details(result));
+    status
+}
+
+/// The first thing that went wrong, in a line, naming the rule.
+fn headline(result: &ScenarioResult) -> String {
+    let run = &result.run;
+    let rule = &run.scenario.rule;
+    if let Some(error) = &run.error {
+        return format!("{rule}: could not run: {error}");
+    }
+    if let Some((step, check)) = run.failed_checks().next() {
+        let title = match &step.record {
+            StepRecord::Delivery(d) => d.title.as_str(),
+            _ => "",
+        };
+        return format!(
+            "{rule}: step {} (line {}) {title}: expected {}: {}, got {}",
+            step.number, step.location.line, check.key, check.expected, check.actual
+        );
+    }
+    format!("{rule}: the transcript differs from the accepted snapshot")
+}
+
+/// Real time spent on the receiver: the sum of attempt latencies.
+fn real_time(result: &ScenarioResult) -> Duration {
+    result
+        .run
+        .steps
+        .iter()
+        .filter_map(|s| match &s.record {
+            StepRecord::Delivery(d) => Some(d),
+            _ => None,
+        })
+        .flat_map(|d| d.sends.iter())
+        .flat_map(|s| s.delivery.attempts.iter())
+        .map(|a| a.latency)
+        .sum()
+}

@@ -1,0 +1,66 @@
+//! Stand-in targets: `target: stand-in:...` names a receiver hooksim plays
+//! itself instead of the receiver under test.
+
+use std::time::Duration;
+
+use hooksim_simulator::stand_in::Behaviour;
+
+use crate::duration::parse_nominal_duration;
+
+/// A scenario `target` starting with this names a receiver hooksim plays
+/// itself instead of the receiver under test: `stand-in:refuse-connections`,
+/// `stand-in:status/301`, `stand-in:slow/6s` (200 after six seconds).
+pub const STAND_IN_PREFIX: &str = "stand-in:";
+
+/// Read the part of a stand-in target after the prefix.
+pub fn parse_stand_in(spec: &str) -> Result<Behaviour, String> {
+    let unknown = || {
+        format!("unknown stand-in `{spec}`: use refuse-connections, status/CODE or slow/DURATION")
+    };
+    match spec.split_once('/') {
+        None if spec == "refuse-connections" => Ok(Behaviour::RefuseConnections),
+        Some(("status", code)) => match code.parse::<u16>() {
+            Ok(status) if (100..=599).contains(&status) => Ok(Behaviour::Answer {
+                status,
+                after: Duration::ZERO,
+            }),
+            _ => Err(format!(
+                "stand-in `{spec}`: `{code}` is not an HTTP status (100 to 599)"
+            )),
+        },
+        Some(("slow", after)) => parse_nominal_duration(after)
+            .map(|after| Behaviour::Answer { status: 200, after })
+            .map_err(|e| format!("stand-in `{spec}`: {e}")),
+        _ => Err(unknown()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_stand_in() {
+        assert_eq!(
+            parse_stand_in("refuse-connections"),
+            Ok(Behaviour::RefuseConnections)
+        );
+        assert_eq!(
+            parse_stand_in("status/301"),
+            Ok(Behaviour::Answer {
+                status: 301,
+                after: Duration::ZERO
+            })
+        );
+        assert_eq!(
+            parse_stand_in("slow/6s"),
+            Ok(Behaviour::Answer {
+                status: 200,
+                after: Duration::from_secs(6)
+            })
+        );
+        assert!(parse_stand_in("status/999").is_err());
+        assert!(parse_stand_in("slow/six").is_err());
+        assert!(parse_stand_in("teapot").is_err());
+    }
+}

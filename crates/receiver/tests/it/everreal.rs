@@ -1,0 +1,202 @@
+//! `POST /everreal`: every event hooksim sends, dedupe on `uuid`, tolerance,
+//! and entities that keep their newest state when events arrive out of order.
+
+use hooksim_receiver::{ReceiverConfig, RunningReceiver, start};
+use hooksim_simulator::fake::seeded_rng;
+use hooksim_simulator::providers::Provider;
+use hooksim_simulator::providers::everreal::EverReal;
+use serde_json::{Value, json};
+
+use crate::{TestResult, client, get_json, wait_for_json};
+
+const PROBE: &str = "/everreal/notifications";
+
+async fn start_receiver() -> TestResult<RunningReceiver> {
+    Ok(start("127.0.0.1:0".parse()?, ReceiverConfig::default()).await?)
+}
+
+async fn deliver(receiver: &RunningReceiver, body: &[u8]) -> TestResult<u16> {
+    let response = client()?
+        .post(format!("{}/everreal", receiver.base_url()))
+        .header("Content-Type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await?;
+    Ok(response.status().as_u16())
+}
+
+async fn deliver_json(receiver: &RunningReceiver, body: &Value) -> TestResult<u16> {
+    deliver(receiver, body.to_string().as_bytes()).await
+}
+
+fn notification(uuid: &str, operation: &str, created_at: &str, data: Value) -> Value {
+    json!({
+        "uuid": uuid,
+        "operation": operation,
+        "subdomain": "stadtwohnen",
+        "language": "de",
+        "createdAt": created_at,
+        "data": data,
+    })
+}
+
+async fn wait_for_count(receiver: &RunningReceiver, count: u64) -> TestResult<Value> {
+    wait_for_json(receiver, PROBE, |summary| summary["count"] == count).await
+}
+
+#[tokio::test]
+async fn every_event_hooksim_sends_is_acknowledged_and_stored() -> TestResult {
+    let receiver = start_receiver().await?;
+    let mut uuids = Vec::new();
+    for (seed, spec) in (0u64..).zip(EverReal.events()) {
+        let payload = EverReal.build(spec.name, &mut seeded_rng(seed))?;
+        uuids.push(payload["uuid"].clone());
+        assert_eq!(
+            deliver(&receiver, &EverReal.encode(&payload)).await?,
+            200,
+            "{}",
+            spec.name
+        );
+    }
+
+    let summary = wait_for_count(&receiver, EverReal.events().len() as u64).await?;
+    assert_eq!(summary["duplicates_ignored"], 0);
+    let stored = summary["ids"].as_array().ok_or("ids is a list")?;
+    for uuid in &uuids {
+        assert!(stored.contains(uuid), "{uuid} not stored: {summary}");
+    }
+    // Every event but CANDIDATE_PARSED names an entity.
+    let entities = summary["entities"].as_object().ok_or("entities is a map")?;
+    assert_eq!(entities.len(), EverReal.events().len() - 1, "{summary}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_same_uuid_twice_is_acknowledged_and_stored_once() -> TestResult {
+    let receiver = start_receiver().await?;
+    let body = notification(
+        "0c2f7c7e-4b43-4d8e-9d4c-5f1f3c1b2a10",
+        "OWNER_CREATED",
+        "2025-03-01T09:00:00.000Z",
+        json!({ "id": "owner-1", "firstName": "Jürgen", "lastName": "Weiß" }),
+    );
+    assert_eq!(deliver_json(&receiver, &body).await?, 200);
+    assert_eq!(deliver_json(&receiver, &body).await?, 200);
+
+    let summary = wait_for_json(&receiver, PROBE, |s| s["duplicates_ignored"] == 1).await?;
+    assert_eq!(summary["count"], 1);
+    assert_eq!(
+        summary["ids"],
+        json!(["0c2f7c7e-4b43-4d8e-9d4c-5f1f3c1b2a10"])
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_update_before_its_create_keeps_the_newer_state() -> TestResult {
+    let receiver = start_receiver().await?;
+    let update = notification(
+        "11111111-1111-4111-8111-111111111111",
+        "LISTING_UPDATED",
+        "2025-03-01T10:00:00.000Z",
+        json!({ "id": "listing-1", "status": "ACTIVE" }),
+    );
+    let create = notification(
+        "22222222-2222-4222-8222-222222222222",
+        "LISTING_CREATED",
+        "2025-03-01T09:00:00.000Z",
+        json!({ "id": "listing-1", "status": "INACTIVE" }),
+    );
+    assert_eq!(deliver_json(&receiver, &update).await?, 200);
+    // Wait for the update to be applied, so the create surely arrives second.
+    wait_for_count(&receiver, 1).await?;
+    assert_eq!(deliver_json(&receiver, &create).await?, 200);
+
+    let summary = wait_for_count(&receiver, 2).await?;
+    assert_eq!(
+        summary["entities"]["listing:listing-1"],
+        json!({ "operation": "LISTING_UPDATED", "createdAt": "2025-03-01T10:00:00.000Z" })
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_operations_new_attributes_and_empty_optionals_are_acknowledged() -> TestResult {
+    let receiver = start_receiver().await?;
+    let bodies = [
+        notification(
+            "33333333-3333-4333-8333-333333333333",
+            "PROTOCOL_CREATED",
+            "2025-03-01T09:00:00.000Z",
+            json!({ "id": "protocol-1", "type": "MOVE_IN" }),
+        ),
+        {
+            let mut body = notification(
+                "44444444-4444-4444-8444-444444444444",
+                "LISTING_CANDIDATE_APPLIED",
+                "2025-03-01T09:00:00.000Z",
+                json!({ "id": "candidate-1", "candidateSource": "NEW_PORTAL", "email": "a@b.de",
+                        "firstName": "Zoë", "lastName": "Öztürk", "score": 0.93,
+                        "listing": { "id": "l", "property": null, "unit": null } }),
+            );
+            body["tenantId"] = json!("t-1");
+            body
+        },
+        notification(
+            "55555555-5555-4555-8555-555555555555",
+            "CANDIDATE_PARSED",
+            "2025-03-01T09:00:00.000Z",
+            json!({ "portalId": "1", "externalListingId": "2", "candidateSource": "IMMOWELT",
+                    "integrationType": "IMMOWELT", "email": "a@b.de", "firstName": "A", "lastName": "B",
+                    "phoneNumber": null, "hasPets": null, "message": null, "integration": {} }),
+        ),
+        json!({ "uuid": "66666666-6666-4666-8666-666666666666", "operation": "UNIT_DELETED" }),
+    ];
+    for body in &bodies {
+        assert_eq!(deliver_json(&receiver, body).await?, 200, "{body}");
+    }
+    wait_for_count(&receiver, bodies.len() as u64).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_body_without_uuid_or_operation_is_400_and_not_stored() -> TestResult {
+    let receiver = start_receiver().await?;
+    let bodies: [&[u8]; 4] = [
+        br#"{"operation":"OWNER_CREATED","data":{"id":"o"}}"#,
+        br#"{"uuid":"77777777-7777-4777-8777-777777777777","data":{"id":"o"}}"#,
+        br#"{"uuid":7,"operation":"OWNER_CREATED"}"#,
+        b"not json",
+    ];
+    for body in bodies {
+        assert_eq!(
+            deliver(&receiver, body).await?,
+            400,
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    let marker = notification(
+        "88888888-8888-4888-8888-888888888888",
+        "OWNER_DELETED",
+        "2025-03-01T09:00:00.000Z",
+        json!({ "id": "o" }),
+    );
+    assert_eq!(deliver_json(&receiver, &marker).await?, 200);
+    let summary = wait_for_count(&receiver, 1).await?;
+    assert_eq!(
+        summary["ids"],
+        json!(["88888888-8888-4888-8888-888888888888"])
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_probe_starts_empty() -> TestResult {
+    let receiver = start_receiver().await?;
+    assert_eq!(
+        get_json(&receiver, PROBE).await?,
+        json!({ "count": 0, "ids": [], "duplicates_ignored": 0, "entities": {} })
+    );
+    Ok(())
+}

@@ -1,0 +1,425 @@
+//! `POST /propertyfinder` (PF Expert, unsigned) and `POST
+//! /propertyfinder-atlas[/signed]` (Enterprise API): tolerance, dedupe, order,
+//! and the signed subscription's refusals.
+
+use hooksim_receiver::{AtlasConfig, ReceiverConfig, ReceiverError, RunningReceiver, start};
+use hooksim_simulator::fake::seeded_rng;
+use hooksim_simulator::providers::Provider;
+use hooksim_simulator::providers::propertyfinder::PropertyFinder;
+use hooksim_simulator::providers::propertyfinder_atlas::PropertyFinderAtlas;
+use hooksim_simulator::signing::hmac_sha256_hex;
+use serde_json::{Value, json};
+
+use crate::{TestResult, client, get_json, wait_for_json};
+
+const SECRET: &str = "atlas-secret-1234";
+
+const PF_PROBE: &str = "/propertyfinder/notifications";
+const SIGNED: &str = "/propertyfinder-atlas/signed";
+const SIGNED_PROBE: &str = "/propertyfinder-atlas/signed/events";
+const UNSIGNED: &str = "/propertyfinder-atlas";
+const UNSIGNED_PROBE: &str = "/propertyfinder-atlas/events";
+
+/// A receiver whose signed Atlas subscription trusts exactly `secrets`.
+async fn start_with_atlas_secrets(secrets: &[&str]) -> TestResult<RunningReceiver> {
+    let config = ReceiverConfig {
+        propertyfinder_atlas: AtlasConfig {
+            trusted_secrets: secrets.iter().map(|s| s.to_string()).collect(),
+        },
+        ..ReceiverConfig::default()
+    };
+    Ok(start("127.0.0.1:0".parse()?, config).await?)
+}
+
+async fn post(
+    receiver: &RunningReceiver,
+    path: &str,
+    body: &[u8],
+    signature: Option<&str>,
+) -> TestResult<reqwest::Response> {
+    let mut request = client()?
+        .post(format!("{}{path}", receiver.base_url()))
+        .header("Content-Type", "application/json")
+        .body(body.to_vec());
+    if let Some(signature) = signature {
+        request = request.header("X-Signature", signature);
+    }
+    Ok(request.send().await?)
+}
+
+async fn status(
+    receiver: &RunningReceiver,
+    path: &str,
+    body: &[u8],
+    signature: Option<&str>,
+) -> TestResult<u16> {
+    Ok(post(receiver, path, body, signature)
+        .await?
+        .status()
+        .as_u16())
+}
+
+fn bytes(value: &Value) -> Vec<u8> {
+    value.to_string().into_bytes()
+}
+
+fn sign(secret: &str, body: &[u8]) -> String {
+    hmac_sha256_hex(secret.as_bytes(), body)
+}
+
+/// Waits until `probe` lists `id` and returns the summary.
+async fn wait_until_stored(receiver: &RunningReceiver, probe: &str, id: &str) -> TestResult<Value> {
+    wait_for_json(receiver, probe, |summary| {
+        summary["ids"]
+            .as_array()
+            .is_some_and(|ids| ids.iter().any(|stored| stored == id))
+    })
+    .await
+}
+
+fn notification(event: &str, client: u64, id: u64, sub_namespace: Value) -> Value {
+    let namespace = event.split('.').next().unwrap_or_default();
+    json!({
+        "event": event,
+        "client": client,
+        "concept": {"id": id, "namespace": namespace, "sub_namespace": sub_namespace},
+    })
+}
+
+fn atlas_event(id: &str, event_type: &str) -> Value {
+    json!({
+        "id": id,
+        "type": event_type,
+        "timestamp": "2025-05-01T08:30:00Z",
+        "entity": {"id": "12345678", "type": "lead"},
+        "payload": {"sender": {"name": "Fatima Khan", "phone": "+971501234567"}},
+    })
+}
+
+// PF Expert
+
+#[tokio::test]
+async fn every_pf_expert_event_from_the_catalogue_is_acknowledged_and_stored() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    for (seed, spec) in PropertyFinder.events().iter().enumerate() {
+        let body = PropertyFinder.build(spec.name, &mut seeded_rng(seed as u64))?;
+        assert_eq!(
+            status(&receiver, "/propertyfinder", &bytes(&body), None).await?,
+            200,
+            "{body}"
+        );
+    }
+    let count = PropertyFinder.events().len();
+    let summary = wait_for_json(&receiver, PF_PROBE, |s| s["count"] == count).await?;
+    assert_eq!(summary["duplicates_ignored"], 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_null_or_missing_sub_namespace_is_tolerated() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    let null = notification("property.new", 9999, 888_999, Value::Null);
+    let mut missing = notification("lead.new", 434, 1_001, Value::Null);
+    missing["concept"]
+        .as_object_mut()
+        .ok_or("concept is an object")?
+        .remove("sub_namespace");
+    for body in [null, missing] {
+        assert_eq!(
+            status(&receiver, "/propertyfinder", &bytes(&body), None).await?,
+            200
+        );
+    }
+    wait_until_stored(&receiver, PF_PROBE, "property.new:9999:888999").await?;
+    wait_until_stored(&receiver, PF_PROBE, "lead.new:434:1001").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_repeated_notification_is_acknowledged_and_stored_once() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    let body = bytes(&notification("lead.assigned", 434, 77, json!("buyer")));
+    for _ in 0..2 {
+        assert_eq!(
+            status(&receiver, "/propertyfinder", &body, None).await?,
+            200
+        );
+    }
+    let summary = wait_for_json(&receiver, PF_PROBE, |s| s["duplicates_ignored"] == 1).await?;
+    assert_eq!(
+        summary,
+        json!({"count": 1, "ids": ["lead.assigned:434:77"], "duplicates_ignored": 1})
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_update_that_overtakes_its_creation_is_kept() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    let updated = bytes(&notification("lead.updated", 434, 4242, Value::Null));
+    let created = bytes(&notification("lead.new", 434, 4242, Value::Null));
+    assert_eq!(
+        status(&receiver, "/propertyfinder", &updated, None).await?,
+        200
+    );
+    wait_until_stored(&receiver, PF_PROBE, "lead.updated:434:4242").await?;
+    assert_eq!(
+        status(&receiver, "/propertyfinder", &created, None).await?,
+        200
+    );
+    let summary = wait_until_stored(&receiver, PF_PROBE, "lead.new:434:4242").await?;
+    assert_eq!(
+        summary["ids"],
+        json!(["lead.updated:434:4242", "lead.new:434:4242"])
+    );
+    assert_eq!(summary["duplicates_ignored"], 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_same_event_for_other_clients_or_concepts_is_not_a_duplicate() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    for (client, id) in [(1, 10), (2, 10), (1, 11)] {
+        let body = bytes(&notification("property.status", client, id, json!("sale")));
+        assert_eq!(
+            status(&receiver, "/propertyfinder", &body, None).await?,
+            200
+        );
+    }
+    let summary = wait_for_json(&receiver, PF_PROBE, |s| s["count"] == 3).await?;
+    assert_eq!(summary["duplicates_ignored"], 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_events_and_attributes_are_acknowledged() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    // The doc's own example event, not in its list: a known family, so kept.
+    let undocumented = notification("property.updated", 9999, 888_999, Value::Null);
+    // A family nobody knows: acknowledged, not stored.
+    let unknown_family = notification("viewing.new", 9999, 5, json!("onsite"));
+    let mut extended = notification("transaction.won", 9999, 6, json!("rent"));
+    extended["version"] = json!(3);
+    extended["concept"]["url"] = json!("https://example.invalid/transactions/6");
+    for body in [&undocumented, &unknown_family, &extended] {
+        assert_eq!(
+            status(&receiver, "/propertyfinder", &bytes(body), None).await?,
+            200,
+            "{body}"
+        );
+    }
+    let summary = wait_for_json(&receiver, PF_PROBE, |s| s["count"] == 2).await?;
+    // Background tasks may finish in either order.
+    let mut stored: Vec<&str> = summary["ids"]
+        .as_array()
+        .ok_or("ids is a list")?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    stored.sort_unstable();
+    assert_eq!(
+        stored,
+        ["property.updated:9999:888999", "transaction.won:9999:6"]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_a_notification_is_400() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    let not_notifications: [&[u8]; 5] = [
+        b"not json",
+        // The doc example's wrapper, made valid JSON: still not the documented body.
+        br#"{"property":{"event":"property.updated","client":9999,"concept":{"id":888999,"namespace":"property","sub_namespace":null}}}"#,
+        br#"{"event":"lead.new","client":434}"#,
+        br#"{"event":"lead.new","client":"434","concept":{"id":1,"namespace":"lead"}}"#,
+        br#"{"event":"lead.new","client":434,"concept":{"id":-1,"namespace":"lead"}}"#,
+    ];
+    for body in not_notifications {
+        let response = post(&receiver, "/propertyfinder", body, None).await?;
+        assert_eq!(response.status(), 400, "{}", String::from_utf8_lossy(body));
+        let error: Value = serde_json::from_slice(&response.bytes().await?)?;
+        assert!(error["error"].is_string());
+    }
+    assert_eq!(get_json(&receiver, PF_PROBE).await?["count"], 0);
+    Ok(())
+}
+
+// Atlas
+
+#[tokio::test]
+async fn every_atlas_event_from_the_catalogue_is_acknowledged_on_both_routes() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    for (seed, spec) in PropertyFinderAtlas.events().iter().enumerate() {
+        let body = bytes(&PropertyFinderAtlas.build(spec.name, &mut seeded_rng(seed as u64))?);
+        assert_eq!(
+            status(&receiver, SIGNED, &body, Some(&sign(SECRET, &body))).await?,
+            200,
+            "{}",
+            spec.name
+        );
+        assert_eq!(
+            status(&receiver, UNSIGNED, &body, None).await?,
+            200,
+            "{}",
+            spec.name
+        );
+    }
+    let count = PropertyFinderAtlas.events().len();
+    wait_for_json(&receiver, SIGNED_PROBE, |s| s["count"] == count).await?;
+    wait_for_json(&receiver, UNSIGNED_PROBE, |s| s["count"] == count).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_signed_route_refuses_missing_wrong_and_malformed_signatures() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    let body = bytes(&atlas_event("lead.created_forged", "lead.created"));
+    let good = sign(SECRET, &body);
+    let tampered = String::from_utf8(body.clone())?.replace("Fatima", "Mallory");
+
+    let cases: [(&[u8], Option<String>); 7] = [
+        (&body, None),
+        (&body, Some(sign("not-our-secret", &body))),
+        (&body, Some(String::new())),
+        (&body, Some("z".repeat(64))),
+        (&body, Some(good[..62].to_owned())),
+        (&body, Some(good.to_uppercase() + "00")),
+        (tampered.as_bytes(), Some(good.clone())),
+    ];
+    for (sent, signature) in cases {
+        let response = post(&receiver, SIGNED, sent, signature.as_deref()).await?;
+        assert_eq!(response.status(), 401, "X-Signature: {signature:?}");
+        let error: Value = serde_json::from_slice(&response.bytes().await?)?;
+        assert!(error["error"].is_string());
+    }
+
+    // Nothing forged was stored: a valid marker arrives alone.
+    let marker = bytes(&atlas_event("lead.created_marker", "lead.created"));
+    assert_eq!(
+        status(&receiver, SIGNED, &marker, Some(&sign(SECRET, &marker))).await?,
+        200
+    );
+    let summary = wait_until_stored(&receiver, SIGNED_PROBE, "lead.created_marker").await?;
+    assert_eq!(summary["ids"], json!(["lead.created_marker"]));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_signed_route_accepts_any_trusted_secret_and_uppercase_hex() -> TestResult {
+    let receiver = start_with_atlas_secrets(&["old-secret", "new-secret"]).await?;
+    for (id, secret) in [("a_1", "old-secret"), ("a_2", "new-secret")] {
+        let body = bytes(&atlas_event(id, "user.updated"));
+        assert_eq!(
+            status(&receiver, SIGNED, &body, Some(&sign(secret, &body))).await?,
+            200,
+            "{secret}"
+        );
+    }
+    let body = bytes(&atlas_event("a_3", "user.updated"));
+    let upper = sign("new-secret", &body).to_uppercase();
+    assert_eq!(status(&receiver, SIGNED, &body, Some(&upper)).await?, 200);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_receiver_without_secrets_refuses_every_signed_delivery() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[]).await?;
+    let body = bytes(&atlas_event("lead.created_1", "lead.created"));
+    assert_eq!(
+        status(&receiver, SIGNED, &body, Some(&sign("", &body))).await?,
+        401
+    );
+    // The unsigned subscription does not depend on secrets.
+    assert_eq!(status(&receiver, UNSIGNED, &body, None).await?, 200);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_unsigned_route_accepts_without_a_signature_into_its_own_store() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    let body = bytes(&atlas_event("listing.published_1", "listing.published"));
+    assert_eq!(status(&receiver, UNSIGNED, &body, None).await?, 200);
+    wait_until_stored(&receiver, UNSIGNED_PROBE, "listing.published_1").await?;
+    assert_eq!(get_json(&receiver, SIGNED_PROBE).await?["count"], 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_atlas_event_is_stored_once_per_id() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    let first = bytes(&atlas_event("lead.created_dup", "lead.created"));
+    let mut resent = atlas_event("lead.created_dup", "lead.created");
+    resent["timestamp"] = json!("2025-05-01T08:31:00Z");
+    let resent = bytes(&resent);
+    for body in [&first, &first, &resent] {
+        assert_eq!(
+            status(&receiver, SIGNED, body, Some(&sign(SECRET, body))).await?,
+            200
+        );
+    }
+    let summary = wait_for_json(&receiver, SIGNED_PROBE, |s| s["duplicates_ignored"] == 2).await?;
+    assert_eq!(
+        summary,
+        json!({"count": 1, "ids": ["lead.created_dup"], "duplicates_ignored": 2})
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_atlas_types_and_attributes_are_acknowledged() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    let unknown = bytes(&atlas_event("project.launched_1", "project.launched"));
+    let mut extended = atlas_event("lead.updated_1", "lead.updated");
+    extended["version"] = json!(2);
+    extended["entity"]["url"] = json!("https://example.invalid/leads/1");
+    extended["payload"]["score"] = json!(0.8);
+    let extended = bytes(&extended);
+    for body in [&unknown, &extended] {
+        assert_eq!(
+            status(&receiver, SIGNED, body, Some(&sign(SECRET, body))).await?,
+            200
+        );
+    }
+    let summary = wait_until_stored(&receiver, SIGNED_PROBE, "lead.updated_1").await?;
+    assert_eq!(
+        summary["ids"],
+        json!(["lead.updated_1"]),
+        "unknown types are not stored"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_an_atlas_event_is_400_once_trusted() -> TestResult {
+    let receiver = start_with_atlas_secrets(&[SECRET]).await?;
+    let not_events: [&[u8]; 3] = [
+        b"not json",
+        br#"{"type":"lead.created","payload":{}}"#,
+        br#"{"id":7,"type":"lead.created"}"#,
+    ];
+    for body in not_events {
+        let signed = post(&receiver, SIGNED, body, Some(&sign(SECRET, body))).await?;
+        assert_eq!(signed.status(), 400, "{}", String::from_utf8_lossy(body));
+        assert_eq!(status(&receiver, UNSIGNED, body, None).await?, 400);
+        // Unsigned, it never reaches the parser on the signed route.
+        assert_eq!(
+            status(&receiver, SIGNED, body, Some(&sign("forger", body))).await?,
+            401
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_empty_atlas_secret_does_not_start() -> TestResult {
+    let result = start_with_atlas_secrets(&["good", ""]).await;
+    assert!(matches!(
+        result,
+        Err(e) if matches!(
+            e.downcast_ref::<ReceiverError>(),
+            Some(ReceiverError::EmptyTrustedKey { provider: "propertyfinder-atlas" })
+        )
+    ));
+    Ok(())
+}

@@ -1,0 +1,1105 @@
+//! Visma Real Estate "Flow" Core API webhooks (Norway; the estate agents' case system).
+//!
+//! Source: "Subscribing to WebHooks" (seeds/000_fa7d5aeb1ba371d7.txt). Documented
+//! there: the envelope `{EventType, EventCreatedDate, Payload}`, the date format
+//! (7 fractional digits, local offset), every event type with its Payload shape
+//! (integer ids, GUIDs, `DynamicSaleTextChanged`'s array Payload with top-level
+//! `RequireReload` and, when false, `DynamicSaleTextHeaderId` and
+//! `UpdatedDateTime`), the Finn publication types, the activity-participant
+//! types, and the follow-up reads with their SettlementStatus and
+//! SellerInsuranceType values. The seed lists 22 example bodies for 21 event
+//! types: `DynamicSaleTextChanged` has two forms, so the catalogue has 22 entries.
+//!
+//! Assumed (Flow documents none of it): no delivery signature, 10 s timeouts,
+//! any 2xx is success, the Standard Webhooks retry schedule, redirects not
+//! followed, the request headers beyond `Content-Type`, id ranges, the integer
+//! members of the activities' `Type`, checklist keys, and that
+//! `EventCreatedDate` is Oslo time (the seed shows `+02:00` in April).
+
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use rand::Rng;
+use serde_json::{Map, Value};
+
+use crate::error::SimulatorError;
+use crate::fake::{self, SeededRng};
+use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
+use crate::providers::{AttemptStamp, EventSpec, HeaderLine, Provider, ProviderId, SettingSpec};
+use crate::schedule::Schedule;
+use crate::signing::SignatureScheme;
+
+/// The page every documented fact below comes from.
+pub const DOCUMENTATION: &str = "seeds/000_fa7d5aeb1ba371d7.txt";
+
+const DOCUMENTED: Provenance = Provenance::Documented {
+    source: DOCUMENTATION,
+};
+
+/// The catalogue name of `DynamicSaleTextChanged` with `RequireReload: false`
+/// (one sale-text header changed; re-read that header).
+pub const SALE_TEXT_CHANGED: &str = "DynamicSaleTextChanged";
+/// The catalogue name of `DynamicSaleTextChanged` with `RequireReload: true`
+/// (texts added, deleted or moved; re-read every text of the case). On the
+/// wire its `EventType` is plain `DynamicSaleTextChanged`.
+pub const SALE_TEXT_RELOAD: &str = "DynamicSaleTextChanged.Reload";
+
+/// The kinds of number Flow uses as ids. The seed shows every id as the
+/// integer `1`; the ranges are assumed, sized like a national system's
+/// identity columns (many cases and contacts, few offices and packages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IdSpace {
+    /// A case ("oppdrag"). `Properties/{id}` endpoints take the same number.
+    Case,
+    Contact,
+    /// A stakeholder ("interessent") on a case.
+    Stakeholder,
+    /// An activity ("aktivitet"): showing, meeting, task...
+    Activity,
+    ActivityParticipant,
+    Publication,
+    MarketingPackage,
+    ChecklistItem,
+    ChecklistDefinition,
+    Employee,
+    Office,
+    GeneralText,
+    SaleTextHeader,
+}
+
+impl IdSpace {
+    fn range(self) -> RangeInclusive<u32> {
+        match self {
+            Self::Case => 100_000..=999_999,
+            Self::Contact | Self::Stakeholder | Self::ChecklistItem => 1_000_000..=9_999_999,
+            Self::Activity | Self::ActivityParticipant => 10_000_000..=99_999_999,
+            Self::Publication => 10_000..=999_999,
+            Self::MarketingPackage => 1..=500,
+            Self::ChecklistDefinition => 1..=2_000,
+            Self::Employee => 1..=20_000,
+            Self::Office => 1..=2_000,
+            Self::GeneralText | Self::SaleTextHeader => 1..=100_000,
+        }
+    }
+}
+
+/// What one Payload field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldValue {
+    /// An integer id (documented type; range assumed).
+    Id(IdSpace),
+    /// A lowercase hyphenated GUID, as in the seed's examples.
+    Guid,
+    /// `PublicationChanged.Type`: a [`PUBLICATION_TYPES`] number.
+    PublicationType,
+    /// `Aktivitet*.Type`: an integer (documented); members assumed.
+    ActivityTypeNumber,
+    /// `ActivityParticipant*.Type`: an [`ACTIVITY_PARTICIPANT_TYPES`] member.
+    ParticipantType,
+    /// `ActivityParticipant*.StakeholderId`: documented as returned only for
+    /// a showing whose contact is a stakeholder on the case; otherwise the
+    /// key is left out (assumed reading of "only returned").
+    StakeholderIdOfShowing,
+    /// `ChecklistItemChecked.Key`: a [`CHECKLIST_KEYS`] member.
+    ChecklistKey,
+}
+
+/// How an event's Payload is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PayloadShape {
+    /// An object with exactly these fields, in the seed's order.
+    Object(&'static [(&'static str, FieldValue)]),
+    /// `DynamicSaleTextChanged`: an array of `{Id, Guid}`, one per case whose
+    /// sale text changed, with `RequireReload` (and, when false,
+    /// `DynamicSaleTextHeaderId`, `UpdatedDateTime`) beside the Payload.
+    SaleTextCases { require_reload: bool },
+}
+
+/// One catalogue entry: the event as scenarios name it, what Flow puts in
+/// `EventType`, and the Payload's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CatalogueEntry {
+    spec: EventSpec,
+    event_type: &'static str,
+    payload: PayloadShape,
+}
+
+const fn documented(
+    name: &'static str,
+    summary: &'static str,
+    payload: &'static [(&'static str, FieldValue)],
+) -> CatalogueEntry {
+    CatalogueEntry {
+        spec: EventSpec {
+            name,
+            summary,
+            provenance: DOCUMENTED,
+        },
+        event_type: name,
+        payload: PayloadShape::Object(payload),
+    }
+}
+
+const CASE_ONLY: &[(&str, FieldValue)] = &[("CaseId", FieldValue::Id(IdSpace::Case))];
+const STAKEHOLDER: &[(&str, FieldValue)] = &[
+    ("Id", FieldValue::Id(IdSpace::Stakeholder)),
+    ("ContactId", FieldValue::Id(IdSpace::Contact)),
+    ("CaseId", FieldValue::Id(IdSpace::Case)),
+];
+const ACTIVITY: &[(&str, FieldValue)] = &[
+    ("Id", FieldValue::Id(IdSpace::Activity)),
+    ("CaseId", FieldValue::Id(IdSpace::Case)),
+    ("Type", FieldValue::ActivityTypeNumber),
+];
+const ACTIVITY_PARTICIPANT: &[(&str, FieldValue)] = &[
+    ("Id", FieldValue::Id(IdSpace::ActivityParticipant)),
+    ("CaseId", FieldValue::Id(IdSpace::Case)),
+    ("StakeholderId", FieldValue::StakeholderIdOfShowing),
+    ("ContactId", FieldValue::Id(IdSpace::Contact)),
+    ("ActivityId", FieldValue::Id(IdSpace::Activity)),
+    ("Type", FieldValue::ParticipantType),
+];
+
+/// Every event in the seed, in its order (documented).
+const CATALOGUE: &[CatalogueEntry] = &[
+    documented(
+        "AppropriationDateChanged",
+        "The case's takeover date (\"overtagelsesdato\") changed; re-read TransferDate.",
+        CASE_ONLY,
+    ),
+    documented(
+        "CaseStatusChanged",
+        "The case's status changed; re-read Status.",
+        CASE_ONLY,
+    ),
+    documented("CaseSold", "The case was marked as sold.", CASE_ONLY),
+    documented(
+        "PublicationChanged",
+        "A Finn publication of the case changed (Type 1 Finn, 150 Finn coming for sale).",
+        &[
+            ("CaseId", FieldValue::Id(IdSpace::Case)),
+            ("PublicationId", FieldValue::Id(IdSpace::Publication)),
+            ("Type", FieldValue::PublicationType),
+        ],
+    ),
+    documented("OppdragCreated", "A new case was created.", CASE_ONLY),
+    documented(
+        "InteressentCreated",
+        "A stakeholder was added to a case.",
+        STAKEHOLDER,
+    ),
+    documented(
+        "InteressentChanged",
+        "A stakeholder's data changed.",
+        STAKEHOLDER,
+    ),
+    documented(
+        "InteressentDeleted",
+        "A stakeholder was deleted; the Payload carries only its Id (no CaseId).",
+        &[("Id", FieldValue::Id(IdSpace::Stakeholder))],
+    ),
+    documented(
+        "AktivitetCreated",
+        "An activity was created on a case.",
+        ACTIVITY,
+    ),
+    documented("AktivitetChanged", "An activity changed.", ACTIVITY),
+    documented(
+        "AktivitetDeleted",
+        "An activity was deleted.",
+        &[
+            ("Id", FieldValue::Id(IdSpace::Activity)),
+            ("CaseId", FieldValue::Id(IdSpace::Case)),
+        ],
+    ),
+    documented(
+        "SettlementStatusChanged",
+        "The settlement status of a case changed; re-read its SettlementStatuses.",
+        CASE_ONLY,
+    ),
+    documented(
+        "SellerInsuranceChanged",
+        "The seller's insurance choice changed; the Payload carries PropertyId, not CaseId.",
+        &[("PropertyId", FieldValue::Id(IdSpace::Case))],
+    ),
+    documented(
+        "MarketingPackageChanged",
+        "The case's marketing package changed.",
+        &[
+            (
+                "MarketingPackageId",
+                FieldValue::Id(IdSpace::MarketingPackage),
+            ),
+            ("CaseId", FieldValue::Id(IdSpace::Case)),
+            ("CaseGuid", FieldValue::Guid),
+        ],
+    ),
+    documented(
+        "ChecklistItemChecked",
+        "A checklist item on a case was checked.",
+        &[
+            ("CaseId", FieldValue::Id(IdSpace::Case)),
+            ("CaseGuid", FieldValue::Guid),
+            ("Id", FieldValue::Id(IdSpace::ChecklistItem)),
+            ("Key", FieldValue::ChecklistKey),
+            ("DefinitionId", FieldValue::Id(IdSpace::ChecklistDefinition)),
+        ],
+    ),
+    documented(
+        "EmployeeChanged",
+        "An employee changed (no CaseId).",
+        &[
+            ("EmployeeId", FieldValue::Id(IdSpace::Employee)),
+            ("EmployeeGuid", FieldValue::Guid),
+        ],
+    ),
+    documented(
+        "OfficeChanged",
+        "An office changed (no CaseId).",
+        &[
+            ("OfficeId", FieldValue::Id(IdSpace::Office)),
+            ("OfficeGuid", FieldValue::Guid),
+        ],
+    ),
+    CatalogueEntry {
+        spec: EventSpec {
+            name: SALE_TEXT_RELOAD,
+            summary: "DynamicSaleTextChanged, RequireReload true: sale texts added, deleted or \
+                      moved; ARRAY Payload of {Id, Guid} cases; re-read all their texts.",
+            provenance: DOCUMENTED,
+        },
+        event_type: SALE_TEXT_CHANGED,
+        payload: PayloadShape::SaleTextCases {
+            require_reload: true,
+        },
+    },
+    CatalogueEntry {
+        spec: EventSpec {
+            name: SALE_TEXT_CHANGED,
+            summary: "DynamicSaleTextChanged, RequireReload false: one text changed; ARRAY \
+                      Payload of {Id, Guid} cases plus DynamicSaleTextHeaderId, UpdatedDateTime.",
+            provenance: DOCUMENTED,
+        },
+        event_type: SALE_TEXT_CHANGED,
+        payload: PayloadShape::SaleTextCases {
+            require_reload: false,
+        },
+    },
+    documented(
+        "HyperlinkChanged",
+        "A hyperlink in one of the case's general texts changed.",
+        &[
+            ("GeneralTextId", FieldValue::Id(IdSpace::GeneralText)),
+            ("CaseId", FieldValue::Id(IdSpace::Case)),
+            ("CaseGuid", FieldValue::Guid),
+        ],
+    ),
+    documented(
+        "ActivityParticipantCreated",
+        "A participant was added to an activity (StakeholderId only for showings).",
+        ACTIVITY_PARTICIPANT,
+    ),
+    documented(
+        "ActivityParticipantDeleted",
+        "A participant was removed from an activity (StakeholderId only for showings).",
+        ACTIVITY_PARTICIPANT,
+    ),
+];
+
+const CATALOGUE_LEN: usize = CATALOGUE.len();
+
+/// The catalogue's [`EventSpec`]s, in the same order.
+static EVENTS: [EventSpec; CATALOGUE_LEN] = {
+    let mut specs = [CATALOGUE[0].spec; CATALOGUE_LEN];
+    let mut at = 1;
+    while at < CATALOGUE_LEN {
+        specs[at] = CATALOGUE[at].spec;
+        at += 1;
+    }
+    specs
+};
+
+/// `PublicationChanged.Type` members: Finn = 1, FinnComingForSale = 150 (documented).
+pub const PUBLICATION_TYPES: &[(&str, u64)] = &[("Finn", 1), ("FinnComingForSale", 150)];
+
+/// `ActivityParticipant*.Type` members, in the seed's order (documented).
+pub const ACTIVITY_PARTICIPANT_TYPES: &[&str] = &[
+    "Unknown",
+    "TaskActivity",
+    "TelephoneActivity",
+    "ShowingActivity",
+    "InspectionActivity",
+    "TransferActivity",
+    "ContractMeetingActivity",
+    "MeetingActivity",
+    "LeadActivity",
+    "StakeholderActivity",
+    "BuyerLeadActivity",
+];
+
+/// The participant type for which `StakeholderId` is sent (documented: "Showing").
+pub const SHOWING_PARTICIPANT_TYPE: &str = "ShowingActivity";
+
+/// `SettlementStatus` values of `GET /flow/api/Properties/{id}/SettlementStatuses`
+/// with their Norwegian meaning (documented; `General` has none in the seed).
+pub const SETTLEMENT_STATUSES: &[(&str, &str)] = &[
+    ("Waiting", "Venter"),
+    ("General", ""),
+    ("TransferredToSettlement", "Overført til oppgjør"),
+    ("SettlementReceived", "Mottatt oppgjør"),
+    ("DeedSentToRegistration", "Skjøte sendt til tinglysning"),
+    ("SettlementCompleted", "Oppgjør gjennomført"),
+    ("Archived", "Arkivert"),
+];
+
+/// `SellerInsuranceType` values of `GET /flow/api/Properties/{id}/Information`
+/// with their Norwegian meaning (documented).
+pub const SELLER_INSURANCE_TYPES: &[(&str, &str)] = &[
+    ("Unknown", "Ikke valgt"),
+    ("Yes", "Ja"),
+    ("SellerNo", "Nei - selger ønsker ikke boligselgerforsikring"),
+    (
+        "TermsNo",
+        "Nei - selger kan ikke tegne boligselgerforsikring iht. vilkår",
+    ),
+];
+
+/// `ChecklistItemChecked.Key` values. The seed shows only the placeholder
+/// `ChecklistItemKey`; these PascalCase keys for a Norwegian sale's usual
+/// steps are assumed.
+pub const CHECKLIST_KEYS: &[&str] = &[
+    "AssignmentAgreementSigned",
+    "SellerIdentityVerified",
+    "AntiMoneyLaunderingCheckDone",
+    "ConditionReportReceived",
+    "PhotographerBooked",
+    "ProspectusApproved",
+    "PublishedOnFinn",
+    "PurchaseContractSigned",
+    "SettlementCompleted",
+];
+
+/// `Aktivitet*.Type` is an integer in the seed with no members listed;
+/// assumed to number the participant types after `Unknown` (1 = TaskActivity).
+const ACTIVITY_TYPE_NUMBERS: RangeInclusive<u64> = 1..=10;
+
+/// How many cases one `DynamicSaleTextChanged` names (assumed: a text shared
+/// by a few cases changes them together).
+const SALE_TEXT_CASES: RangeInclusive<usize> = 1..=3;
+
+/// Headers on every request. Neither is documented: JSON bodies need the
+/// content type, and the agent names hooksim rather than guess Visma's.
+const FIXED_HEADERS: &[(&str, &str)] = &[
+    ("Content-Type", "application/json"),
+    (
+        "User-Agent",
+        "hooksim-flow (assumed; Visma documents no User-Agent)",
+    ),
+];
+
+const TIMEOUT_ASSUMPTION: &str = "Flow documents no timeout; 10 s is the common default";
+const CONNECT_TIMEOUT: Fact<Duration> = Fact::assumed(Duration::from_secs(10), TIMEOUT_ASSUMPTION);
+const RESPONSE_TIMEOUT: Fact<Duration> = Fact::assumed(Duration::from_secs(10), TIMEOUT_ASSUMPTION);
+const SUCCESS: Fact<SuccessRule> = Fact::assumed(
+    SuccessRule::Any2xx,
+    "Flow documents no success rule; any 2xx, as most senders do",
+);
+const REDIRECTS_FAIL: Fact<bool> = Fact::assumed(
+    true,
+    "Flow documents no redirect handling; senders rarely follow one to an unknown host",
+);
+
+/// Gaps between attempts: Standard Webhooks' (Svix's) published schedule,
+/// an immediate first attempt then 5 s, 5 m, 30 m, 2 h, 5 h, 10 h, 10 h.
+const RETRY_GAPS: [Duration; 7] = [
+    Duration::from_secs(5),
+    Duration::from_secs(5 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(2 * 60 * 60),
+    Duration::from_secs(5 * 60 * 60),
+    Duration::from_secs(10 * 60 * 60),
+    Duration::from_secs(10 * 60 * 60),
+];
+const SCHEDULE_ASSUMPTION: &str = "Flow documents no retries; the Standard Webhooks schedule \
+     (immediately, then 5 s, 5 m, 30 m, 2 h, 5 h, 10 h, 10 h)";
+
+/// Visma Flow's webhook sender.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flow;
+
+impl Provider for Flow {
+    fn id(&self) -> ProviderId {
+        ProviderId::Flow
+    }
+
+    fn title(&self) -> &'static str {
+        "Visma Real Estate Flow Core API webhooks (Norway; estate-agent case system)"
+    }
+
+    fn documentation(&self) -> &'static str {
+        DOCUMENTATION
+    }
+
+    fn events(&self) -> &'static [EventSpec] {
+        &EVENTS
+    }
+
+    fn build(&self, event: &str, rng: &mut SeededRng) -> Result<Value, SimulatorError> {
+        let entry = CATALOGUE
+            .iter()
+            .find(|entry| entry.spec.name == event)
+            .ok_or_else(|| SimulatorError::UnknownEvent {
+                provider: self.id(),
+                event: event.to_owned(),
+            })?;
+        Ok(envelope(entry, rng))
+    }
+
+    /// Plain compact JSON: the seed shows nothing else.
+    fn encode(&self, payload: &Value) -> Vec<u8> {
+        // `Display` on a `Value` writes compact JSON and cannot fail into a String.
+        payload.to_string().into_bytes()
+    }
+
+    /// Flow documents no signature on deliveries (assumed: none is sent).
+    fn signature(&self) -> Option<SignatureScheme> {
+        None
+    }
+
+    fn headers(&self, _stamp: &AttemptStamp) -> Vec<HeaderLine> {
+        FIXED_HEADERS
+            .iter()
+            .map(|(name, value)| HeaderLine::fixed(name, *value))
+            .collect()
+    }
+
+    fn policy(&self) -> DeliveryPolicy {
+        DeliveryPolicy {
+            connect_timeout: CONNECT_TIMEOUT,
+            response_timeout: RESPONSE_TIMEOUT,
+            success: SUCCESS,
+            schedule: Fact::assumed(Schedule::from_gaps(RETRY_GAPS), SCHEDULE_ASSUMPTION),
+            redirects_fail: REDIRECTS_FAIL,
+        }
+    }
+
+    /// Nothing to configure: deliveries are not signed.
+    fn settings(&self) -> &'static [SettingSpec] {
+        &[]
+    }
+}
+
+/// `{EventType, EventCreatedDate, Payload, ...}` in the seed's key order.
+fn envelope(entry: &CatalogueEntry, rng: &mut SeededRng) -> Value {
+    let created = FlowInstant::random_event_time(rng);
+    let mut body = Map::new();
+    body.insert("EventType".into(), entry.event_type.into());
+    body.insert("EventCreatedDate".into(), created.to_flow_string().into());
+    match entry.payload {
+        PayloadShape::Object(fields) => {
+            body.insert("Payload".into(), object_payload(fields, rng));
+        }
+        PayloadShape::SaleTextCases { require_reload } => {
+            body.insert("Payload".into(), sale_text_cases(rng));
+            if !require_reload {
+                body.insert(
+                    "DynamicSaleTextHeaderId".into(),
+                    random_id(IdSpace::SaleTextHeader, rng),
+                );
+                // The text was saved shortly before the event was raised.
+                let updated =
+                    created.earlier_by_ticks(rng.random_range(0..=120 * TICKS_PER_SECOND));
+                body.insert("UpdatedDateTime".into(), updated.to_flow_string().into());
+            }
+            body.insert("RequireReload".into(), require_reload.into());
+        }
+    }
+    Value::Object(body)
+}
+
+/// A Payload object with `fields` in order.
+fn object_payload(fields: &[(&str, FieldValue)], rng: &mut SeededRng) -> Value {
+    // Drawn first because StakeholderId, listed before Type, depends on it.
+    let participant_type = fields
+        .iter()
+        .any(|(_, value)| *value == FieldValue::ParticipantType)
+        .then(|| participant_type(rng));
+    let mut payload = Map::new();
+    for (name, value) in fields {
+        let drawn = match value {
+            FieldValue::Id(space) => random_id(*space, rng),
+            FieldValue::Guid => fake::uuid_v4(rng).to_string().into(),
+            FieldValue::PublicationType => {
+                let (_, number) = PUBLICATION_TYPES[rng.random_range(0..PUBLICATION_TYPES.len())];
+                number.into()
+            }
+            FieldValue::ActivityTypeNumber => rng.random_range(ACTIVITY_TYPE_NUMBERS).into(),
+            FieldValue::ParticipantType => participant_type.unwrap_or_default().into(),
+            FieldValue::StakeholderIdOfShowing => {
+                // Assumed: most people at a showing are already stakeholders.
+                let stakeholder_present =
+                    participant_type == Some(SHOWING_PARTICIPANT_TYPE) && rng.random_bool(0.8);
+                if !stakeholder_present {
+                    continue;
+                }
+                random_id(IdSpace::Stakeholder, rng)
+            }
+            FieldValue::ChecklistKey => fake::one_of(CHECKLIST_KEYS, rng).into(),
+        };
+        payload.insert((*name).to_owned(), drawn);
+    }
+    Value::Object(payload)
+}
+
+/// Participants are most often added to showings (assumed); the other
+/// documented types share the rest evenly.
+fn participant_type(rng: &mut SeededRng) -> &'static str {
+    if rng.random_bool(0.4) {
+        SHOWING_PARTICIPANT_TYPE
+    } else {
+        fake::one_of(ACTIVITY_PARTICIPANT_TYPES, rng)
+    }
+}
+
+/// `[{"Id": caseId, "Guid": caseGuid}, ...]`.
+fn sale_text_cases(rng: &mut SeededRng) -> Value {
+    let count = rng.random_range(SALE_TEXT_CASES);
+    (0..count)
+        .map(|_| {
+            let mut case = Map::new();
+            case.insert("Id".into(), random_id(IdSpace::Case, rng));
+            case.insert("Guid".into(), fake::uuid_v4(rng).to_string().into());
+            Value::Object(case)
+        })
+        .collect()
+}
+
+fn random_id(space: IdSpace, rng: &mut SeededRng) -> Value {
+    rng.random_range(space.range()).into()
+}
+
+/// .NET's unit of time, and the precision of Flow's dates (7 fractional digits).
+const TICKS_PER_SECOND: i64 = 10_000_000;
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// Generated events fall on a day of 2024 or 2025 (the seed's examples are
+/// from 2022 and 2024), between 05:00 and 19:00 UTC, an agent's working day.
+const EVENT_WINDOW_START_UNIX: i64 = 1_704_067_200; // 2024-01-01T00:00:00Z
+const EVENT_WINDOW_DAYS: i64 = 731;
+const WORKING_DAY_UTC_SECONDS: std::ops::Range<i64> = 5 * 3_600..19 * 3_600;
+
+/// An instant to the 100 ns tick, as Flow's dates carry it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FlowInstant {
+    /// Ticks since 1970-01-01T00:00:00Z.
+    ticks: i64,
+}
+
+impl FlowInstant {
+    /// `unix_seconds` plus `ticks` hundreds of nanoseconds.
+    pub const fn from_unix(unix_seconds: i64, ticks: i64) -> Self {
+        Self {
+            ticks: unix_seconds * TICKS_PER_SECOND + ticks,
+        }
+    }
+
+    /// A seeded moment inside the generation window.
+    pub fn random_event_time(rng: &mut SeededRng) -> Self {
+        let day = rng.random_range(0..EVENT_WINDOW_DAYS);
+        let second = rng.random_range(WORKING_DAY_UTC_SECONDS);
+        let tick = rng.random_range(0..TICKS_PER_SECOND);
+        Self::from_unix(
+            EVENT_WINDOW_START_UNIX + day * SECONDS_PER_DAY + second,
+            tick,
+        )
+    }
+
+    fn earlier_by_ticks(self, ticks: i64) -> Self {
+        Self {
+            ticks: self.ticks - ticks,
+        }
+    }
+
+    fn unix_seconds(self) -> i64 {
+        self.ticks.div_euclid(TICKS_PER_SECOND)
+    }
+
+    /// Oslo's offset from UTC at this instant: +1 h, +2 h in summer time
+    /// (EU rule: last Sunday of March to last Sunday of October, 01:00 UTC).
+    pub fn oslo_offset_seconds(self) -> i64 {
+        let unix_seconds = self.unix_seconds();
+        let (year, _, _) = civil_from_days(unix_seconds.div_euclid(SECONDS_PER_DAY));
+        let summer_starts = last_sunday_of(year, 3) * SECONDS_PER_DAY + 3_600;
+        let summer_ends = last_sunday_of(year, 10) * SECONDS_PER_DAY + 3_600;
+        if (summer_starts..summer_ends).contains(&unix_seconds) {
+            2 * 3_600
+        } else {
+            3_600
+        }
+    }
+
+    /// Flow's format: Oslo local time, 7 fractional digits, the offset
+    /// (`2022-04-28T11:26:41.5334824+02:00`).
+    pub fn to_flow_string(self) -> String {
+        let offset = self.oslo_offset_seconds();
+        let local = self.unix_seconds() + offset;
+        let (year, month, day) = civil_from_days(local.div_euclid(SECONDS_PER_DAY));
+        let second_of_day = local.rem_euclid(SECONDS_PER_DAY);
+        let fraction = self.ticks.rem_euclid(TICKS_PER_SECOND);
+        format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{fraction:07}+{:02}:{:02}",
+            second_of_day / 3_600,
+            second_of_day % 3_600 / 60,
+            second_of_day % 60,
+            offset / 3_600,
+            offset % 3_600 / 60,
+        )
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The (year, month, day) of a day number from [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The day number of the last Sunday of a 31-day `month` (March, October).
+fn last_sunday_of(year: i64, month: i64) -> i64 {
+    let last_day = days_from_civil(year, month, 31);
+    // 1970-01-01 was a Thursday, four days after a Sunday.
+    let days_since_sunday = (last_day + 4).rem_euclid(7);
+    last_day - days_since_sunday
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::seeded_rng;
+
+    /// The seed's Payload keys per event, transcribed independently of the
+    /// catalogue so a slip in either shows up here.
+    const SEED_PAYLOAD_KEYS: &[(&str, &[&str])] = &[
+        ("AppropriationDateChanged", &["CaseId"]),
+        ("CaseStatusChanged", &["CaseId"]),
+        ("CaseSold", &["CaseId"]),
+        ("PublicationChanged", &["CaseId", "PublicationId", "Type"]),
+        ("OppdragCreated", &["CaseId"]),
+        ("InteressentCreated", &["Id", "ContactId", "CaseId"]),
+        ("InteressentChanged", &["Id", "ContactId", "CaseId"]),
+        ("InteressentDeleted", &["Id"]),
+        ("AktivitetCreated", &["Id", "CaseId", "Type"]),
+        ("AktivitetChanged", &["Id", "CaseId", "Type"]),
+        ("AktivitetDeleted", &["Id", "CaseId"]),
+        ("SettlementStatusChanged", &["CaseId"]),
+        ("SellerInsuranceChanged", &["PropertyId"]),
+        (
+            "MarketingPackageChanged",
+            &["MarketingPackageId", "CaseId", "CaseGuid"],
+        ),
+        (
+            "ChecklistItemChecked",
+            &["CaseId", "CaseGuid", "Id", "Key", "DefinitionId"],
+        ),
+        ("EmployeeChanged", &["EmployeeId", "EmployeeGuid"]),
+        ("OfficeChanged", &["OfficeId", "OfficeGuid"]),
+        ("HyperlinkChanged", &["GeneralTextId", "CaseId", "CaseGuid"]),
+        (
+            "ActivityParticipantCreated",
+            &[
+                "Id",
+                "CaseId",
+                "StakeholderId",
+                "ContactId",
+                "ActivityId",
+                "Type",
+            ],
+        ),
+        (
+            "ActivityParticipantDeleted",
+            &[
+                "Id",
+                "CaseId",
+                "StakeholderId",
+                "ContactId",
+                "ActivityId",
+                "Type",
+            ],
+        ),
+    ];
+
+    /// Fields holding a GUID; every other Payload field but `Key` and the
+    /// participant `Type` is an integer.
+    const GUID_FIELDS: &[&str] = &["CaseGuid", "EmployeeGuid", "OfficeGuid", "Guid"];
+
+    fn build(event: &str, seed: u64) -> Value {
+        Flow.build(event, &mut seeded_rng(seed))
+            .unwrap_or_else(|e| panic!("{event} builds: {e}"))
+    }
+
+    fn keys(value: &Value) -> Vec<&str> {
+        value
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect()
+    }
+
+    fn is_guid(text: &str) -> bool {
+        uuid::Uuid::parse_str(text).is_ok() && text.len() == 36 && text == text.to_lowercase()
+    }
+
+    /// `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}\+0[12]:00$` without a regex dependency.
+    fn is_flow_date(text: &str) -> bool {
+        let pattern = "dddd-dd-ddTdd:dd:dd.ddddddd+0o:00";
+        text.len() == pattern.len()
+            && text.chars().zip(pattern.chars()).all(|(c, p)| match p {
+                'd' => c.is_ascii_digit(),
+                'o' => matches!(c, '1' | '2'),
+                literal => c == literal,
+            })
+    }
+
+    fn unix(year: i64, month: i64, day: i64, hour: i64, minute: i64, second: i64) -> i64 {
+        days_from_civil(year, month, day) * SECONDS_PER_DAY + hour * 3_600 + minute * 60 + second
+    }
+
+    #[test]
+    fn the_catalogue_has_every_seed_event_and_both_sale_text_forms() {
+        let names: Vec<&str> = Flow.events().iter().map(|e| e.name).collect();
+        assert_eq!(names.len(), 22);
+        for (event, _) in SEED_PAYLOAD_KEYS {
+            assert!(names.contains(event), "{event} missing");
+        }
+        assert!(names.contains(&SALE_TEXT_CHANGED) && names.contains(&SALE_TEXT_RELOAD));
+        let mut wire_types: Vec<&str> = CATALOGUE.iter().map(|e| e.event_type).collect();
+        wire_types.sort_unstable();
+        wire_types.dedup();
+        assert_eq!(wire_types.len(), 21, "21 EventTypes on the wire");
+        assert!(Flow.events().iter().all(|e| !e.provenance.is_assumed()));
+        assert_eq!(
+            CATALOGUE.iter().map(|e| e.spec).collect::<Vec<_>>(),
+            Flow.events()
+        );
+    }
+
+    #[test]
+    fn every_event_builds_the_documented_envelope_and_payload_keys() {
+        for seed in 0..40 {
+            for (event, payload_keys) in SEED_PAYLOAD_KEYS {
+                let body = build(event, seed);
+                assert_eq!(keys(&body), ["EventType", "EventCreatedDate", "Payload"]);
+                assert_eq!(body["EventType"], *event);
+                let mut expected = payload_keys.to_vec();
+                // Documented as returned only for some showings.
+                if body["Payload"].get("StakeholderId").is_none() {
+                    expected.retain(|k| *k != "StakeholderId");
+                }
+                assert_eq!(keys(&body["Payload"]), expected, "{event} seed {seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn payload_values_have_the_documented_types() {
+        for seed in 0..40 {
+            for (event, _) in SEED_PAYLOAD_KEYS {
+                let body = build(event, seed);
+                for (key, value) in body["Payload"].as_object().expect("an object") {
+                    match key.as_str() {
+                        k if GUID_FIELDS.contains(&k) => {
+                            assert!(value.as_str().is_some_and(is_guid), "{event}.{k} = {value}")
+                        }
+                        "Key" => {
+                            assert!(value.as_str().is_some_and(|k| CHECKLIST_KEYS.contains(&k)))
+                        }
+                        "Type" if event.starts_with("ActivityParticipant") => assert!(
+                            value
+                                .as_str()
+                                .is_some_and(|t| ACTIVITY_PARTICIPANT_TYPES.contains(&t)),
+                            "{value}"
+                        ),
+                        k => assert!(
+                            value.as_u64().is_some_and(|n| n >= 1),
+                            "{event}.{k} = {value} is not a positive integer"
+                        ),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn publication_types_are_finn_or_finn_coming_for_sale() {
+        let mut seen = Vec::new();
+        for seed in 0..100 {
+            let body = build("PublicationChanged", seed);
+            let number = body["Payload"]["Type"].as_u64().expect("an integer");
+            assert!(number == 1 || number == 150, "{number}");
+            seen.push(number);
+        }
+        assert!(seen.contains(&1) && seen.contains(&150));
+    }
+
+    #[test]
+    fn no_case_id_where_the_seed_has_none() {
+        let without_case_id = [
+            "EmployeeChanged",
+            "OfficeChanged",
+            "InteressentDeleted",
+            "SellerInsuranceChanged",
+        ];
+        for seed in 0..20 {
+            for event in without_case_id {
+                let body = build(event, seed);
+                assert!(body["Payload"].is_object());
+                assert!(body["Payload"].get("CaseId").is_none(), "{event}");
+            }
+            for event in [SALE_TEXT_CHANGED, SALE_TEXT_RELOAD] {
+                assert!(build(event, seed)["Payload"].is_array(), "{event}");
+            }
+        }
+    }
+
+    #[test]
+    fn sale_text_changed_has_both_documented_forms() {
+        for seed in 0..50 {
+            let reload = build(SALE_TEXT_RELOAD, seed);
+            assert_eq!(
+                keys(&reload),
+                ["EventType", "EventCreatedDate", "Payload", "RequireReload"]
+            );
+            assert_eq!(reload["EventType"], "DynamicSaleTextChanged");
+            assert_eq!(reload["RequireReload"], true);
+
+            let one_text = build(SALE_TEXT_CHANGED, seed);
+            assert_eq!(
+                keys(&one_text),
+                [
+                    "EventType",
+                    "EventCreatedDate",
+                    "Payload",
+                    "DynamicSaleTextHeaderId",
+                    "UpdatedDateTime",
+                    "RequireReload"
+                ]
+            );
+            assert_eq!(one_text["EventType"], "DynamicSaleTextChanged");
+            assert_eq!(one_text["RequireReload"], false);
+            assert!(
+                one_text["DynamicSaleTextHeaderId"]
+                    .as_u64()
+                    .is_some_and(|n| n >= 1)
+            );
+            let updated = one_text["UpdatedDateTime"].as_str().expect("a string");
+            let created = one_text["EventCreatedDate"].as_str().expect("a string");
+            assert!(is_flow_date(updated), "{updated}");
+            // Same offset within two minutes except across a DST switch, never the case in office hours.
+            assert!(updated <= created, "{updated} after {created}");
+
+            for body in [&reload, &one_text] {
+                let cases = body["Payload"].as_array().expect("an array");
+                assert!((1..=3).contains(&cases.len()));
+                for case in cases {
+                    assert_eq!(keys(case), ["Id", "Guid"]);
+                    assert!(case["Id"].as_u64().is_some_and(|n| n >= 100_000));
+                    assert!(case["Guid"].as_str().is_some_and(is_guid));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stakeholder_id_only_on_showings() {
+        let mut with = 0;
+        let mut without_on_showing = 0;
+        for seed in 0..300 {
+            for event in ["ActivityParticipantCreated", "ActivityParticipantDeleted"] {
+                let payload = build(event, seed)["Payload"].clone();
+                let showing = payload["Type"] == SHOWING_PARTICIPANT_TYPE;
+                if payload.get("StakeholderId").is_some() {
+                    assert!(showing, "{payload}");
+                    with += 1;
+                } else if showing {
+                    without_on_showing += 1;
+                }
+            }
+        }
+        assert!(
+            with > 0 && without_on_showing > 0,
+            "{with} {without_on_showing}"
+        );
+    }
+
+    #[test]
+    fn same_seed_same_event() {
+        for entry in CATALOGUE {
+            let name = entry.spec.name;
+            for seed in 0..20 {
+                assert_eq!(build(name, seed), build(name, seed));
+            }
+            assert_ne!(build(name, 1), build(name, 2));
+        }
+    }
+
+    #[test]
+    fn event_dates_are_in_flows_format_with_oslo_offsets() {
+        let mut offsets = Vec::new();
+        for seed in 0..300 {
+            let body = build("CaseSold", seed);
+            let date = body["EventCreatedDate"].as_str().expect("a string");
+            assert!(is_flow_date(date), "{date}");
+            let month: u32 = date[5..7].parse().expect("two digits");
+            let offset = &date[27..];
+            // Whole winter and summer months; March and October switch mid-month.
+            match month {
+                11 | 12 | 1 | 2 => assert_eq!(offset, "+01:00", "{date}"),
+                4..=9 => assert_eq!(offset, "+02:00", "{date}"),
+                _ => {}
+            }
+            offsets.push(offset.to_owned());
+        }
+        assert!(offsets.iter().any(|o| o == "+01:00"));
+        assert!(offsets.iter().any(|o| o == "+02:00"));
+    }
+
+    #[test]
+    fn formats_the_seeds_example_date() {
+        let instant = FlowInstant::from_unix(unix(2022, 4, 28, 9, 26, 41), 5_334_824);
+        assert_eq!(
+            instant.to_flow_string(),
+            "2022-04-28T11:26:41.5334824+02:00"
+        );
+        let winter = FlowInstant::from_unix(unix(2024, 12, 31, 23, 0, 0), 7);
+        assert_eq!(winter.to_flow_string(), "2025-01-01T00:00:00.0000007+01:00");
+    }
+
+    #[test]
+    fn summer_time_switches_at_01_00_utc_on_the_last_sundays() {
+        for (year, march, october) in [(2024, 31, 27), (2025, 30, 26), (2022, 27, 30)] {
+            let starts = unix(year, 3, march, 1, 0, 0);
+            let ends = unix(year, 10, october, 1, 0, 0);
+            let offset =
+                |unix_seconds| FlowInstant::from_unix(unix_seconds, 0).oslo_offset_seconds();
+            assert_eq!(offset(starts - 1), 3_600, "{year}");
+            assert_eq!(offset(starts), 7_200, "{year}");
+            assert_eq!(offset(ends - 1), 7_200, "{year}");
+            assert_eq!(offset(ends), 3_600, "{year}");
+        }
+        let spring_forward = FlowInstant::from_unix(unix(2024, 3, 31, 1, 0, 0), 0);
+        assert_eq!(
+            spring_forward.to_flow_string(),
+            "2024-03-31T03:00:00.0000000+02:00"
+        );
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for days in -800_000..800_000i64 {
+            let (year, month, day) = civil_from_days(days);
+            assert_eq!(days_from_civil(year, month, day), days);
+        }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+    }
+
+    #[test]
+    fn unknown_event_is_refused() {
+        let error = Flow.build("CaseDeleted", &mut seeded_rng(1));
+        assert!(matches!(
+            error,
+            Err(SimulatorError::UnknownEvent { provider: ProviderId::Flow, ref event }) if event == "CaseDeleted"
+        ));
+    }
+
+    #[test]
+    fn encodes_compact_json_in_key_order() {
+        let body = build("MarketingPackageChanged", 3);
+        let bytes = Flow.encode(&body);
+        assert_eq!(
+            bytes,
+            serde_json::to_vec(&body).expect("a Value serialises")
+        );
+        let text = String::from_utf8(bytes).expect("JSON is UTF-8");
+        assert!(text.starts_with(r#"{"EventType":"MarketingPackageChanged","EventCreatedDate":""#));
+        assert!(
+            text.contains(r#","Payload":{"MarketingPackageId":"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn headers_policy_and_no_signature() {
+        let stamp = AttemptStamp {
+            unix_ms: 1_712_918_356_462,
+            request_id: "d2caad70-082f-4553-bbde-dbdca520361a".to_owned(),
+        };
+        let headers = Flow.headers(&stamp);
+        assert_eq!(headers[0].shown(), "application/json");
+        assert_eq!(headers.len(), 2);
+        assert!(headers.iter().all(|h| h.redacted.is_none()));
+        assert_eq!(Flow.signature(), None);
+        assert!(Flow.settings().is_empty());
+
+        let policy = Flow.policy();
+        assert!(policy.success.value.accepts(200) && policy.success.value.accepts(204));
+        assert!(!policy.success.value.accepts(301) && !policy.success.value.accepts(500));
+        assert_eq!(policy.response_timeout.value, Duration::from_secs(10));
+        assert!(policy.redirects_fail.value);
+        let offsets: Vec<u64> = policy
+            .schedule
+            .value
+            .offsets()
+            .iter()
+            .map(Duration::as_secs)
+            .collect();
+        assert_eq!(offsets, [0, 5, 305, 2_105, 9_305, 27_305, 63_305, 99_305]);
+        for fact in [
+            policy.connect_timeout.provenance,
+            policy.response_timeout.provenance,
+            policy.success.provenance,
+            policy.schedule.provenance,
+            policy.redirects_fail.provenance,
+        ] {
+            assert!(fact.is_assumed(), "{fact}");
+        }
+    }
+
+    #[test]
+    fn documented_enums_match_the_seed() {
+        assert_eq!(ACTIVITY_PARTICIPANT_TYPES.len(), 11);
+        assert!(ACTIVITY_PARTICIPANT_TYPES.contains(&SHOWING_PARTICIPANT_TYPE));
+        assert_eq!(SETTLEMENT_STATUSES.len(), 7);
+        assert_eq!(SELLER_INSURANCE_TYPES.len(), 4);
+        assert_eq!(PUBLICATION_TYPES, [("Finn", 1), ("FinnComingForSale", 150)]);
+        assert!(
+            ACTIVITY_TYPE_NUMBERS
+                .clone()
+                .all(|n| (n as usize) < ACTIVITY_PARTICIPANT_TYPES.len())
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! Receivers that each get one Property Finder rule wrong (PF Expert or the
+//! Enterprise API), as a customer might. Pointed at them with `--target
+//! BASE_URL`, the suites must fail exactly those rules, by name; against the
+//! reference receiver they must pass.
+
+use std::collections::{BTreeSet, HashSet};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use bytes::Bytes;
+use hooksim_simulator::signing::hmac_sha256_hex;
+use serde_json::Value;
+
+use crate::{repo_root, snapshot_copy, stderr, stdout};
+
+/// The secret the Atlas scenarios sign with when `ATLAS_SECRET` is unset.
+const ATLAS_SECRET: &str = "hooksim-test-secret";
+
+const PF_EVENTS: [&str; 22] = [
+    "lead.new",
+    "lead.assigned",
+    "lead.status",
+    "lead.updated",
+    "lead.deleted",
+    "landlord.new",
+    "landlord.assigned",
+    "landlord.updated",
+    "landlord.deleted",
+    "property.new",
+    "property.deleted",
+    "property.assigned",
+    "property.status",
+    "property.state",
+    "user.new",
+    "user.updated",
+    "user.deleted",
+    "transaction.new",
+    "transaction.won",
+    "transaction.lost",
+    "transaction.updated",
+    "transaction.deleted",
+];
+
+/// Serve `router` on a free loopback port from a runtime of its own; the
+/// result is the base URL scenario targets are joined to.
+fn serve(router: Router) -> (String, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    runtime.spawn(async move { axum::serve(listener, router).await });
+    (url, runtime)
+}
+
+/// `hooksim run` from the repository root with the Atlas secret left at its
+/// default, whatever the caller's environment holds.
+fn hooksim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hooksim"))
+        .args(args)
+        .current_dir(repo_root())
+        .env_remove("ATLAS_SECRET")
+        .output()
+        .expect("the hooksim binary runs")
+}
+
+/// The scenarios of `suite` that reach the receiver under test: stand-in
+/// scenarios never do (and the 5 s timeout one costs real seconds).
+fn receiver_scenarios(suite: &str) -> Vec<String> {
+    let mut paths: Vec<String> = std::fs::read_dir(repo_root().join(suite))
+        .expect("the suite exists")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).expect("scenario text");
+            !text.contains("target: stand-in:")
+        })
+        .map(|path| {
+            let name = path.file_name().expect("named").to_string_lossy();
+            format!("{suite}/{name}")
+        })
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// Runs the receiver-facing scenarios of `suite` against `base_url`.
+fn run_suite_against(suite: &str, base_url: &str) -> (Option<i32>, String) {
+    let snapshots = snapshot_copy();
+    let dir = snapshots.path().to_str().expect("utf-8 path");
+    let scenarios = receiver_scenarios(suite);
+    let mut args = vec!["run"];
+    args.extend(scenarios.iter().map(String::as_str));
+    args.extend(["--target", base_url, "--snapshot-dir", dir]);
+    let output = hooksim(&args);
+    (output.status.code(), stdout(&output))
+}
+
+/// The rules of the `FAIL rule: name` lines in the console summary.
+fn failed_rules(out: &str) -> BTreeSet<String> {
+    out.lines()
+        .filter_map(|l| l.strip_prefix("FAIL "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|rule| rule.trim_end_matches(':').to_owned())
+        .collect()
+}
+
+fn rules(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+}
+
+fn json(body: &[u8]) -> Value {
+    serde_json::from_slice(body).unwrap_or_default()
+}
+
+fn signature(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-signature").and_then(|v| v.to_str().ok())
+}
+
+fn signed_by_us(headers: &HeaderMap, body: &[u8]) -> bool {
+    signature(headers) == Some(hmac_sha256_hex(ATLAS_SECRET.as_bytes(), body).as_str())
+}
+
+#[test]
+fn both_property_finder_suites_pass_against_the_reference_receiver() {
+    for suite in ["scenarios/propertyfinder", "scenarios/propertyfinder-atlas"] {
+        let snapshots = snapshot_copy();
+        let dir = snapshots.path().to_str().expect("utf-8 path");
+        let output = hooksim(&["run", suite, "--snapshot-dir", dir]);
+        let out = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+        let count = std::fs::read_dir(repo_root().join(suite))
+            .expect("the suite exists")
+            .count();
+        assert!(out.contains(&format!("{count} passed, 0 failed")), "{out}");
+    }
+}
+
+#[test]
+fn a_pf_receiver_that_requires_a_sub_namespace_fails_the_null_rules() {
+    let router = Router::new().route(
+        "/propertyfinder",
+        post(|body: Bytes| async move {
+            // The mistake: sub_namespace read as a required string.
+            if json(&body)["concept"]["sub_namespace"].is_string() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        }),
+    );
+    let (url, _runtime) = serve(router);
+    let (code, out) = run_suite_against("scenarios/propertyfinder", &url);
+    assert_eq!(code, Some(1), "{out}");
+    // Every scenario that sends a null, whether by `set` or by its seed.
+    assert_eq!(
+        failed_rules(&out),
+        rules(&[
+            "propertyfinder/attributes-may-be-added",
+            "propertyfinder/every-event-acknowledged",
+            "propertyfinder/sub-namespace-null",
+            "propertyfinder/unknown-events-acknowledged",
+        ]),
+        "{out}"
+    );
+    assert!(out.contains("rejected 422"), "{out}");
+}
+
+#[test]
+fn a_pf_receiver_with_a_closed_event_list_fails_forward_compatibility() {
+    let router = Router::new().route(
+        "/propertyfinder",
+        post(|body: Bytes| async move {
+            let known = json(&body)["event"]
+                .as_str()
+                .is_some_and(|event| PF_EVENTS.contains(&event));
+            if known {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            }
+        }),
+    );
+    let (url, _runtime) = serve(router);
+    let (code, out) = run_suite_against("scenarios/propertyfinder", &url);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        failed_rules(&out),
+        rules(&["propertyfinder/unknown-events-acknowledged"]),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_pf_receiver_that_answers_409_to_a_repeat_fails_the_duplicate_rule() {
+    let seen: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let router = Router::new()
+        .route(
+            "/propertyfinder",
+            post(
+                |State(seen): State<Arc<Mutex<HashSet<String>>>>, body: Bytes| async move {
+                    let body = json(&body);
+                    let key = format!(
+                        "{}:{}:{}",
+                        body["event"], body["client"], body["concept"]["id"]
+                    );
+                    // The mistake: a repeat is refused instead of acknowledged.
+                    let new = seen.lock().map(|mut s| s.insert(key)).unwrap_or(false);
+                    if new {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::CONFLICT
+                    }
+                },
+            ),
+        )
+        .with_state(seen);
+    let (url, _runtime) = serve(router);
+    let (code, out) = run_suite_against("scenarios/propertyfinder", &url);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        failed_rules(&out),
+        rules(&["propertyfinder/duplicate-acknowledged"]),
+        "{out}"
+    );
+    assert!(out.contains("rejected 409"), "{out}");
+}
+
+/// The reference behaviour of both Atlas routes, except where `mistake`
+/// says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AtlasMistake {
+    /// The signed route checks X-Signature only when there is one.
+    VerifiesOnlyWhenPresent,
+    /// The unsigned route demands a signature too.
+    AlwaysDemandsSignature,
+    /// A repeated `id` is refused with 409 (per route, as two systems would).
+    RefusesRepeatedIds,
+}
+
+fn atlas_receiver(mistake: AtlasMistake) -> Router {
+    let seen: Arc<Mutex<HashSet<(bool, String)>>> = Arc::default();
+    let answer = move |signed_route: bool, headers: HeaderMap, body: Bytes| {
+        let seen = Arc::clone(&seen);
+        async move {
+            let verified = signed_by_us(&headers, &body);
+            let must_verify = match mistake {
+                AtlasMistake::VerifiesOnlyWhenPresent if signed_route => {
+                    signature(&headers).is_some()
+                }
+                AtlasMistake::AlwaysDemandsSignature => true,
+                _ => signed_route,
+            };
+            if must_verify && !verified {
+                return StatusCode::UNAUTHORIZED;
+            }
+            if mistake == AtlasMistake::RefusesRepeatedIds {
+                let id = json(&body)["id"].as_str().unwrap_or_default().to_owned();
+                let new = seen
+                    .lock()
+                    .map(|mut s| s.insert((signed_route, id)))
+                    .unwrap_or(false);
+                if !new {
+                    return StatusCode::CONFLICT;
+                }
+            }
+            StatusCode::OK
+        }
+    };
+    let signed = answer.clone();
+    Router::new()
+        .route(
+            "/propertyfinder-atlas/signed",
+            post(move |headers: HeaderMap, body: Bytes| signed(true, headers, body)),
+        )
+        .route(
+            "/propertyfinder-atlas",
+            post(move |headers: HeaderMap, body: Bytes| answer(false, headers, body)),
+        )
+}
+
+#[test]
+fn an_atlas_receiver_that_verifies_only_present_signatures_accepts_unsigned_forgeries() {
+    let (url, _runtime) = serve(atlas_receiver(AtlasMistake::VerifiesOnlyWhenPresent));
+    let (code, out) = run_suite_against("scenarios/propertyfinder-atlas", &url);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        failed_rules(&out),
+        rules(&["propertyfinder-atlas/reject-forged-missing-header"]),
+        "{out}"
+    );
+    assert!(
+        out.contains("expected acknowledged: false, got true"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_atlas_receiver_that_always_demands_a_signature_fails_unsigned_subscriptions() {
+    let (url, _runtime) = serve(atlas_receiver(AtlasMistake::AlwaysDemandsSignature));
+    let (code, out) = run_suite_against("scenarios/propertyfinder-atlas", &url);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        failed_rules(&out),
+        rules(&[
+            "propertyfinder-atlas/parallel-subscriptions",
+            "propertyfinder-atlas/unsigned-subscription",
+        ]),
+        "{out}"
+    );
+    assert!(out.contains("rejected 401"), "{out}");
+}
+
+#[test]
+fn an_atlas_receiver_that_answers_409_to_a_repeated_id_fails_at_least_once() {
+    let (url, _runtime) = serve(atlas_receiver(AtlasMistake::RefusesRepeatedIds));
+    let (code, out) = run_suite_against("scenarios/propertyfinder-atlas", &url);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        failed_rules(&out),
+        rules(&[
+            "propertyfinder-atlas/duplicate-acknowledged",
+            "propertyfinder-atlas/parallel-subscriptions",
+        ]),
+        "{out}"
+    );
+    assert!(out.contains("rejected 409"), "{out}");
+}
