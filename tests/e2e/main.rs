@@ -13,9 +13,9 @@ mod spark_broken;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The repository root (this file is at tests/e2e/main.rs).
+/// The repository root (the root manifest is the `hooksim` package's).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Run `hooksim` from the repository root with `args`.
