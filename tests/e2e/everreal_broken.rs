@@ -2,15 +2,14 @@
 //! Pointed at them with `--target everreal=URL`, the EverReal suite must fail
 //! exactly those rules, by name; against the reference receiver it must pass.
 
-use std::collections::BTreeSet;
-
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::{hooksim, repo_root, snapshot_copy, stderr, stdout};
+use crate::assert_suite_passes_against_the_reference_receiver;
+use crate::receivers::{failed_rules, json, rules, run_suite_against, serve};
 
 const ROUTE: &str = "/webhooks/everreal";
 
@@ -46,61 +45,14 @@ const DOCUMENTED_OPERATIONS: [&str; 28] = [
     "UNIT_DELETED",
 ];
 
-/// Serve `router` on a free loopback port from a runtime of its own; the
-/// URL is the customer's webhook endpoint.
-fn serve(router: Router) -> (String, tokio::runtime::Runtime) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let url = format!("http://{}{ROUTE}", listener.local_addr().expect("addr"));
-    runtime.spawn(async move { axum::serve(listener, router).await });
-    (url, runtime)
-}
-
 /// `hooksim run scenarios/everreal --target everreal=URL`: exit code and console output.
 fn run_everreal_suite_against(url: &str) -> (Option<i32>, String) {
-    let snapshots = snapshot_copy();
-    let target = format!("everreal={url}");
-    let dir = snapshots.path().to_str().expect("utf-8 path");
-    let output = hooksim(&[
-        "run",
-        "scenarios/everreal",
-        "--target",
-        &target,
-        "--snapshot-dir",
-        dir,
-    ]);
-    (output.status.code(), stdout(&output))
-}
-
-/// The rules of the `FAIL rule: name` lines in the console summary.
-fn failed_rules(out: &str) -> BTreeSet<String> {
-    out.lines()
-        .filter_map(|l| l.strip_prefix("FAIL "))
-        .filter_map(|l| l.split_whitespace().next())
-        .map(|rule| rule.trim_end_matches(':').to_owned())
-        .collect()
+    run_suite_against(&["scenarios/everreal"], &format!("everreal={url}"), &[])
 }
 
 #[test]
 fn the_everreal_suite_passes_against_the_reference_receiver() {
-    let snapshots = snapshot_copy();
-    let dir = snapshots.path().to_str().expect("utf-8 path");
-    let output = hooksim(&["run", "scenarios/everreal", "--snapshot-dir", dir]);
-    let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
-    let scenario_count = std::fs::read_dir(repo_root().join("scenarios/everreal"))
-        .expect("the everreal suite exists")
-        .count();
-    assert!(
-        out.contains(&format!("{scenario_count} passed, 0 failed")),
-        "{out}"
-    );
+    let out = assert_suite_passes_against_the_reference_receiver("scenarios/everreal");
     assert!(
         out.contains("PASS everreal/every-event-acknowledged  (28 steps, 28 attempts)"),
         "{out}"
@@ -113,7 +65,7 @@ fn a_receiver_that_refuses_unknown_operations_fails_forward_compatibility() {
         ROUTE,
         post(|body: Bytes| async move {
             // The mistake: a closed list of event types, anything else is an error.
-            let notification: Value = serde_json::from_slice(&body).unwrap_or_default();
+            let notification = json(&body);
             let known = notification["operation"]
                 .as_str()
                 .is_some_and(|operation| DOCUMENTED_OPERATIONS.contains(&operation));
@@ -124,12 +76,12 @@ fn a_receiver_that_refuses_unknown_operations_fails_forward_compatibility() {
             }
         }),
     );
-    let (url, _runtime) = serve(router);
+    let (url, _runtime) = serve(router, ROUTE);
     let (code, out) = run_everreal_suite_against(&url);
     assert_eq!(code, Some(1), "{out}");
     assert_eq!(
         failed_rules(&out),
-        BTreeSet::from(["everreal/unknown-event-types-acknowledged".to_owned()]),
+        rules(&["everreal/unknown-event-types-acknowledged"]),
         "{out}"
     );
     assert!(out.contains("rejected 500"), "{out}");
@@ -141,7 +93,7 @@ fn a_receiver_that_rejects_nulls_fails_the_optional_attributes_rule() {
         ROUTE,
         post(|body: Bytes| async move {
             // The mistake: a schema where every attribute of `data` must have a value.
-            let notification: Value = serde_json::from_slice(&body).unwrap_or_default();
+            let notification = json(&body);
             let has_null = notification["data"]
                 .as_object()
                 .is_some_and(|data| data.values().any(Value::is_null));
@@ -152,7 +104,7 @@ fn a_receiver_that_rejects_nulls_fails_the_optional_attributes_rule() {
             }
         }),
     );
-    let (url, _runtime) = serve(router);
+    let (url, _runtime) = serve(router, ROUTE);
     let (code, out) = run_everreal_suite_against(&url);
     assert_eq!(code, Some(1), "{out}");
     assert!(

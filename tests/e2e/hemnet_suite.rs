@@ -1,24 +1,8 @@
-use crate::{hooksim, snapshot_copy, stdout};
+use crate::assert_suite_passes_against_the_reference_receiver;
 
 #[test]
 fn every_hemnet_scenario_passes_against_the_reference_receiver() {
-    let snapshots = snapshot_copy();
-    let dir = snapshots.path().to_str().expect("utf-8 path");
-    let output = hooksim(&["run", "scenarios/hemnet", "--snapshot-dir", dir]);
-    let out = stdout(&output);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{out}\n{}",
-        crate::stderr(&output)
-    );
-    let scenario_count = std::fs::read_dir(crate::repo_root().join("scenarios/hemnet"))
-        .expect("suite")
-        .count();
-    assert!(
-        out.contains(&format!("{scenario_count} passed, 0 failed")),
-        "{out}"
-    );
+    let out = assert_suite_passes_against_the_reference_receiver("scenarios/hemnet");
     assert!(
         out.contains("PASS hemnet/retry-schedule  (1 step, 17 attempts)"),
         "{out}"

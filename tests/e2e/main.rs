@@ -8,6 +8,7 @@ mod everreal_broken;
 mod flow_broken;
 mod hemnet_suite;
 mod propertyfinder_broken;
+mod receivers;
 mod spark_broken;
 
 use std::path::{Path, PathBuf};
@@ -18,12 +19,15 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Run `hooksim` from the repository root with `args`.
+/// Run `hooksim` from the repository root with `args`. The scenarios' secret
+/// variables are unset, so they sign with their defaults (which the reference
+/// receiver trusts) whatever the caller's environment holds.
 pub fn hooksim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hooksim"))
         .args(args)
         .current_dir(repo_root())
         .env_remove("HEMNET_SECRET")
+        .env_remove("ATLAS_SECRET")
         .output()
         .expect("the hooksim binary runs")
 }
@@ -34,6 +38,24 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `hooksim run SUITE` against the built-in reference receiver: asserts that it
+/// exits 0 with every scenario of the suite passed, and returns the console output.
+pub fn assert_suite_passes_against_the_reference_receiver(suite: &str) -> String {
+    let snapshots = snapshot_copy();
+    let dir = snapshots.path().to_str().expect("utf-8 path");
+    let output = hooksim(&["run", suite, "--snapshot-dir", dir]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+    let scenario_count = std::fs::read_dir(repo_root().join(suite))
+        .expect("the suite exists")
+        .count();
+    assert!(
+        out.contains(&format!("{scenario_count} passed, 0 failed")),
+        "{out}"
+    );
+    out
 }
 
 /// A copy of the accepted snapshots, so a test run never writes into the repository.

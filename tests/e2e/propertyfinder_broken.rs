@@ -3,8 +3,7 @@
 //! BASE_URL`, the suites must fail exactly those rules, by name; against the
 //! reference receiver they must pass.
 
-use std::collections::{BTreeSet, HashSet};
-use std::process::{Command, Output};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -13,9 +12,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use bytes::Bytes;
 use hooksim_simulator::signing::hmac_sha256_hex;
-use serde_json::Value;
 
-use crate::{repo_root, snapshot_copy, stderr, stdout};
+use crate::receivers::{failed_rules, json, rules, run_suite_against, serve, signature};
+use crate::{assert_suite_passes_against_the_reference_receiver, repo_root};
 
 /// The secret the Atlas scenarios sign with when `ATLAS_SECRET` is unset.
 const ATLAS_SECRET: &str = "hooksim-test-secret";
@@ -45,33 +44,6 @@ const PF_EVENTS: [&str; 22] = [
     "transaction.deleted",
 ];
 
-/// Serve `router` on a free loopback port from a runtime of its own; the
-/// result is the base URL scenario targets are joined to.
-fn serve(router: Router) -> (String, tokio::runtime::Runtime) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    runtime.spawn(async move { axum::serve(listener, router).await });
-    (url, runtime)
-}
-
-/// `hooksim run` from the repository root with the Atlas secret left at its
-/// default, whatever the caller's environment holds.
-fn hooksim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hooksim"))
-        .args(args)
-        .current_dir(repo_root())
-        .env_remove("ATLAS_SECRET")
-        .output()
-        .expect("the hooksim binary runs")
-}
-
 /// The scenarios of `suite` that reach the receiver under test: stand-in
 /// scenarios never do (and the 5 s timeout one costs real seconds).
 fn receiver_scenarios(suite: &str) -> Vec<String> {
@@ -92,36 +64,10 @@ fn receiver_scenarios(suite: &str) -> Vec<String> {
 }
 
 /// Runs the receiver-facing scenarios of `suite` against `base_url`.
-fn run_suite_against(suite: &str, base_url: &str) -> (Option<i32>, String) {
-    let snapshots = snapshot_copy();
-    let dir = snapshots.path().to_str().expect("utf-8 path");
+fn run_receiver_scenarios_against(suite: &str, base_url: &str) -> (Option<i32>, String) {
     let scenarios = receiver_scenarios(suite);
-    let mut args = vec!["run"];
-    args.extend(scenarios.iter().map(String::as_str));
-    args.extend(["--target", base_url, "--snapshot-dir", dir]);
-    let output = hooksim(&args);
-    (output.status.code(), stdout(&output))
-}
-
-/// The rules of the `FAIL rule: name` lines in the console summary.
-fn failed_rules(out: &str) -> BTreeSet<String> {
-    out.lines()
-        .filter_map(|l| l.strip_prefix("FAIL "))
-        .filter_map(|l| l.split_whitespace().next())
-        .map(|rule| rule.trim_end_matches(':').to_owned())
-        .collect()
-}
-
-fn rules(names: &[&str]) -> BTreeSet<String> {
-    names.iter().map(|name| (*name).to_owned()).collect()
-}
-
-fn json(body: &[u8]) -> Value {
-    serde_json::from_slice(body).unwrap_or_default()
-}
-
-fn signature(headers: &HeaderMap) -> Option<&str> {
-    headers.get("x-signature").and_then(|v| v.to_str().ok())
+    let scenarios: Vec<&str> = scenarios.iter().map(String::as_str).collect();
+    run_suite_against(&scenarios, base_url, &[])
 }
 
 fn signed_by_us(headers: &HeaderMap, body: &[u8]) -> bool {
@@ -131,15 +77,7 @@ fn signed_by_us(headers: &HeaderMap, body: &[u8]) -> bool {
 #[test]
 fn both_property_finder_suites_pass_against_the_reference_receiver() {
     for suite in ["scenarios/propertyfinder", "scenarios/propertyfinder-atlas"] {
-        let snapshots = snapshot_copy();
-        let dir = snapshots.path().to_str().expect("utf-8 path");
-        let output = hooksim(&["run", suite, "--snapshot-dir", dir]);
-        let out = stdout(&output);
-        assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
-        let count = std::fs::read_dir(repo_root().join(suite))
-            .expect("the suite exists")
-            .count();
-        assert!(out.contains(&format!("{count} passed, 0 failed")), "{out}");
+        assert_suite_passes_against_the_reference_receiver(suite);
     }
 }
 
@@ -156,8 +94,8 @@ fn a_pf_receiver_that_requires_a_sub_namespace_fails_the_null_rules() {
             }
         }),
     );
-    let (url, _runtime) = serve(router);
-    let (code, out) = run_suite_against("scenarios/propertyfinder", &url);
+    let (url, _runtime) = serve(router, "");
+    let (code, out) = run_receiver_scenarios_against("scenarios/propertyfinder", &url);
     assert_eq!(code, Some(1), "{out}");
     // Every scenario that sends a null, whether by `set` or by its seed.
     assert_eq!(
@@ -188,8 +126,8 @@ fn a_pf_receiver_with_a_closed_event_list_fails_forward_compatibility() {
             }
         }),
     );
-    let (url, _runtime) = serve(router);
-    let (code, out) = run_suite_against("scenarios/propertyfinder", &url);
+    let (url, _runtime) = serve(router, "");
+    let (code, out) = run_receiver_scenarios_against("scenarios/propertyfinder", &url);
     assert_eq!(code, Some(1), "{out}");
     assert_eq!(
         failed_rules(&out),
@@ -222,8 +160,8 @@ fn a_pf_receiver_that_answers_409_to_a_repeat_fails_the_duplicate_rule() {
             ),
         )
         .with_state(seen);
-    let (url, _runtime) = serve(router);
-    let (code, out) = run_suite_against("scenarios/propertyfinder", &url);
+    let (url, _runtime) = serve(router, "");
+    let (code, out) = run_receiver_scenarios_against("scenarios/propertyfinder", &url);
     assert_eq!(code, Some(1), "{out}");
     assert_eq!(
         failed_rules(&out),
@@ -288,8 +226,8 @@ fn atlas_receiver(mistake: AtlasMistake) -> Router {
 
 #[test]
 fn an_atlas_receiver_that_verifies_only_present_signatures_accepts_unsigned_forgeries() {
-    let (url, _runtime) = serve(atlas_receiver(AtlasMistake::VerifiesOnlyWhenPresent));
-    let (code, out) = run_suite_against("scenarios/propertyfinder-atlas", &url);
+    let (url, _runtime) = serve(atlas_receiver(AtlasMistake::VerifiesOnlyWhenPresent), "");
+    let (code, out) = run_receiver_scenarios_against("scenarios/propertyfinder-atlas", &url);
     assert_eq!(code, Some(1), "{out}");
     assert_eq!(
         failed_rules(&out),
@@ -304,8 +242,8 @@ fn an_atlas_receiver_that_verifies_only_present_signatures_accepts_unsigned_forg
 
 #[test]
 fn an_atlas_receiver_that_always_demands_a_signature_fails_unsigned_subscriptions() {
-    let (url, _runtime) = serve(atlas_receiver(AtlasMistake::AlwaysDemandsSignature));
-    let (code, out) = run_suite_against("scenarios/propertyfinder-atlas", &url);
+    let (url, _runtime) = serve(atlas_receiver(AtlasMistake::AlwaysDemandsSignature), "");
+    let (code, out) = run_receiver_scenarios_against("scenarios/propertyfinder-atlas", &url);
     assert_eq!(code, Some(1), "{out}");
     assert_eq!(
         failed_rules(&out),
@@ -320,8 +258,8 @@ fn an_atlas_receiver_that_always_demands_a_signature_fails_unsigned_subscription
 
 #[test]
 fn an_atlas_receiver_that_answers_409_to_a_repeated_id_fails_at_least_once() {
-    let (url, _runtime) = serve(atlas_receiver(AtlasMistake::RefusesRepeatedIds));
-    let (code, out) = run_suite_against("scenarios/propertyfinder-atlas", &url);
+    let (url, _runtime) = serve(atlas_receiver(AtlasMistake::RefusesRepeatedIds), "");
+    let (code, out) = run_receiver_scenarios_against("scenarios/propertyfinder-atlas", &url);
     assert_eq!(code, Some(1), "{out}");
     assert_eq!(
         failed_rules(&out),

@@ -30,6 +30,8 @@ pub enum Command {
     },
     /// Review, accept or reject pending snapshots (`.snap.new`); `--check` for CI.
     Snapshots(SnapshotsArgs),
+    /// Run the providers' REST APIs (registration, Flow reads) and deliver to what gets registered.
+    Serve(ServeArgs),
     /// List the scenarios a run would take (after --filter and --partition).
     List(SelectArgs),
     /// Run the reference receiver on its own.
@@ -138,6 +140,13 @@ pub enum SnapshotsCommand {
     Accept,
     /// Delete every pending `.snap.new`.
     Reject,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback only is sensible: there is no TLS).
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub addr: SocketAddr,
 }
 
 #[derive(Debug, clap::Args)]

@@ -17,7 +17,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(key: &'static str, expected: impl ToString, actual: impl ToString) -> Self {
+    pub fn new(key: &'static str, expected: impl ToString, actual: impl ToString) -> Self {
         let expected = expected.to_string();
         let actual = actual.to_string();
         let passed = expected == actual;
@@ -107,6 +107,7 @@ mod tests {
             status: Some(200),
             attempts: Some(1),
             gave_up: Some(false),
+            json: Vec::new(),
         };
         let checks = check_delivery(&expect, &d);
         let failed: Vec<_> = checks

@@ -8,6 +8,7 @@
 pub mod duration;
 pub mod error;
 pub mod expect;
+pub mod provider_api;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -2,11 +2,13 @@
 //! delivery under its provider's full policy on a nominal clock.
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
+use hooksim_simulator::api::ProviderApis;
 use hooksim_simulator::clock::{Clock, TimeScale};
-use hooksim_simulator::delivery::{Delivery, PreparedDelivery, deliver_to_all};
+use hooksim_simulator::delivery::{Delivery, PreparedDelivery, Verdict, deliver_to_all};
 use hooksim_simulator::payload::set_path;
 use hooksim_simulator::policy::DeliveryPolicy;
 use hooksim_simulator::providers::{Provider, ProviderId};
@@ -19,6 +21,10 @@ use serde_json::Value;
 
 use crate::error::HarnessError;
 use crate::expect::{Check, check_delivery};
+use crate::provider_api::{
+    self, CallbackRecord, Placeholders, ProbeRecord, RegistrationRecord, describe_call,
+    registered_targets,
+};
 use crate::scenario::{Action, Deliver, Location, Override, RotateKeys, Scenario, Step};
 use crate::stand_in::{STAND_IN_PREFIX, parse_stand_in};
 use crate::suggest::did_you_mean;
@@ -173,6 +179,9 @@ pub enum StepRecord {
     Delivery(Box<DeliveryRecord>),
     KeysRotated { keys: Vec<String> },
     Waited { duration: Duration, now: Duration },
+    Probed(ProbeRecord),
+    AwaitedRegistration(RegistrationRecord),
+    Callbacks(CallbackRecord),
 }
 
 /// One event as sent and answered, to every route the scenario has.
@@ -184,6 +193,8 @@ pub struct DeliveryRecord {
     pub forgery: Option<Forgery>,
     /// One per route, in the file's order of subscriptions.
     pub sends: Vec<RouteDelivery>,
+    /// Why nothing was sent, when nothing was (no active registration).
+    pub note: Option<String>,
 }
 
 /// The delivery of one event to one route.
@@ -207,6 +218,9 @@ pub struct ScenarioRun {
     pub steps: Vec<StepRun>,
     /// Set when a step could not run; later steps were skipped.
     pub error: Option<HarnessError>,
+    /// Every call the receiver made to the provider APIs, in order (empty
+    /// when the scenario had none).
+    pub api_calls: Vec<String>,
 }
 
 impl ScenarioRun {
@@ -245,6 +259,7 @@ pub async fn run_scenario(
         seed,
         steps: Vec::new(),
         error: None,
+        api_calls: Vec::new(),
     };
     let mut state = match ScenarioState::new(&run.scenario, options).await {
         Ok(state) => state,
@@ -262,6 +277,9 @@ pub async fn run_scenario(
                 break;
             }
         }
+    }
+    if let Some(apis) = &state.apis {
+        run.api_calls = apis.state().journal().iter().map(describe_call).collect();
     }
     run
 }
@@ -281,6 +299,10 @@ struct ScenarioState {
     routes: Vec<Route>,
     clock: Clock,
     sent: HashMap<String, Value>,
+    /// This scenario's own provider APIs, when a step needs them.
+    apis: Option<ProviderApis>,
+    /// Where probes go: the receiver's base URL.
+    receiver_base: Option<String>,
 }
 
 impl ScenarioState {
@@ -297,10 +319,24 @@ impl ScenarioState {
                 _stand_in: stand_in,
             });
         }
+        let apis = if needs_provider_apis(scenario) {
+            let started = ProviderApis::start(SocketAddr::from(([127, 0, 0, 1], 0))).await;
+            Some(started.map_err(|source| HarnessError::Engine {
+                path: scenario.path.clone(),
+                step: 0,
+                source: hooksim_simulator::SimulatorError::Client(format!(
+                    "cannot start the provider APIs: {source}"
+                )),
+            })?)
+        } else {
+            None
+        };
         Ok(Self {
             routes,
             clock: Clock::new(options.time_scale),
             sent: HashMap::new(),
+            apis,
+            receiver_base: receiver_base(scenario, &options.targets),
         })
     }
 
@@ -319,6 +355,63 @@ impl ScenarioState {
             line: step.location.line,
             source,
         };
+        let bad_step = |message: String| HarnessError::Target {
+            path: scenario.path.clone(),
+            message: format!(
+                "step {} (line {}): {message}",
+                index + 1,
+                step.location.line
+            ),
+        };
+        let placeholders = Placeholders {
+            apis: self.apis.as_ref(),
+            provider: scenario.provider,
+            sent: &self.sent,
+        };
+        let finished = |record, checks| StepRun {
+            number: index + 1,
+            location: step.location,
+            record,
+            checks,
+        };
+        match &step.action {
+            Action::Probe(probe) => {
+                let base = self.receiver_base.as_deref().ok_or_else(|| {
+                    bad_step("a probe needs the receiver's base URL: pass --target URL".to_owned())
+                })?;
+                let (record, checks) =
+                    provider_api::probe(transport, base, probe, &step.expect, &placeholders)
+                        .await
+                        .map_err(bad_step)?;
+                return Ok(finished(StepRecord::Probed(record), checks));
+            }
+            Action::AwaitRegistration { event, within } => {
+                let apis = self
+                    .apis
+                    .as_ref()
+                    .ok_or_else(|| bad_step("no provider API".to_owned()))?;
+                let (record, checks) = provider_api::await_registration(
+                    apis,
+                    scenario.provider,
+                    event.as_deref(),
+                    *within,
+                )
+                .await;
+                return Ok(finished(StepRecord::AwaitedRegistration(record), checks));
+            }
+            Action::ExpectCallback(callback) => {
+                let apis = self
+                    .apis
+                    .as_ref()
+                    .ok_or_else(|| bad_step("no provider API".to_owned()))?;
+                let (record, checks) =
+                    provider_api::expect_callback(apis, scenario.provider, callback, &placeholders)
+                        .await
+                        .map_err(bad_step)?;
+                return Ok(finished(StepRecord::Callbacks(record), checks));
+            }
+            _ => {}
+        }
         let (title, payload, overrides, forgery) = match &step.action {
             Action::Deliver(d) => {
                 let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(run.seed);
@@ -340,6 +433,9 @@ impl ScenarioState {
                         " (schedule cut at {n} attempt{})",
                         if n == 1 { "" } else { "s" }
                     ));
+                }
+                if d.to_registered {
+                    title.push_str(" to registered");
                 }
                 (title, payload, d.set.clone(), None)
             }
@@ -370,6 +466,9 @@ impl ScenarioState {
                     checks: Vec::new(),
                 });
             }
+            Action::Probe(_) | Action::AwaitRegistration { .. } | Action::ExpectCallback(_) => {
+                unreachable!("handled above")
+            }
             Action::Wait { duration } => {
                 self.clock.advance(*duration).await;
                 return Ok(StepRun {
@@ -383,8 +482,48 @@ impl ScenarioState {
                 });
             }
         };
-        let prepared: Vec<PreparedDelivery> = self
-            .routes
+        let to_registered = matches!(
+            &step.action,
+            Action::Deliver(Deliver {
+                to_registered: true,
+                ..
+            })
+        );
+        let mut note = None;
+        let routes: Vec<Route> = if to_registered {
+            let apis = self
+                .apis
+                .as_ref()
+                .ok_or_else(|| bad_step("no provider API".to_owned()))?;
+            let event = match &step.action {
+                Action::Deliver(d) => d.event.as_str(),
+                _ => "",
+            };
+            match registered_targets(apis, scenario.provider, event) {
+                Ok(registrations) => registrations
+                    .into_iter()
+                    .map(|r| Route {
+                        subscription: Some(format!("registration {}", r.id)),
+                        target_shown: "[registered url]".to_owned(),
+                        keys: signing_keys(scenario, r.secret.as_deref()),
+                        url: r.url,
+                        _stand_in: None,
+                    })
+                    .collect(),
+                Err(why) => {
+                    note = Some(why);
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        let routes = if to_registered { &routes } else { &self.routes };
+        if let Some(apis) = &self.apis {
+            apis.state()
+                .record_delivery(scenario.provider, payload.clone());
+        }
+        let prepared: Vec<PreparedDelivery> = routes
             .iter()
             .map(|r| PreparedDelivery::new(provider, r.url.clone(), &payload, &r.keys, forgery))
             .collect();
@@ -415,8 +554,16 @@ impl ScenarioState {
             source,
         })?;
         let mut checks = Vec::new();
+        if routes.is_empty() {
+            // Nothing was sent: every expectation is checked against an empty delivery.
+            let nothing = Delivery {
+                attempts: Vec::new(),
+                verdict: Verdict::GaveUp,
+            };
+            checks.extend(check_delivery(&step.expect, &nothing));
+        }
         let mut sends = Vec::with_capacity(deliveries.len());
-        for ((route, prepared), delivery) in self.routes.iter().zip(prepared).zip(deliveries) {
+        for ((route, prepared), delivery) in routes.iter().zip(prepared).zip(deliveries) {
             checks.extend(
                 check_delivery(&step.expect, &delivery)
                     .into_iter()
@@ -437,6 +584,7 @@ impl ScenarioState {
                 overrides,
                 forgery,
                 sends,
+                note,
             })),
             checks,
         })
@@ -491,6 +639,34 @@ fn rotated(keys: &SigningKeys, rotation: &RotateKeys) -> SigningKeys {
         keys
     };
     SigningKeys { keys }
+}
+
+/// Whether a scenario talks to provider APIs (and so gets its own).
+fn needs_provider_apis(scenario: &Scenario) -> bool {
+    scenario.steps.iter().any(|step| match &step.action {
+        Action::AwaitRegistration { .. } | Action::ExpectCallback(_) => true,
+        Action::Deliver(d) => d.to_registered,
+        Action::Probe(p) => {
+            p.path.contains("{{api.")
+                || p.json
+                    .as_ref()
+                    .is_some_and(|j| j.to_string().contains("{{api."))
+        }
+        _ => false,
+    })
+}
+
+/// The receiver's own base URL, for probes: `--target PROVIDER=URL`'s origin,
+/// else `--target URL` (the built-in receiver when none is given).
+fn receiver_base(scenario: &Scenario, targets: &Targets) -> Option<String> {
+    if let Some(url) = targets.exact.get(&scenario.provider) {
+        let scheme_end = url.find("://").map_or(0, |i| i + 3);
+        let origin_end = url[scheme_end..]
+            .find('/')
+            .map_or(url.len(), |i| scheme_end + i);
+        return Some(url[..origin_end].to_owned());
+    }
+    targets.base.clone()
 }
 
 /// `(subscription, target, secret)` for every route of a scenario: one per
@@ -568,6 +744,13 @@ fn destination<'a>(
 /// True when `scenario` sends to the run's base URL, so one must be given
 /// (or the reference receiver started).
 pub fn needs_base_url(scenario: &Scenario, targets: &Targets) -> bool {
+    let probes = scenario
+        .steps
+        .iter()
+        .any(|s| matches!(s.action, Action::Probe(_)));
+    if probes && !targets.exact.contains_key(&scenario.provider) {
+        return true;
+    }
     let no_settings = BTreeMap::new();
     route_specs(scenario, &no_settings)
         .into_iter()
@@ -675,6 +858,7 @@ pub fn single_delivery(
                 alias: None,
                 set,
                 max_attempts: None,
+                to_registered: false,
             }),
             expect: crate::scenario::Expectations::default(),
             location: Location::default(),

@@ -79,6 +79,41 @@ pub enum Action {
     RotateKeys(RotateKeys),
     /// Let nominal time pass.
     Wait { duration: Duration },
+    /// An HTTP call to the receiver's own API, with `expect: { status, json }`.
+    Probe(Probe),
+    /// Wait (real time) until the receiver registered a webhook through the
+    /// provider's API, for `event` when given.
+    AwaitRegistration {
+        event: Option<String>,
+        within: Duration,
+    },
+    /// Wait (real time) until the receiver called the provider's API as described.
+    ExpectCallback(Callback),
+}
+
+/// `probe: { method, path, json? }`. `path` is joined to the receiver's base
+/// URL; `{{api.*}}` and `{{sent.ALIAS.path}}` placeholders are filled in at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub method: String,
+    pub path: String,
+    pub json: Option<serde_json::Value>,
+    /// Ask again (real time) until the expectations hold or this passes:
+    /// receivers store in the background, so a first answer may be early.
+    pub within: Option<Duration>,
+}
+
+/// `expect_callback: { method, path, query?, count?, within }`. `path` is
+/// relative to the provider's API base; `*` matches one path segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callback {
+    pub method: String,
+    pub path: String,
+    /// Must appear in the call's query string.
+    pub query: Option<String>,
+    /// Exactly this many matching calls; at least one when not given.
+    pub count: Option<u32>,
+    pub within: Duration,
 }
 
 impl Action {
@@ -90,6 +125,9 @@ impl Action {
             Self::Forge { .. } => "forge",
             Self::RotateKeys(_) => "rotate_keys",
             Self::Wait { .. } => "wait",
+            Self::Probe(_) => "probe",
+            Self::AwaitRegistration { .. } => "await_registration",
+            Self::ExpectCallback(_) => "expect_callback",
         }
     }
 }
@@ -105,6 +143,9 @@ pub struct Deliver {
     /// Cut the provider's retry schedule after this many attempts, for
     /// scenarios where each attempt costs real time (a timeout rule).
     pub max_attempts: Option<u32>,
+    /// `to: registered`: deliver to every active registration the receiver
+    /// made through the provider's API, instead of the scenario's target.
+    pub to_registered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +165,7 @@ pub struct RotateKeys {
 }
 
 /// What a step must produce. Unset fields are not checked.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Expectations {
     /// The provider counted the delivery as delivered.
     pub acknowledged: Option<bool>,
@@ -134,6 +175,8 @@ pub struct Expectations {
     pub attempts: Option<u32>,
     /// The schedule was spent without success.
     pub gave_up: Option<bool>,
+    /// Probe only: values at dotted paths of the JSON response body.
+    pub json: Vec<(String, serde_json::Value)>,
 }
 
 impl Expectations {

@@ -51,6 +51,31 @@ pub fn render(run: &ScenarioRun) -> String {
                     format_nominal(*now)
                 );
             }
+            StepRecord::Probed(probe) => {
+                let _ = writeln!(
+                    out,
+                    "step {} (line {}): probe {} {} -> {}",
+                    step.number, step.location.line, probe.method, probe.path, probe.answer
+                );
+            }
+            StepRecord::AwaitedRegistration(wait) => {
+                let event = wait.event.as_deref().unwrap_or("any event");
+                let _ = writeln!(
+                    out,
+                    "step {} (line {}): await_registration for {event}",
+                    step.number, step.location.line
+                );
+                for registration in &wait.registrations {
+                    let _ = writeln!(out, "  registered: {registration}");
+                }
+            }
+            StepRecord::Callbacks(callbacks) => {
+                let _ = writeln!(
+                    out,
+                    "step {} (line {}): expect_callback {}: {} matching call(s)",
+                    step.number, step.location.line, callbacks.wanted, callbacks.matched
+                );
+            }
         }
         for check in &step.checks {
             let verdict = if check.passed { "ok" } else { "FAILED" };
@@ -60,6 +85,12 @@ pub fn render(run: &ScenarioRun) -> String {
                 "  expect {}{on}: {} -> {} {verdict}",
                 check.key, check.expected, check.actual
             );
+        }
+    }
+    if !run.api_calls.is_empty() {
+        let _ = writeln!(out, "\nprovider API calls, in order:");
+        for call in &run.api_calls {
+            let _ = writeln!(out, "  {call}");
         }
     }
     if let Some(error) = &run.error {
@@ -125,6 +156,9 @@ fn render_delivery(out: &mut String, record: &DeliveryRecord) {
     }
     if let Some(forgery) = record.forgery {
         let _ = writeln!(out, "  forged: {}, sent once", forgery.name());
+    }
+    if let Some(note) = &record.note {
+        let _ = writeln!(out, "  {note}");
     }
     if record.sends.len() > 1 {
         let _ = writeln!(

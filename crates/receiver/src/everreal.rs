@@ -22,15 +22,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use tracing::{Instrument, info, info_span, warn};
+use serde_json::Value;
+use tracing::{info, info_span, warn};
 
+use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
 use crate::store::{DedupeStore, Recorded, StoreSummary};
 
 /// The largest documented event (CANDIDATE_PARSED with every optional
@@ -233,38 +232,17 @@ pub(crate) fn routes() -> Router {
         .with_state(state)
 }
 
-/// Every way this endpoint turns a delivery away.
-#[derive(Debug)]
-enum Rejection {
-    /// Too large (413) or cut off mid-read.
-    UnreadableBody(BytesRejection),
-    NotANotification(serde_json::Error),
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        let (status, message) = match self {
-            Self::UnreadableBody(rejection) => (rejection.status(), rejection.body_text()),
-            // 400, not 2xx: without a uuid nothing can be deduplicated, and
-            // if EverReal really sent this its retries keep it visible.
-            Self::NotANotification(error) => (
-                StatusCode::BAD_REQUEST,
-                format!("body is not an EverReal webhook notification: {error}"),
-            ),
-        };
-        (status, Json(json!({ "error": message }))).into_response()
-    }
-}
-
 /// `POST /everreal`: parse the envelope, hand the work off, answer 200.
 async fn receive_delivery(
     State(state): State<EverRealState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, Rejection> {
-    let body = body.map_err(Rejection::UnreadableBody)?;
+) -> Result<Acknowledged, Rejection> {
+    let body = body?;
     let notification = Notification::parse(&body).map_err(|error| {
         warn!(%error, "not an EverReal notification; answering 400");
-        Rejection::NotANotification(error)
+        // 400, not 2xx: without a uuid nothing can be deduplicated, and
+        // if EverReal really sent this its retries keep it visible.
+        Rejection::not_understood("an EverReal webhook notification", error)
     })?;
     let span = info_span!(
         "everreal_delivery",
@@ -273,10 +251,10 @@ async fn receive_delivery(
         subdomain = notification.subdomain.as_deref().unwrap_or("-"),
     );
     // Answer now, work later: a slow answer is a failed attempt and brings
-    // the same notification back. In production, write it to a durable
-    // queue here: an in-memory task dies with the process.
-    tokio::spawn(async move { process_notification(notification, &state) }.instrument(span));
-    Ok(Json(json!({ "received": true })))
+    // the same notification back.
+    Ok(hand_off_and_acknowledge(span, move || {
+        process_notification(notification, &state);
+    }))
 }
 
 /// The background half: deduplicate on `uuid`, then keep the entity's
@@ -325,6 +303,7 @@ async fn list_notifications(State(state): State<EverRealState>) -> Json<Notifica
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn notification(operation: &str, data: Value) -> Notification {
         let body = json!({

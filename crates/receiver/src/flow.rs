@@ -19,21 +19,20 @@
 //! each read fetches the state as it is now.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use tracing::{Instrument, error, info, info_span, warn};
+use tracing::{error, info, info_span, warn};
 
-use crate::store::{DedupeStore, Recorded, StoreSummary};
+use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
+use crate::store::{DedupeStore, ReadQueue, Recorded, StoreSummary};
 
 /// Flow's events are a few ids; a `DynamicSaleTextChanged` naming thousands
 /// of cases still fits comfortably. Anything larger is not an event.
@@ -301,7 +300,7 @@ struct FlowState {
     events: Arc<EventStore>,
     /// Reads waiting to be made against Flow's API. In production this is a
     /// durable work queue; a worker draining it makes the calls.
-    pending_reads: Arc<Mutex<Vec<FollowUp>>>,
+    pending_reads: Arc<ReadQueue<FollowUp>>,
 }
 
 /// What `GET /flow/events` shows.
@@ -316,7 +315,7 @@ struct EventsSummary {
 pub(crate) fn routes() -> Router {
     let state = FlowState {
         events: Arc::new(EventStore::new()),
-        pending_reads: Arc::new(Mutex::new(Vec::new())),
+        pending_reads: Arc::new(ReadQueue::new()),
     };
     Router::new()
         .route(
@@ -327,38 +326,17 @@ pub(crate) fn routes() -> Router {
         .with_state(state)
 }
 
-/// Every way this endpoint turns a delivery away.
-#[derive(Debug)]
-enum Rejection {
-    /// Too large (413) or cut off mid-read.
-    UnreadableBody(BytesRejection),
-    NotAnEnvelope(EnvelopeError),
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        let (status, message) = match self {
-            Self::UnreadableBody(rejection) => (rejection.status(), rejection.body_text()),
-            // 400, not 200: if Flow really sent this, its retries keep it
-            // visible as failing until someone looks, instead of losing it.
-            Self::NotAnEnvelope(error) => (
-                StatusCode::BAD_REQUEST,
-                format!("body is not a Flow webhook event: {error}"),
-            ),
-        };
-        (status, Json(json!({ "error": message }))).into_response()
-    }
-}
-
 /// `POST /flow`: parse the envelope, hand the work off, answer 200.
 async fn receive_delivery(
     State(state): State<FlowState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, Rejection> {
-    let body = body.map_err(Rejection::UnreadableBody)?;
+) -> Result<Acknowledged, Rejection> {
+    let body = body?;
     let event = FlowEvent::parse(&body).map_err(|error| {
         warn!(%error, "not a Flow event; answering 400");
-        Rejection::NotAnEnvelope(error)
+        // 400, not 200: if Flow really sent this, its retries keep it
+        // visible as failing until someone looks, instead of losing it.
+        Rejection::not_understood("a Flow webhook event", error)
     })?;
     let span = info_span!(
         "flow_delivery",
@@ -366,11 +344,10 @@ async fn receive_delivery(
         created = event.created.as_deref().unwrap_or("-"),
     );
     // Answer now, work later: a slow answer counts as a failed attempt and
-    // brings the same event back. In production, write the event to a durable
-    // queue here: an in-memory task dies with the process.
-    tokio::spawn(async move { process_event(event, &state) }.instrument(span));
-    // Any 2xx acknowledges (assumed); 200 is the one every sender accepts.
-    Ok(Json(json!({ "received": true })))
+    // brings the same event back. Any 2xx acknowledges (assumed).
+    Ok(hand_off_and_acknowledge(span, move || {
+        process_event(event, &state);
+    }))
 }
 
 /// The background half: deduplicate, then queue the reads the event asks for.
@@ -391,12 +368,7 @@ fn process_event(event: FlowEvent, state: &FlowState) {
         }
         Ok(reads) => {
             info!(%identity, reads = reads.len(), "stored; reads queued");
-            state
-                .pending_reads
-                .lock()
-                // Each update is one `extend`; a panicked holder cannot leave it half-done.
-                .unwrap_or_else(PoisonError::into_inner)
-                .extend(reads);
+            state.pending_reads.extend(reads);
         }
         Err(problem) => {
             // Still acknowledged: Flow would resend the same bytes, which
@@ -408,20 +380,16 @@ fn process_event(event: FlowEvent, state: &FlowState) {
 
 /// `GET /flow/events`: what the background workers stored and queued, for probes.
 async fn list_events(State(state): State<FlowState>) -> Json<EventsSummary> {
-    let pending_reads = state
-        .pending_reads
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
     Json(EventsSummary {
         stored: state.events.summary(),
-        pending_reads,
+        pending_reads: state.pending_reads.queued(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn event(body: Value) -> FlowEvent {
         FlowEvent::parse(body.to_string().as_bytes()).expect("a Flow event")

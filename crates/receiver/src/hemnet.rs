@@ -17,16 +17,16 @@ use std::sync::Arc;
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use tracing::{Instrument, error, info, info_span, warn};
+use serde_json::Value;
+use tracing::{Instrument, Span, error, info, info_span, warn};
 
 use crate::DEFAULT_TEST_SECRET;
+use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
 use crate::signature::TrustedKeys;
 use crate::store::{DedupeStore, Recorded, StoreSummary};
 
@@ -34,7 +34,7 @@ use crate::store::{DedupeStore, Recorded, StoreSummary};
 /// and reading it whole before verifying would invite memory exhaustion.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-const SIGNATURE_HEADER: &str = "x-signature";
+const SIGNATURE_HEADER: &str = "X-Signature";
 const REQUEST_ID_HEADER: &str = "x-request-id";
 const TIMESTAMP_HEADER: &str = "x-timestamp";
 
@@ -217,54 +217,12 @@ pub(crate) fn routes(config: HemnetConfig) -> Router {
         .with_state(state)
 }
 
-/// Every way this endpoint can turn a delivery away, and the status each gets.
-#[derive(Debug)]
-enum Rejection {
-    /// Too large (413) or cut off mid-read.
-    UnreadableBody(BytesRejection),
-    MissingSignature,
-    /// No signature in the header matches the body under a trusted key;
-    /// malformed values (bad hex, wrong length, empty) end up here too.
-    SignatureMismatch,
-    /// Signed, so it came from someone holding our key, but it is not the
-    /// documented envelope.
-    NotAnEnvelope(serde_json::Error),
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        let (status, message) = match self {
-            Self::UnreadableBody(rejection) => (rejection.status(), rejection.body_text()),
-            Self::MissingSignature => (
-                StatusCode::UNAUTHORIZED,
-                "missing X-Signature header".to_owned(),
-            ),
-            // One answer for a wrong key, bad hex or a wrong length: telling
-            // a forger which one it was helps only the forger.
-            Self::SignatureMismatch => (
-                StatusCode::UNAUTHORIZED,
-                "X-Signature does not match the body".to_owned(),
-            ),
-            // 400, not 200: the signature proves this is Hemnet (or our own
-            // key-holder), so it is a broken contract, quite possibly our
-            // parser's fault. A non-200 keeps the delivery in Hemnet's retry
-            // queue for 7 days and visible as failing on their side, so a fix
-            // deployed meanwhile still receives it; a 200 would lose it silently.
-            Self::NotAnEnvelope(error) => (
-                StatusCode::BAD_REQUEST,
-                format!("body is not a Hemnet webhook envelope: {error}"),
-            ),
-        };
-        (status, Json(json!({ "error": message }))).into_response()
-    }
-}
-
 /// `POST /hemnet`: everything below runs inside a span naming the delivery.
 async fn receive_delivery(
     State(state): State<HemnetState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, Rejection> {
+) -> Result<Acknowledged, Rejection> {
     // Hemnet's X-Request-Id is new per attempt; carrying it through every log
     // line (the background task's too) lets one delivery be traced end to end.
     let span = info_span!(
@@ -282,38 +240,37 @@ async fn accept_delivery(
     state: HemnetState,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, Rejection> {
-    let body = body.map_err(Rejection::UnreadableBody)?;
-    let signatures = headers
-        .get(SIGNATURE_HEADER)
-        .ok_or(Rejection::MissingSignature)?;
+) -> Result<Acknowledged, Rejection> {
+    let body = body?;
     // Verify the bytes exactly as received, before parsing anything: parsing
     // and re-serialising would turn Hemnet's `\u0026` back into `&` and change
-    // the bytes, and nothing unauthenticated should be acted on anyway.
-    // A header that isn't visible ASCII can't hold hex, so it matches nothing.
-    let signatures = signatures.to_str().unwrap_or_default();
-    if !state
+    // the bytes, and nothing unauthenticated should be acted on anyway. While
+    // keys rotate the header holds two signatures, `old,new`.
+    state
         .keys
-        .verify_any_hex(&body, signatures.split(',').map(str::trim))
-    {
-        warn!("rejected a delivery whose signature does not verify");
-        return Err(Rejection::SignatureMismatch);
-    }
+        .verify_header(headers, SIGNATURE_HEADER, &body)
+        .inspect_err(|rejection| {
+            if matches!(rejection, Rejection::SignatureMismatch { .. }) {
+                warn!("rejected a delivery whose signature does not verify");
+            }
+        })?;
 
     let envelope: Envelope = serde_json::from_slice(&body).map_err(|error| {
         error!(%error, "signed body is not a Hemnet envelope; answering 400 so Hemnet retries");
-        Rejection::NotAnEnvelope(error)
+        // 400, not 200: the signature proves this is Hemnet (or our own
+        // key-holder), so it is a broken contract, quite possibly our
+        // parser's fault. A non-200 keeps the delivery in Hemnet's retry
+        // queue for 7 days and visible as failing on their side, so a fix
+        // deployed meanwhile still receives it; a 200 would lose it silently.
+        Rejection::not_understood("a Hemnet webhook envelope", error)
     })?;
 
     // Answer now, work later: Hemnet treats a slow answer as a failure and
-    // retries. In production, write the envelope to a durable queue (or an
-    // outbox table) here instead: an in-memory task dies with the process,
-    // and Hemnet will not resend what it saw acknowledged.
+    // retries. Exactly 200: Hemnet retries anything else, 202 and 204 included.
     let contacts = Arc::clone(&state.contacts);
-    tokio::spawn(async move { process_event(envelope, &contacts) }.in_current_span());
-
-    // Exactly 200: Hemnet retries anything else, 202 and 204 included.
-    Ok(Json(json!({ "received": true })))
+    Ok(hand_off_and_acknowledge(Span::current(), move || {
+        process_event(envelope, &contacts);
+    }))
 }
 
 /// The background half: act on the event, idempotently.

@@ -26,6 +26,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::{error, info};
 
+mod answer;
 pub mod everreal;
 pub mod flow;
 pub mod hemnet;

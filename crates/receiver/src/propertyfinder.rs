@@ -20,15 +20,13 @@ use std::sync::Arc;
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{info, info_span, warn};
 
+use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
 use crate::store::{DedupeStore, Recorded, StoreSummary};
 
 /// A notification is about a hundred bytes; this leaves room for attributes
@@ -113,45 +111,22 @@ pub(crate) fn routes() -> Router {
         .with_state(state)
 }
 
-/// Every way this endpoint turns a delivery away.
-#[derive(Debug)]
-enum Rejection {
-    /// Too large (413) or cut off mid-read.
-    UnreadableBody(BytesRejection),
-    /// Not `{event, client, concept}`: nothing to act on.
-    NotANotification(serde_json::Error),
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        let (status, message) = match self {
-            Self::UnreadableBody(rejection) => (rejection.status(), rejection.body_text()),
-            // 400, not 200: if PF really sent this, it is a changed contract
-            // and a retry gives a fixed receiver the chance to get it.
-            Self::NotANotification(error) => (
-                StatusCode::BAD_REQUEST,
-                format!("body is not a PF Expert hook notification: {error}"),
-            ),
-        };
-        (status, Json(json!({ "error": message }))).into_response()
-    }
-}
-
 /// `POST /propertyfinder`: parse, hand off, answer 200.
 async fn receive_delivery(
     State(state): State<PropertyFinderState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, Rejection> {
-    let body = body.map_err(Rejection::UnreadableBody)?;
+) -> Result<Acknowledged, Rejection> {
+    let body = body?;
     let notification: Notification = serde_json::from_slice(&body).map_err(|error| {
         warn!(%error, "body is not a PF Expert notification; answering 400");
-        Rejection::NotANotification(error)
+        // Not `{event, client, concept}`: nothing to act on. 400, not 200: if
+        // PF really sent this, it is a changed contract and a retry gives a
+        // fixed receiver the chance to get it.
+        Rejection::not_understood("a PF Expert hook notification", error)
     })?;
 
     // Answer now, work later: re-reading the concept from the PF Expert API
-    // can take longer than the sender waits. In production put the
-    // notification on a durable queue here; an in-memory task dies with the
-    // process.
+    // can take longer than the sender waits. Any 2xx would do (assumed).
     let span = info_span!(
         "propertyfinder_notification",
         event = %notification.event,
@@ -159,12 +134,9 @@ async fn receive_delivery(
         concept_id = notification.concept.id,
     );
     let notifications = Arc::clone(&state.notifications);
-    tokio::spawn(
-        async move { process_notification(notification, &notifications) }.instrument(span),
-    );
-
-    // Any 2xx would do (assumed); 200 is the least surprising.
-    Ok(Json(json!({ "received": true })))
+    Ok(hand_off_and_acknowledge(span, move || {
+        process_notification(notification, &notifications);
+    }))
 }
 
 /// The background half.

@@ -24,15 +24,15 @@ use std::sync::Arc;
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use tracing::{Instrument, error, info, info_span, warn};
+use serde_json::Value;
+use tracing::{error, info, info_span, warn};
 
+use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
 use crate::signature::TrustedKeys;
 use crate::store::{DedupeStore, Recorded, StoreSummary};
 use crate::{DEFAULT_TEST_SECRET, ReceiverError};
@@ -40,7 +40,7 @@ use crate::{DEFAULT_TEST_SECRET, ReceiverError};
 /// Atlas events are small JSON documents; anything this big is not one.
 const MAX_BODY_BYTES: usize = 256 * 1024;
 
-const SIGNATURE_HEADER: &str = "x-signature";
+const SIGNATURE_HEADER: &str = "X-Signature";
 
 /// How to trust deliveries to the signed subscription.
 #[derive(Clone)]
@@ -192,84 +192,46 @@ pub(crate) fn routes(config: AtlasConfig) -> Router {
         .merge(subscription_routes("/propertyfinder-atlas", unsigned))
 }
 
-/// Every way these endpoints turn a delivery away.
-#[derive(Debug)]
-enum Rejection {
-    /// Too large (413) or cut off mid-read.
-    UnreadableBody(BytesRejection),
-    MissingSignature,
-    /// No signature in the header matches the body under a trusted secret;
-    /// malformed values end up here too.
-    SignatureMismatch,
-    NotAnEnvelope(serde_json::Error),
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        let (status, message) = match self {
-            Self::UnreadableBody(rejection) => (rejection.status(), rejection.body_text()),
-            Self::MissingSignature => (
-                StatusCode::UNAUTHORIZED,
-                "missing X-Signature header".to_owned(),
-            ),
-            // One answer for every bad signature: details help only a forger.
-            Self::SignatureMismatch => (
-                StatusCode::UNAUTHORIZED,
-                "X-Signature does not match the body".to_owned(),
-            ),
-            // 400, so Property Finder retries: a receiver fixed meanwhile
-            // still gets the event, where a 200 would lose it.
-            Self::NotAnEnvelope(error) => (
-                StatusCode::BAD_REQUEST,
-                format!("body is not a Property Finder webhook event: {error}"),
-            ),
-        };
-        (status, Json(json!({ "error": message }))).into_response()
-    }
-}
-
 /// `POST` to either subscription: verify when it has a secret, parse, hand
 /// off, answer 200.
 async fn receive_delivery(
     State(subscription): State<Subscription>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, Rejection> {
-    let body = body.map_err(Rejection::UnreadableBody)?;
+) -> Result<Acknowledged, Rejection> {
+    let body = body?;
     if let Some(keys) = &subscription.keys {
-        let signature = headers
-            .get(SIGNATURE_HEADER)
-            .ok_or(Rejection::MissingSignature)?;
         // Verify the bytes as received, before parsing: a re-serialised body
-        // is different bytes. A header that is not visible ASCII holds no
-        // hex, so it matches nothing. Commas are tolerated in case Property
-        // Finder ever sends two signatures while a secret changes.
-        let signature = signature.to_str().unwrap_or_default();
-        if !keys.verify_any_hex(&body, signature.split(',').map(str::trim)) {
-            warn!(
-                subscription = subscription.name,
-                "rejected a delivery whose signature does not verify"
-            );
-            return Err(Rejection::SignatureMismatch);
-        }
+        // is different bytes. Commas are tolerated in case Property Finder
+        // ever sends two signatures while a secret changes.
+        keys.verify_header(&headers, SIGNATURE_HEADER, &body)
+            .inspect_err(|rejection| {
+                if matches!(rejection, Rejection::SignatureMismatch { .. }) {
+                    warn!(
+                        subscription = subscription.name,
+                        "rejected a delivery whose signature does not verify"
+                    );
+                }
+            })?;
     }
 
     let event: AtlasEvent = serde_json::from_slice(&body).map_err(|error| {
         error!(subscription = subscription.name, %error, "body is not an Atlas event; answering 400");
-        Rejection::NotAnEnvelope(error)
+        // 400, so Property Finder retries: a receiver fixed meanwhile
+        // still gets the event, where a 200 would lose it.
+        Rejection::not_understood("a Property Finder webhook event", error)
     })?;
 
     // Answer now, work later: Property Finder gives 5 s and retries after.
-    // In production write the event to a durable queue here instead.
     let span = info_span!(
         "propertyfinder_atlas_event",
         subscription = subscription.name,
         event_id = %event.id,
     );
     let events = Arc::clone(&subscription.events);
-    tokio::spawn(async move { process_event(event, &events) }.instrument(span));
-
-    Ok(Json(json!({ "received": true })))
+    Ok(hand_off_and_acknowledge(span, move || {
+        process_event(event, &events);
+    }))
 }
 
 /// The background half: act once per event `id`.

@@ -4,9 +4,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
+
+use crate::answer::Rejection;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -39,6 +42,28 @@ impl TrustedKeys {
             .map(|key| key.as_bytes().to_vec())
             .collect();
         Self { keys }
+    }
+
+    /// Checks the signatures in `header` (hex, comma-separated, spaces around
+    /// the commas tolerated) against `body`, which must be the bytes exactly
+    /// as received. Absent header: [`Rejection::MissingSignature`]; nothing
+    /// matching: [`Rejection::SignatureMismatch`].
+    pub(crate) fn verify_header(
+        &self,
+        headers: &HeaderMap,
+        header: &'static str,
+        body: &[u8],
+    ) -> Result<(), Rejection> {
+        let signatures = headers
+            .get(header)
+            .ok_or(Rejection::MissingSignature { header })?;
+        // A header that isn't visible ASCII can't hold hex, so it matches nothing.
+        let signatures = signatures.to_str().unwrap_or_default();
+        if self.verify_any_hex(body, signatures.split(',').map(str::trim)) {
+            Ok(())
+        } else {
+            Err(Rejection::SignatureMismatch { header })
+        }
     }
 
     /// True when any of `signatures` (hex) is the HMAC-SHA256 of `body` under

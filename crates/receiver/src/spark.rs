@@ -21,20 +21,19 @@
 //! Five seconds is all Spark waits, so the endpoint parses, hands off and
 //! answers at once; everything else happens in a background task.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use tracing::{Instrument, error, info, info_span, warn};
+use serde_json::Value;
+use tracing::{error, info, info_span, warn};
 
-use crate::store::{DedupeStore, Recorded, StoreSummary};
+use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
+use crate::store::{DedupeStore, ReadQueue, Recorded, StoreSummary};
 
 /// A delivery is about 350 bytes; this leaves room for attributes Spark may
 /// add while refusing to buffer anything that is clearly not a notification.
@@ -186,7 +185,7 @@ struct SparkState {
     notifications: Arc<NotificationStore>,
     /// Listings waiting to be read from the Spark API, each once. In
     /// production this is a durable work queue drained by a worker.
-    listings_to_read: Arc<Mutex<Vec<String>>>,
+    listings_to_read: Arc<ReadQueue<String>>,
 }
 
 /// What `GET /spark/events` shows.
@@ -202,7 +201,7 @@ struct EventsSummary {
 pub(crate) fn routes() -> Router {
     let state = SparkState {
         notifications: Arc::new(NotificationStore::new()),
-        listings_to_read: Arc::new(Mutex::new(Vec::new())),
+        listings_to_read: Arc::new(ReadQueue::new()),
     };
     Router::new()
         .route(
@@ -213,38 +212,17 @@ pub(crate) fn routes() -> Router {
         .with_state(state)
 }
 
-/// Every way this endpoint turns a delivery away.
-#[derive(Debug)]
-enum Rejection {
-    /// Too large (413) or cut off mid-read.
-    UnreadableBody(BytesRejection),
-    NotANotification(serde_json::Error),
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        let (status, message) = match self {
-            Self::UnreadableBody(rejection) => (rejection.status(), rejection.body_text()),
-            // 400, not 2xx: if Spark really sent this, its retries keep it
-            // visible as failing while the parser is fixed, instead of lost.
-            Self::NotANotification(error) => (
-                StatusCode::BAD_REQUEST,
-                format!("body is not a Spark news feed notification: {error}"),
-            ),
-        };
-        (status, Json(json!({ "error": message }))).into_response()
-    }
-}
-
 /// `POST /spark`: parse, hand the work off, answer 200.
 async fn receive_delivery(
     State(state): State<SparkState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, Rejection> {
-    let body = body.map_err(Rejection::UnreadableBody)?;
+) -> Result<Acknowledged, Rejection> {
+    let body = body?;
     let notification = Notification::parse(&body).map_err(|error| {
         warn!(%error, "not a Spark notification; answering 400");
-        Rejection::NotANotification(error)
+        // 400, not 2xx: if Spark really sent this, its retries keep it
+        // visible as failing while the parser is fixed, instead of lost.
+        Rejection::not_understood("a Spark news feed notification", error)
     })?;
     let span = info_span!(
         "spark_delivery",
@@ -253,11 +231,10 @@ async fn receive_delivery(
         news_feed = %notification.news_feed.id,
     );
     // Answer now, work later: Spark gives up on an answer after 5 s and
-    // sends the event again. In production, write the notification to a
-    // durable queue here: an in-memory task dies with the process.
-    tokio::spawn(async move { process_notification(notification, &state) }.instrument(span));
-    // Any 200-299 acknowledges; 200 with a small body is the plainest.
-    Ok(Json(json!({ "received": true })))
+    // sends the event again. Any 200-299 acknowledges.
+    Ok(hand_off_and_acknowledge(span, move || {
+        process_notification(notification, &state);
+    }))
 }
 
 /// The background half: deduplicate, then queue a read of the listing.
@@ -273,39 +250,29 @@ fn process_notification(notification: Notification, state: &SparkState) {
         info!(%identity, "notification already seen; duplicate ignored");
         return;
     }
-    let mut queue = state
-        .listings_to_read
-        .lock()
-        // Each update is one push; a panicked holder cannot leave it half-done.
-        .unwrap_or_else(PoisonError::into_inner);
-    if queue.contains(&listing) {
+    if listing.is_empty() {
+        error!(%identity, "stored, but Listing.Id is empty: nothing to read");
+    } else if state.listings_to_read.push_unless_queued(listing) {
+        info!(%identity, "stored; listing read queued");
+    } else {
         // Another feed, or a later event, already asked for this listing: one
         // read returns its current state for all of them.
         info!(%identity, "stored; listing read already queued");
-    } else if listing.is_empty() {
-        error!(%identity, "stored, but Listing.Id is empty: nothing to read");
-    } else {
-        info!(%identity, "stored; listing read queued");
-        queue.push(listing);
     }
 }
 
 /// `GET /spark/events`: what the background workers stored and queued.
 async fn list_events(State(state): State<SparkState>) -> Json<EventsSummary> {
-    let listings_to_read = state
-        .listings_to_read
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
     Json(EventsSummary {
         stored: state.notifications.summary(),
-        listings_to_read,
+        listings_to_read: state.listings_to_read.queued(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// The documentation's example, with the comma it lacks after `NewsFeed.Id` restored.
     const DOCUMENTED_EXAMPLE: &str = r#"{

@@ -1,9 +1,11 @@
-//! An in-memory, deduplicating store: what the background workers write to
-//! and what `GET /<provider>/...` probes read back.
+//! In-memory stand-ins for a receiver's database: what the background
+//! workers write to and what `GET /<provider>/...` probes read back.
 //!
-//! A production receiver keeps this in its database behind a unique key; the
-//! point shown here is the same: the provider's own id decides whether a
-//! delivery is new, so a retried or replayed delivery changes nothing.
+//! [`DedupeStore`]: a production receiver keeps this in its database behind
+//! a unique key; the point shown here is the same: the provider's own id
+//! decides whether a delivery is new, so a retried or replayed delivery
+//! changes nothing. [`ReadQueue`]: the API reads that deliveries asked for,
+//! which a production receiver puts on a durable work queue.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -86,6 +88,49 @@ impl<T> DedupeStore<T> {
     }
 }
 
+/// Reads still to be made against a provider's API, in the order they were
+/// queued. Providers whose deliveries are only hints (unsigned, no data)
+/// queue a read of the current state instead of trusting the body.
+#[derive(Debug)]
+pub(crate) struct ReadQueue<T> {
+    reads: Mutex<Vec<T>>,
+}
+
+impl<T: Clone + PartialEq> ReadQueue<T> {
+    pub(crate) fn new() -> Self {
+        Self {
+            reads: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Queues `read` unless the same read is already waiting: one read
+    /// returns the current state for everyone who asked. False when it was.
+    pub(crate) fn push_unless_queued(&self, read: T) -> bool {
+        let mut reads = self.lock();
+        if reads.contains(&read) {
+            return false;
+        }
+        reads.push(read);
+        true
+    }
+
+    /// Queues every one of `reads`, repeats included.
+    pub(crate) fn extend(&self, reads: impl IntoIterator<Item = T>) {
+        self.lock().extend(reads);
+    }
+
+    /// Every read waiting, oldest first.
+    pub(crate) fn queued(&self) -> Vec<T> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<T>> {
+        // Each update is one push or extend; a panicked holder cannot leave
+        // the queue half-written, so keep serving.
+        self.reads.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +146,14 @@ mod tests {
         assert_eq!(summary.count, 2);
         assert_eq!(summary.ids, ["a", "b"]);
         assert_eq!(summary.duplicates_ignored, 1);
+    }
+
+    #[test]
+    fn a_read_is_queued_once_unless_extended() {
+        let queue = ReadQueue::new();
+        assert!(queue.push_unless_queued("a"));
+        assert!(!queue.push_unless_queued("a"));
+        queue.extend(["b", "a"]);
+        assert_eq!(queue.queued(), ["a", "b", "a"]);
     }
 }

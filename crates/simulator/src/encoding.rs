@@ -1,4 +1,4 @@
-//! Wire encodings of JSON bodies that differ from `serde_json::to_vec`.
+//! Wire encodings of JSON bodies: plain compact JSON, and the Rails flavour.
 //!
 //! Providers built on Ruby on Rails send what ActiveSupport's `to_json` makes:
 //! compact JSON whose strings have `&`, `<`, `>` written as `\u0026`, `\u003c`,
@@ -12,6 +12,14 @@ use std::io;
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::ser::{Formatter, Serializer};
+
+/// Compact JSON exactly as `serde_json` writes it: keys in insertion order,
+/// no whitespace, non-ASCII as raw UTF-8. What most senders put on the wire.
+pub fn compact_json(value: &Value) -> Vec<u8> {
+    serde_json::to_vec(value)
+        // A `Value` has only string keys and a `Vec` never fails a write.
+        .expect("serialising a serde_json::Value into a Vec cannot fail")
+}
 
 /// Compact JSON with HTML-sensitive characters escaped, Ruby `to_json` style:
 /// keys in insertion order, non-ASCII as raw UTF-8, `&` `<` `>` U+2028 U+2029

@@ -6,6 +6,7 @@
 //! retry gaps on a [`clock::Clock`], one [`outcome::Outcome`] per attempt.
 //! Nothing here knows about scenarios.
 
+pub mod api;
 pub mod clock;
 pub mod delivery;
 pub mod encoding;

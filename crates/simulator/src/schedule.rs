@@ -2,6 +2,20 @@
 
 use std::time::Duration;
 
+const MINUTE_SECS: u64 = 60;
+const HOUR_SECS: u64 = 60 * MINUTE_SECS;
+
+/// The gaps of [`Schedule::standard_webhooks`], as docs.svix.com/retries lists them.
+const STANDARD_WEBHOOKS_GAPS: [Duration; 7] = [
+    Duration::from_secs(5),
+    Duration::from_secs(5 * MINUTE_SECS),
+    Duration::from_secs(30 * MINUTE_SECS),
+    Duration::from_secs(2 * HOUR_SECS),
+    Duration::from_secs(5 * HOUR_SECS),
+    Duration::from_secs(10 * HOUR_SECS),
+    Duration::from_secs(10 * HOUR_SECS),
+];
+
 /// When a provider tries again. Attempt 1 is at offset zero; attempt `n + 1`
 /// follows attempt `n` after `gaps[n - 1]` of nominal time. A schedule with no
 /// gaps sends once.
@@ -19,6 +33,15 @@ impl Schedule {
     /// An explicit list of gaps between attempts.
     pub fn from_gaps(gaps: impl Into<Vec<Duration>>) -> Self {
         Self { gaps: gaps.into() }
+    }
+
+    /// The schedule Svix publishes (docs.svix.com/retries) and senders built
+    /// on Standard Webhooks follow: an immediate attempt, then one 5 s, 5 m,
+    /// 30 m, 2 h, 5 h, 10 h and 10 h after each failure (about 27.6 h in all).
+    /// Providers that retry without documenting when borrow it, as the most
+    /// widely published webhook schedule.
+    pub fn standard_webhooks() -> Self {
+        Self::from_gaps(STANDARD_WEBHOOKS_GAPS)
     }
 
     /// Gaps start at `first` and double, each capped at `cap`; attempts stop
@@ -108,6 +131,17 @@ mod tests {
         assert_eq!(s.gaps()[..4], [MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE]);
         assert_eq!(*s.gaps().last().expect("schedule has gaps"), DAY);
         assert!(s.span() <= 7 * DAY);
+    }
+
+    #[test]
+    fn standard_webhooks_is_the_published_schedule() {
+        let offsets: Vec<u64> = Schedule::standard_webhooks()
+            .offsets()
+            .iter()
+            .map(Duration::as_secs)
+            .collect();
+        // Immediately, +5 s, +5 m, +30 m, +2 h, +5 h, +10 h, +10 h.
+        assert_eq!(offsets, [0, 5, 305, 2_105, 9_305, 27_305, 63_305, 99_305]);
     }
 
     #[test]

@@ -136,6 +136,54 @@ impl Transport {
     }
 }
 
+/// A plain HTTP call (a scenario's `probe` of the receiver's own API), with
+/// the same capped read and failure classes as a delivery.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub url: String,
+    pub json: Option<serde_json::Value>,
+    pub timeout: Duration,
+}
+
+impl Transport {
+    pub async fn call(&self, call: &Call) -> Result<Exchange, SimulatorError> {
+        let client = self.client(call.timeout)?;
+        let method = reqwest::Method::from_bytes(call.method.as_bytes())
+            .map_err(|e| SimulatorError::Client(format!("method `{}`: {e}", call.method)))?;
+        let started = Instant::now();
+        let exchange = async {
+            let mut request = client.request(method, &call.url);
+            if let Some(json) = &call.json {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(serde_json::to_vec(json).unwrap_or_default());
+            }
+            let response = request.send().await.map_err(|e| classify(&e))?;
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let excerpt = read_capped(response).await?;
+            Ok(Response {
+                status,
+                location,
+                excerpt,
+            })
+        };
+        let result = match tokio::time::timeout(call.timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportFailure::ResponseTimeout),
+        };
+        Ok(Exchange {
+            result,
+            latency: started.elapsed(),
+        })
+    }
+}
+
 fn header_map(lines: &[HeaderLine]) -> Result<HeaderMap, SimulatorError> {
     let mut map = HeaderMap::new();
     for line in lines {

@@ -6,6 +6,7 @@ mod receiver;
 mod run;
 mod select;
 mod send;
+mod serve;
 mod snapshots;
 
 use crate::args::{Args, Command};
@@ -26,6 +27,7 @@ pub fn dispatch(args: Args) -> Exit {
         Command::Providers { show } => providers::providers(show),
         Command::Snapshots(args) => snapshots::snapshots(args),
         Command::List(select) => list::list(select),
+        Command::Serve(serve) => with_runtime(serve::serve(serve)),
         Command::Receiver(receiver) => with_runtime(receiver::receiver(receiver)),
     }
 }

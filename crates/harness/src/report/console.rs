@@ -59,13 +59,24 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
         .iter()
         .filter(|s| s.failed_checks().next().is_some())
     {
-        let StepRecord::Delivery(record) = &step.record else {
-            continue;
+        let title = match &step.record {
+            StepRecord::Delivery(record) => record.title.clone(),
+            StepRecord::Probed(probe) => {
+                format!("probe {} {} -> {}", probe.method, probe.path, probe.answer)
+            }
+            StepRecord::AwaitedRegistration(wait) => {
+                format!(
+                    "await_registration for {}",
+                    wait.event.as_deref().unwrap_or("any event")
+                )
+            }
+            StepRecord::Callbacks(calls) => format!("expect_callback {}", calls.wanted),
+            StepRecord::KeysRotated { .. } | StepRecord::Waited { .. } => String::new(),
         };
         let _ = writeln!(
             out,
-            "  step {} (line {}) {}:",
-            step.number, step.location.line, record.title
+            "  step {} (line {}) {title}:",
+            step.number, step.location.line
         );
         for check in step.failed_checks() {
             let on = subscription_suffix(check);
@@ -74,6 +85,39 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
                 "    expected {}{on}: {}, got {}",
                 check.key, check.expected, check.actual
             );
+        }
+        match &step.record {
+            StepRecord::Probed(probe) if !probe.body.is_empty() => {
+                let body: String = probe.body.chars().take(200).collect();
+                let _ = writeln!(out, "    response body: {}", body.trim());
+            }
+            StepRecord::AwaitedRegistration(wait) => {
+                let seen = if wait.registrations.is_empty() {
+                    "none".to_owned()
+                } else {
+                    wait.registrations.join("; ")
+                };
+                let _ = writeln!(out, "    registrations seen: {seen}");
+            }
+            StepRecord::Callbacks(calls) => {
+                let seen = if calls.calls.is_empty() {
+                    "none".to_owned()
+                } else {
+                    calls.calls.join("; ")
+                };
+                let _ = writeln!(
+                    out,
+                    "    calls the receiver made to the {} API: {seen}",
+                    run.scenario.provider
+                );
+            }
+            _ => {}
+        }
+        let StepRecord::Delivery(record) = &step.record else {
+            continue;
+        };
+        if let Some(note) = &record.note {
+            let _ = writeln!(out, "    {note}");
         }
         for send in &record.sends {
             let Some(attempt) = send.delivery.last_attempt() else {

@@ -72,6 +72,21 @@ fn step(step: &StepRun) -> Value {
         })
         .collect();
     let (kind, title, deliveries) = match &step.record {
+        StepRecord::Probed(p) => (
+            "probe",
+            format!("probe {} {} -> {}", p.method, p.path, p.answer),
+            Vec::new(),
+        ),
+        StepRecord::AwaitedRegistration(w) => (
+            "await-registration",
+            format!("await_registration: {}", w.registrations.join("; ")),
+            Vec::new(),
+        ),
+        StepRecord::Callbacks(c) => (
+            "expect-callback",
+            format!("expect_callback {}: {} matching", c.wanted, c.matched),
+            Vec::new(),
+        ),
         StepRecord::Delivery(d) => (
             "delivery",
             d.title.clone(),

@@ -92,6 +92,7 @@ fn a_full_scenario_parses_into_its_model() {
                         },
                     ],
                     max_attempts: None,
+                    to_registered: false,
                 }),
                 Expectations {
                     acknowledged: Some(true),
@@ -122,6 +123,7 @@ fn a_full_scenario_parses_into_its_model() {
                     status: Some(401),
                     gave_up: Some(false),
                     attempts: None,
+                    json: Vec::new(),
                 },
                 16,
                 5,
@@ -160,6 +162,7 @@ fn a_full_scenario_parses_into_its_model() {
                     alias: None,
                     set: Vec::new(),
                     max_attempts: None,
+                    to_registered: false,
                 }),
                 Expectations::default(),
                 21,

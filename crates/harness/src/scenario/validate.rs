@@ -15,8 +15,12 @@ use super::error::{
 use super::interpolate::{InterpolationError, interpolate};
 use super::tree::{Node, NodeKind};
 use super::{
-    Action, Deliver, Expectations, Location, Override, RotateKeys, Scenario, Step, Subscription,
+    Action, Callback, Deliver, Expectations, Location, Override, Probe, RotateKeys, Scenario, Step,
+    Subscription,
 };
+
+/// The longest real wait a step may ask for (`within:`).
+const MAX_REAL_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
 use crate::duration::{DURATION_HELP, parse_nominal_duration, suggest_nominal_duration};
 use crate::stand_in::{STAND_IN_PREFIX, parse_stand_in};
 use crate::suggest::{backticked, closest, did_you_mean};
@@ -32,29 +36,39 @@ const TOP_LEVEL_KEYS: [&str; 9] = [
     "subscriptions",
     "steps",
 ];
-const ACTIONS: [&str; 5] = ["deliver", "redeliver", "forge", "rotate_keys", "wait"];
-/// Step kinds the design names that format v1 does not run yet.
-const PLANNED_ACTIONS: [&str; 5] = [
-    "burst",
-    "fuzz",
-    "probe",
-    "expect_callback",
-    "await_registration",
-];
-const STEP_KEYS: [&str; 6] = [
+const ACTIONS: [&str; 8] = [
     "deliver",
     "redeliver",
     "forge",
     "rotate_keys",
     "wait",
+    "probe",
+    "await_registration",
+    "expect_callback",
+];
+/// Step kinds the design names that format v1 does not run yet.
+const PLANNED_ACTIONS: [&str; 2] = ["burst", "fuzz"];
+const STEP_KEYS: [&str; 9] = [
+    "deliver",
+    "redeliver",
+    "forge",
+    "rotate_keys",
+    "wait",
+    "probe",
+    "await_registration",
+    "expect_callback",
     "expect",
 ];
+const PROBE_KEYS: [&str; 4] = ["method", "path", "json", "within"];
+const AWAIT_REGISTRATION_KEYS: [&str; 2] = ["event", "within"];
+const CALLBACK_KEYS: [&str; 5] = ["method", "path", "query", "count", "within"];
+const HTTP_METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 const SUBSCRIPTION_KEYS: [&str; 3] = ["name", "target", "secret"];
-const DELIVER_KEYS: [&str; 4] = ["event", "as", "set", "max_attempts"];
+const DELIVER_KEYS: [&str; 5] = ["event", "as", "set", "max_attempts", "to"];
 const REDELIVER_KEYS: [&str; 1] = ["from"];
 const FORGE_KEYS: [&str; 2] = ["from", "signature"];
 const ROTATE_KEYS_KEYS: [&str; 3] = ["old", "new", "finished"];
-const EXPECT_KEYS: [&str; 4] = ["acknowledged", "status", "attempts", "gave_up"];
+const EXPECT_KEYS: [&str; 5] = ["acknowledged", "status", "attempts", "gave_up", "json"];
 
 /// Turn a parsed document into a scenario, or the first problem in file order.
 pub(crate) fn validate(
@@ -487,10 +501,18 @@ impl Validator<'_> {
             "redeliver" => self.redeliver(key, value, context),
             "forge" => self.forge(key, value, context),
             "rotate_keys" => self.rotate_keys(key, value, context),
+            "probe" => self.probe(key, value),
+            "await_registration" => self.await_registration(key, value, context),
+            "expect_callback" => self.expect_callback(key, value),
             _ => self.wait(value),
         };
         let expect = match expect {
-            Some((expect_key, _)) if matches!(keyword, "rotate_keys" | "wait") => {
+            Some((expect_key, _))
+                if matches!(
+                    keyword,
+                    "rotate_keys" | "wait" | "await_registration" | "expect_callback"
+                ) =>
+            {
                 self.report(
                     expect_key,
                     Problem::new(Kind::ExpectNotAllowed, format!("`{keyword}` steps have nothing to expect"), "not allowed here")
@@ -520,6 +542,7 @@ impl Validator<'_> {
                 alias: None,
                 set: Vec::new(),
                 max_attempts: None,
+                to_registered: false,
             });
         }
         let entries = self.entries(value, key, "`deliver`", &DELIVER_KEYS)?;
@@ -533,6 +556,18 @@ impl Validator<'_> {
             .get("as")
             .map(|node| self.alias_definition(node, context));
         let set = entries.get("set").map(|node| self.overrides(node));
+        let to_registered = entries.get("to").map(|node| {
+            let to = self.string(node, "to")?;
+            if to == "registered" {
+                return Some(true);
+            }
+            self.report(
+                node,
+                Problem::new(Kind::InvalidValue, format!("unknown destination `{to}`"), "not a destination")
+                    .with_help("`to: registered` delivers to what the receiver registered through the provider's API; leave `to` out to use the scenario's target"),
+            );
+            None
+        });
         let max_attempts = entries.get("max_attempts").map(|node| {
             self.integer(
                 node,
@@ -547,6 +582,7 @@ impl Validator<'_> {
             alias: optional(alias)?,
             set: optional(set)?.unwrap_or_default(),
             max_attempts: optional(max_attempts)?,
+            to_registered: optional(to_registered)?.unwrap_or(false),
         })
     }
 
@@ -757,6 +793,145 @@ impl Validator<'_> {
         }))
     }
 
+    fn probe(&mut self, key: &Node, value: &Node) -> Option<Action> {
+        let entries = self.entries(value, key, "`probe`", &PROBE_KEYS)?;
+        let method = entries.get("method").map(|node| self.http_method(node));
+        let path = self.required(
+            &entries,
+            "path",
+            "say what to call on the receiver, like `path: /hemnet/contacts`",
+        );
+        let path = path.and_then(|node| self.path(node));
+        let json = entries.get("json").map(|node| self.json(node));
+        let within = entries
+            .get("within")
+            .map(|node| self.real_duration(node, "within"));
+        Some(Action::Probe(Probe {
+            method: optional(method)?.unwrap_or_else(|| "GET".to_owned()),
+            path: path?,
+            json: optional(json)?,
+            within: optional(within)?,
+        }))
+    }
+
+    fn await_registration(
+        &mut self,
+        key: &Node,
+        value: &Node,
+        context: &StepContext,
+    ) -> Option<Action> {
+        let entries = self.entries(value, key, "`await_registration`", &AWAIT_REGISTRATION_KEYS)?;
+        let event = entries
+            .get("event")
+            .map(|node| self.event(node, context.provider));
+        let within = self.required(
+            &entries,
+            "within",
+            "say how long to wait, like `within: 5s`",
+        );
+        let within = within.and_then(|node| self.real_duration(node, "within"));
+        Some(Action::AwaitRegistration {
+            event: optional(event)?,
+            within: within?,
+        })
+    }
+
+    fn expect_callback(&mut self, key: &Node, value: &Node) -> Option<Action> {
+        let entries = self.entries(value, key, "`expect_callback`", &CALLBACK_KEYS)?;
+        let method = entries.get("method").map(|node| self.http_method(node));
+        let path = self.required(
+            &entries,
+            "path",
+            "say which call, relative to the provider's API, like `path: /flow/api/Properties/*/SettlementStatuses`",
+        );
+        let path = path.and_then(|node| self.path(node));
+        let query = entries.get("query").map(|node| self.string(node, "query"));
+        let count = entries.get("count").map(|node| {
+            self.integer(node, "count", 0..=u32::MAX.into(), "a whole number")
+                .map(|n| n as u32)
+        });
+        let within = self.required(
+            &entries,
+            "within",
+            "say how long to wait, like `within: 5s`",
+        );
+        let within = within.and_then(|node| self.real_duration(node, "within"));
+        Some(Action::ExpectCallback(Callback {
+            method: optional(method)?.unwrap_or_else(|| "GET".to_owned()),
+            path: path?,
+            query: optional(query)?,
+            count: optional(count)?,
+            within: within?,
+        }))
+    }
+
+    fn http_method(&mut self, node: &Node) -> Option<String> {
+        let method = self.string(node, "method")?;
+        let upper = method.to_ascii_uppercase();
+        if HTTP_METHODS.contains(&upper.as_str()) {
+            return Some(upper);
+        }
+        self.report(
+            node,
+            Problem::new(
+                Kind::InvalidValue,
+                format!("unknown HTTP method `{method}`"),
+                "not a method",
+            )
+            .with_help(did_you_mean(&upper, &HTTP_METHODS, "methods")),
+        );
+        None
+    }
+
+    fn path(&mut self, node: &Node) -> Option<String> {
+        let path = self.string(node, "path")?;
+        if path.starts_with('/') {
+            return Some(path);
+        }
+        self.report(
+            node,
+            Problem::new(
+                Kind::InvalidValue,
+                format!("`{path}` does not start with `/`"),
+                "not a path",
+            )
+            .with_help("write a path like `/hemnet/contacts`"),
+        );
+        None
+    }
+
+    /// A duration of real waiting (`within: 5s`); capped so no scenario can hang CI.
+    fn real_duration(&mut self, node: &Node, what: &str) -> Option<std::time::Duration> {
+        let text = self.string(node, what)?;
+        match parse_nominal_duration(&text) {
+            Ok(duration) if duration <= MAX_REAL_WAIT => Some(duration),
+            Ok(_) => {
+                self.report(
+                    node,
+                    Problem::new(
+                        Kind::InvalidValue,
+                        format!("`{what}: {text}` waits too long"),
+                        "too long",
+                    )
+                    .with_help("real waits are capped at 5m so a scenario cannot hang a CI run"),
+                );
+                None
+            }
+            Err(error) => {
+                self.report(
+                    node,
+                    Problem::new(
+                        Kind::BadDuration,
+                        format!("invalid duration `{text}`: {error}"),
+                        "not a duration",
+                    )
+                    .with_help(DURATION_HELP),
+                );
+                None
+            }
+        }
+    }
+
     fn wait(&mut self, node: &Node) -> Option<Action> {
         if !is_scalar(&node.kind) || node.kind == NodeKind::Null {
             self.wrong_type(node, "`wait`", "a duration, like `90m` or `1h 30m`");
@@ -865,12 +1040,35 @@ impl Validator<'_> {
         let gave_up = entries
             .get("gave_up")
             .map(|node| self.boolean(node, "gave_up"));
+        let json = entries.get("json").map(|node| self.json_expectations(node));
         Some(Expectations {
             acknowledged: optional(acknowledged)?,
             status: optional(status)?.and_then(|status| u16::try_from(status).ok()),
             attempts: optional(attempts)?.and_then(|attempts| u32::try_from(attempts).ok()),
             gave_up: optional(gave_up)?,
+            json: optional(json)?.unwrap_or_default(),
         })
+    }
+
+    /// `json: { count: 1, ids.0: "abc" }`: dotted paths to expected values.
+    fn json_expectations(&mut self, node: &Node) -> Option<Vec<(String, serde_json::Value)>> {
+        let NodeKind::Map(pairs) = &node.kind else {
+            self.wrong_type(
+                node,
+                "`json`",
+                "a mapping of dotted paths to values, like `{ count: 1 }`",
+            );
+            return None;
+        };
+        let mut expected = Vec::with_capacity(pairs.len());
+        let mut complete = true;
+        for (key, value) in pairs {
+            match (self.key_name(key), self.json(value)) {
+                (Some(path), Some(value)) => expected.push((path, value)),
+                _ => complete = false,
+            }
+        }
+        complete.then_some(expected)
     }
 
     // ---- generic checks ----

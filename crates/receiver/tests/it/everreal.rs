@@ -1,27 +1,20 @@
 //! `POST /everreal`: every event hooksim sends, dedupe on `uuid`, tolerance,
 //! and entities that keep their newest state when events arrive out of order.
 
-use hooksim_receiver::{ReceiverConfig, RunningReceiver, start};
+use hooksim_receiver::RunningReceiver;
 use hooksim_simulator::fake::seeded_rng;
 use hooksim_simulator::providers::Provider;
 use hooksim_simulator::providers::everreal::EverReal;
 use serde_json::{Value, json};
 
-use crate::{TestResult, client, get_json, wait_for_json};
+use crate::{
+    TestResult, get_json, post_json, start_default_receiver, wait_for_count, wait_for_json,
+};
 
 const PROBE: &str = "/everreal/notifications";
 
-async fn start_receiver() -> TestResult<RunningReceiver> {
-    Ok(start("127.0.0.1:0".parse()?, ReceiverConfig::default()).await?)
-}
-
 async fn deliver(receiver: &RunningReceiver, body: &[u8]) -> TestResult<u16> {
-    let response = client()?
-        .post(format!("{}/everreal", receiver.base_url()))
-        .header("Content-Type", "application/json")
-        .body(body.to_vec())
-        .send()
-        .await?;
+    let response = post_json(receiver, "/everreal", body, &[]).await?;
     Ok(response.status().as_u16())
 }
 
@@ -40,13 +33,9 @@ fn notification(uuid: &str, operation: &str, created_at: &str, data: Value) -> V
     })
 }
 
-async fn wait_for_count(receiver: &RunningReceiver, count: u64) -> TestResult<Value> {
-    wait_for_json(receiver, PROBE, |summary| summary["count"] == count).await
-}
-
 #[tokio::test]
 async fn every_event_hooksim_sends_is_acknowledged_and_stored() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     let mut uuids = Vec::new();
     for (seed, spec) in (0u64..).zip(EverReal.events()) {
         let payload = EverReal.build(spec.name, &mut seeded_rng(seed))?;
@@ -59,7 +48,7 @@ async fn every_event_hooksim_sends_is_acknowledged_and_stored() -> TestResult {
         );
     }
 
-    let summary = wait_for_count(&receiver, EverReal.events().len() as u64).await?;
+    let summary = wait_for_count(&receiver, PROBE, EverReal.events().len() as u64).await?;
     assert_eq!(summary["duplicates_ignored"], 0);
     let stored = summary["ids"].as_array().ok_or("ids is a list")?;
     for uuid in &uuids {
@@ -73,7 +62,7 @@ async fn every_event_hooksim_sends_is_acknowledged_and_stored() -> TestResult {
 
 #[tokio::test]
 async fn the_same_uuid_twice_is_acknowledged_and_stored_once() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     let body = notification(
         "0c2f7c7e-4b43-4d8e-9d4c-5f1f3c1b2a10",
         "OWNER_CREATED",
@@ -94,7 +83,7 @@ async fn the_same_uuid_twice_is_acknowledged_and_stored_once() -> TestResult {
 
 #[tokio::test]
 async fn an_update_before_its_create_keeps_the_newer_state() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     let update = notification(
         "11111111-1111-4111-8111-111111111111",
         "LISTING_UPDATED",
@@ -109,10 +98,10 @@ async fn an_update_before_its_create_keeps_the_newer_state() -> TestResult {
     );
     assert_eq!(deliver_json(&receiver, &update).await?, 200);
     // Wait for the update to be applied, so the create surely arrives second.
-    wait_for_count(&receiver, 1).await?;
+    wait_for_count(&receiver, PROBE, 1).await?;
     assert_eq!(deliver_json(&receiver, &create).await?, 200);
 
-    let summary = wait_for_count(&receiver, 2).await?;
+    let summary = wait_for_count(&receiver, PROBE, 2).await?;
     assert_eq!(
         summary["entities"]["listing:listing-1"],
         json!({ "operation": "LISTING_UPDATED", "createdAt": "2025-03-01T10:00:00.000Z" })
@@ -122,7 +111,7 @@ async fn an_update_before_its_create_keeps_the_newer_state() -> TestResult {
 
 #[tokio::test]
 async fn unknown_operations_new_attributes_and_empty_optionals_are_acknowledged() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     let bodies = [
         notification(
             "33333333-3333-4333-8333-333333333333",
@@ -155,13 +144,13 @@ async fn unknown_operations_new_attributes_and_empty_optionals_are_acknowledged(
     for body in &bodies {
         assert_eq!(deliver_json(&receiver, body).await?, 200, "{body}");
     }
-    wait_for_count(&receiver, bodies.len() as u64).await?;
+    wait_for_count(&receiver, PROBE, bodies.len() as u64).await?;
     Ok(())
 }
 
 #[tokio::test]
 async fn a_body_without_uuid_or_operation_is_400_and_not_stored() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     let bodies: [&[u8]; 4] = [
         br#"{"operation":"OWNER_CREATED","data":{"id":"o"}}"#,
         br#"{"uuid":"77777777-7777-4777-8777-777777777777","data":{"id":"o"}}"#,
@@ -183,7 +172,7 @@ async fn a_body_without_uuid_or_operation_is_400_and_not_stored() -> TestResult 
         json!({ "id": "o" }),
     );
     assert_eq!(deliver_json(&receiver, &marker).await?, 200);
-    let summary = wait_for_count(&receiver, 1).await?;
+    let summary = wait_for_count(&receiver, PROBE, 1).await?;
     assert_eq!(
         summary["ids"],
         json!(["88888888-8888-4888-8888-888888888888"])
@@ -193,7 +182,7 @@ async fn a_body_without_uuid_or_operation_is_400_and_not_stored() -> TestResult 
 
 #[tokio::test]
 async fn the_probe_starts_empty() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     assert_eq!(
         get_json(&receiver, PROBE).await?,
         json!({ "count": 0, "ids": [], "duplicates_ignored": 0, "entities": {} })

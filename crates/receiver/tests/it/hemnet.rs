@@ -2,14 +2,14 @@
 //! Hemnet gets for each (it retries anything but 200).
 
 use hooksim_receiver::RunningReceiver;
-use hooksim_simulator::signing::hmac_sha256_hex;
 use serde_json::{Value, json};
 
-use crate::{TestResult, client, get_json, start_receiver, wait_for_json};
+use crate::{TestResult, assert_refused, get_json, post_json, sign, start_receiver, wait_for_json};
 
 const KEY: &str = "current-key";
 const OLD_KEY: &str = "old-key";
 const NEW_KEY: &str = "new-key";
+const CONTACTS_PROBE: &str = "/hemnet/contacts";
 
 /// A contact with every documented attribute set, as in Hemnet's example.
 fn contact(id: &str) -> Value {
@@ -40,27 +40,19 @@ fn contact_created(data: Value) -> Vec<u8> {
         .into_bytes()
 }
 
-fn sign(key: &str, body: &[u8]) -> String {
-    hmac_sha256_hex(key.as_bytes(), body)
-}
-
 /// Sends `body` with Hemnet's headers; `signature: None` leaves X-Signature out.
 async fn deliver(
     receiver: &RunningReceiver,
     body: &[u8],
     signature: Option<&str>,
 ) -> TestResult<reqwest::Response> {
-    let mut request = client()?
-        .post(format!("{}/hemnet", receiver.base_url()))
-        .header("User-Agent", "Hemnet API Client")
-        .header("Content-Type", "application/json")
-        .header("X-Timestamp", "1712918356462")
-        .header("X-Request-Id", "d2caad70-082f-4553-bbde-dbdca520361a")
-        .body(body.to_vec());
-    if let Some(signature) = signature {
-        request = request.header("X-Signature", signature);
-    }
-    Ok(request.send().await?)
+    let mut headers = vec![
+        ("User-Agent", "Hemnet API Client"),
+        ("X-Timestamp", "1712918356462"),
+        ("X-Request-Id", "d2caad70-082f-4553-bbde-dbdca520361a"),
+    ];
+    headers.extend(signature.map(|signature| ("X-Signature", signature)));
+    post_json(receiver, "/hemnet", body, &headers).await
 }
 
 /// Delivers `body` signed with `KEY` and returns the status.
@@ -69,26 +61,14 @@ async fn deliver_signed(receiver: &RunningReceiver, body: &[u8]) -> TestResult<u
     Ok(response.status().as_u16())
 }
 
-async fn stored_ids(receiver: &RunningReceiver) -> TestResult<Value> {
-    get_json(receiver, "/hemnet/contacts").await
-}
-
 /// Waits until contact `id` is stored and returns the store summary.
 async fn wait_until_stored(receiver: &RunningReceiver, id: &str) -> TestResult<Value> {
-    wait_for_json(receiver, "/hemnet/contacts", |summary| {
-        summary["ids"]
-            .as_array()
-            .is_some_and(|ids| ids.iter().any(|stored| stored == id))
-    })
-    .await
+    crate::wait_until_stored(receiver, CONTACTS_PROBE, id).await
 }
 
 /// Asserts a 401 with a JSON error body.
 async fn assert_unauthorized(response: reqwest::Response) -> TestResult {
-    assert_eq!(response.status(), 401);
-    let body: Value = serde_json::from_slice(&response.bytes().await?)?;
-    assert!(body["error"].is_string(), "401 body: {body}");
-    Ok(())
+    assert_refused(response, 401, "a forgery").await
 }
 
 #[tokio::test]
@@ -239,7 +219,7 @@ async fn a_duplicate_delivery_is_acknowledged_and_stored_once() -> TestResult {
     assert_eq!(deliver_signed(&receiver, &body).await?, 200);
     assert_eq!(deliver_signed(&receiver, &body).await?, 200);
 
-    let summary = wait_for_json(&receiver, "/hemnet/contacts", |summary| {
+    let summary = wait_for_json(&receiver, CONTACTS_PROBE, |summary| {
         summary["duplicates_ignored"] == 1
     })
     .await?;
@@ -265,7 +245,7 @@ async fn the_same_contact_id_in_a_different_body_is_still_a_duplicate() -> TestR
         200
     );
 
-    let summary = wait_for_json(&receiver, "/hemnet/contacts", |summary| {
+    let summary = wait_for_json(&receiver, CONTACTS_PROBE, |summary| {
         summary["duplicates_ignored"] == 1
     })
     .await?;
@@ -398,9 +378,7 @@ async fn a_signed_body_that_is_not_the_envelope_is_400() -> TestResult {
     ];
     for body in not_envelopes {
         let response = deliver(&receiver, body, Some(&sign(KEY, body))).await?;
-        assert_eq!(response.status(), 400, "{}", String::from_utf8_lossy(body));
-        let error: Value = serde_json::from_slice(&response.bytes().await?)?;
-        assert!(error["error"].is_string());
+        assert_refused(response, 400, String::from_utf8_lossy(body)).await?;
     }
     Ok(())
 }
@@ -434,7 +412,7 @@ async fn a_body_over_one_mebibyte_is_413() -> TestResult {
 async fn the_contacts_probe_starts_empty() -> TestResult {
     let receiver = start_receiver(&[KEY]).await?;
     assert_eq!(
-        stored_ids(&receiver).await?,
+        get_json(&receiver, CONTACTS_PROBE).await?,
         json!({ "count": 0, "ids": [], "duplicates_ignored": 0 })
     );
     Ok(())

@@ -2,15 +2,17 @@
 //! /propertyfinder-atlas[/signed]` (Enterprise API): tolerance, dedupe, order,
 //! and the signed subscription's refusals.
 
-use hooksim_receiver::{AtlasConfig, ReceiverConfig, ReceiverError, RunningReceiver, start};
+use hooksim_receiver::{AtlasConfig, ReceiverConfig, ReceiverError, RunningReceiver};
 use hooksim_simulator::fake::seeded_rng;
 use hooksim_simulator::providers::Provider;
 use hooksim_simulator::providers::propertyfinder::PropertyFinder;
 use hooksim_simulator::providers::propertyfinder_atlas::PropertyFinderAtlas;
-use hooksim_simulator::signing::hmac_sha256_hex;
 use serde_json::{Value, json};
 
-use crate::{TestResult, client, get_json, wait_for_json};
+use crate::{
+    TestResult, assert_refused, get_json, post_json, sign, start_with, wait_for_count,
+    wait_for_json, wait_until_stored,
+};
 
 const SECRET: &str = "atlas-secret-1234";
 
@@ -22,13 +24,13 @@ const UNSIGNED_PROBE: &str = "/propertyfinder-atlas/events";
 
 /// A receiver whose signed Atlas subscription trusts exactly `secrets`.
 async fn start_with_atlas_secrets(secrets: &[&str]) -> TestResult<RunningReceiver> {
-    let config = ReceiverConfig {
+    start_with(ReceiverConfig {
         propertyfinder_atlas: AtlasConfig {
             trusted_secrets: secrets.iter().map(|s| s.to_string()).collect(),
         },
         ..ReceiverConfig::default()
-    };
-    Ok(start("127.0.0.1:0".parse()?, config).await?)
+    })
+    .await
 }
 
 async fn post(
@@ -37,14 +39,11 @@ async fn post(
     body: &[u8],
     signature: Option<&str>,
 ) -> TestResult<reqwest::Response> {
-    let mut request = client()?
-        .post(format!("{}{path}", receiver.base_url()))
-        .header("Content-Type", "application/json")
-        .body(body.to_vec());
-    if let Some(signature) = signature {
-        request = request.header("X-Signature", signature);
-    }
-    Ok(request.send().await?)
+    let signature: Vec<(&str, &str)> = signature
+        .map(|signature| ("X-Signature", signature))
+        .into_iter()
+        .collect();
+    post_json(receiver, path, body, &signature).await
 }
 
 async fn status(
@@ -61,20 +60,6 @@ async fn status(
 
 fn bytes(value: &Value) -> Vec<u8> {
     value.to_string().into_bytes()
-}
-
-fn sign(secret: &str, body: &[u8]) -> String {
-    hmac_sha256_hex(secret.as_bytes(), body)
-}
-
-/// Waits until `probe` lists `id` and returns the summary.
-async fn wait_until_stored(receiver: &RunningReceiver, probe: &str, id: &str) -> TestResult<Value> {
-    wait_for_json(receiver, probe, |summary| {
-        summary["ids"]
-            .as_array()
-            .is_some_and(|ids| ids.iter().any(|stored| stored == id))
-    })
-    .await
 }
 
 fn notification(event: &str, client: u64, id: u64, sub_namespace: Value) -> Value {
@@ -109,8 +94,8 @@ async fn every_pf_expert_event_from_the_catalogue_is_acknowledged_and_stored() -
             "{body}"
         );
     }
-    let count = PropertyFinder.events().len();
-    let summary = wait_for_json(&receiver, PF_PROBE, |s| s["count"] == count).await?;
+    let count = PropertyFinder.events().len() as u64;
+    let summary = wait_for_count(&receiver, PF_PROBE, count).await?;
     assert_eq!(summary["duplicates_ignored"], 0);
     Ok(())
 }
@@ -186,7 +171,7 @@ async fn the_same_event_for_other_clients_or_concepts_is_not_a_duplicate() -> Te
             200
         );
     }
-    let summary = wait_for_json(&receiver, PF_PROBE, |s| s["count"] == 3).await?;
+    let summary = wait_for_count(&receiver, PF_PROBE, 3).await?;
     assert_eq!(summary["duplicates_ignored"], 0);
     Ok(())
 }
@@ -208,7 +193,7 @@ async fn unknown_events_and_attributes_are_acknowledged() -> TestResult {
             "{body}"
         );
     }
-    let summary = wait_for_json(&receiver, PF_PROBE, |s| s["count"] == 2).await?;
+    let summary = wait_for_count(&receiver, PF_PROBE, 2).await?;
     // Background tasks may finish in either order.
     let mut stored: Vec<&str> = summary["ids"]
         .as_array()
@@ -237,9 +222,7 @@ async fn a_body_that_is_not_a_notification_is_400() -> TestResult {
     ];
     for body in not_notifications {
         let response = post(&receiver, "/propertyfinder", body, None).await?;
-        assert_eq!(response.status(), 400, "{}", String::from_utf8_lossy(body));
-        let error: Value = serde_json::from_slice(&response.bytes().await?)?;
-        assert!(error["error"].is_string());
+        assert_refused(response, 400, String::from_utf8_lossy(body)).await?;
     }
     assert_eq!(get_json(&receiver, PF_PROBE).await?["count"], 0);
     Ok(())
@@ -265,9 +248,9 @@ async fn every_atlas_event_from_the_catalogue_is_acknowledged_on_both_routes() -
             spec.name
         );
     }
-    let count = PropertyFinderAtlas.events().len();
-    wait_for_json(&receiver, SIGNED_PROBE, |s| s["count"] == count).await?;
-    wait_for_json(&receiver, UNSIGNED_PROBE, |s| s["count"] == count).await?;
+    let count = PropertyFinderAtlas.events().len() as u64;
+    wait_for_count(&receiver, SIGNED_PROBE, count).await?;
+    wait_for_count(&receiver, UNSIGNED_PROBE, count).await?;
     Ok(())
 }
 
@@ -289,9 +272,7 @@ async fn the_signed_route_refuses_missing_wrong_and_malformed_signatures() -> Te
     ];
     for (sent, signature) in cases {
         let response = post(&receiver, SIGNED, sent, signature.as_deref()).await?;
-        assert_eq!(response.status(), 401, "X-Signature: {signature:?}");
-        let error: Value = serde_json::from_slice(&response.bytes().await?)?;
-        assert!(error["error"].is_string());
+        assert_refused(response, 401, format!("X-Signature: {signature:?}")).await?;
     }
 
     // Nothing forged was stored: a valid marker arrives alone.

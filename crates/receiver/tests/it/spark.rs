@@ -1,30 +1,24 @@
 //! `POST /spark`: every news feed event hooksim sends, tolerance, dedupe
 //! without an event id, and the listing reads the events queue.
 
-use hooksim_receiver::{ReceiverConfig, RunningReceiver, start};
+use hooksim_receiver::RunningReceiver;
 use hooksim_simulator::fake::seeded_rng;
 use hooksim_simulator::providers::Provider;
 use hooksim_simulator::providers::spark::Spark;
 use serde_json::{Value, json};
 
-use crate::{TestResult, client, get_json, wait_for_json};
+use crate::{
+    TestResult, assert_refused, get_json, post_json, start_default_receiver, strings,
+    wait_for_count, wait_for_json,
+};
 
 const EVENTS_PROBE: &str = "/spark/events";
 const LISTING: &str = "20100000000000000000000000";
 
-async fn start_receiver() -> TestResult<RunningReceiver> {
-    Ok(start("127.0.0.1:0".parse()?, ReceiverConfig::default()).await?)
-}
-
 /// Sends `body` with the headers hooksim sends for Spark; returns the status.
 async fn deliver(receiver: &RunningReceiver, body: &[u8]) -> TestResult<u16> {
-    let response = client()?
-        .post(format!("{}/spark", receiver.base_url()))
-        .header("Content-Type", "application/json")
-        .header("User-Agent", "Spark Platform news feed webhooks")
-        .body(body.to_vec())
-        .send()
-        .await?;
+    let user_agent = ("User-Agent", "Spark Platform news feed webhooks");
+    let response = post_json(receiver, "/spark", body, &[user_agent]).await?;
     Ok(response.status().as_u16())
 }
 
@@ -51,20 +45,13 @@ fn notification(listing: &str, event: &str, timestamp: &str) -> Value {
     })
 }
 
-async fn wait_for_count(receiver: &RunningReceiver, count: u64) -> TestResult<Value> {
-    wait_for_json(receiver, EVENTS_PROBE, |summary| summary["count"] == count).await
-}
-
 fn listings_to_read(summary: &Value) -> Vec<&str> {
-    summary["listings_to_read"]
-        .as_array()
-        .map(|ids| ids.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
+    strings(&summary["listings_to_read"])
 }
 
 #[tokio::test]
 async fn every_event_hooksim_sends_is_acknowledged_and_queues_its_listing() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     let mut listings = Vec::new();
     for (seed, spec) in (0u64..).zip(Spark.events()) {
         let payload = Spark.build(spec.name, &mut seeded_rng(seed))?;
@@ -82,7 +69,7 @@ async fn every_event_hooksim_sends_is_acknowledged_and_queues_its_listing() -> T
         );
     }
 
-    let summary = wait_for_count(&receiver, Spark.events().len() as u64).await?;
+    let summary = wait_for_count(&receiver, EVENTS_PROBE, Spark.events().len() as u64).await?;
     assert_eq!(summary["duplicates_ignored"], 0);
     let mut queued = listings_to_read(&summary);
     queued.sort_unstable();
@@ -93,7 +80,7 @@ async fn every_event_hooksim_sends_is_acknowledged_and_queues_its_listing() -> T
 
 #[tokio::test]
 async fn a_retried_notification_is_acknowledged_and_stored_once() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     let body = notification(LISTING, "New", "2018-04-18T11:12:56Z");
 
     assert_eq!(deliver_json(&receiver, &body).await?, 200);
@@ -111,7 +98,7 @@ async fn a_retried_notification_is_acknowledged_and_stored_once() -> TestResult 
 
 #[tokio::test]
 async fn later_events_for_the_same_listing_are_new_but_read_it_once() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     // Out of order: the price change (later) arrives before the listing's New.
     let price_change = notification(LISTING, "PriceChange", "2018-04-20T09:00:00Z");
     let new = notification(LISTING, "New", "2018-04-18T11:12:56Z");
@@ -121,7 +108,7 @@ async fn later_events_for_the_same_listing_are_new_but_read_it_once() -> TestRes
     for body in [&price_change, &new, &other_feed] {
         assert_eq!(deliver_json(&receiver, body).await?, 200);
     }
-    let summary = wait_for_count(&receiver, 3).await?;
+    let summary = wait_for_count(&receiver, EVENTS_PROBE, 3).await?;
     assert_eq!(summary["duplicates_ignored"], 0);
     assert_eq!(listings_to_read(&summary), [LISTING]);
     Ok(())
@@ -129,7 +116,7 @@ async fn later_events_for_the_same_listing_are_new_but_read_it_once() -> TestRes
 
 #[tokio::test]
 async fn unknown_event_values_and_new_attributes_are_acknowledged() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     let mut unknown = notification(LISTING, "VirtualTourAdded", "2018-04-18T11:12:56Z");
     unknown["NewsFeed"]["Type"] = json!("ListingCart");
     unknown["Subscriber"]["Type"] = json!("Office");
@@ -147,14 +134,14 @@ async fn unknown_event_values_and_new_attributes_are_acknowledged() -> TestResul
     for body in [&unknown, &extended, &no_subscriber] {
         assert_eq!(deliver_json(&receiver, body).await?, 200, "{body}");
     }
-    let summary = wait_for_count(&receiver, 3).await?;
+    let summary = wait_for_count(&receiver, EVENTS_PROBE, 3).await?;
     assert_eq!(listings_to_read(&summary).len(), 3);
     Ok(())
 }
 
 #[tokio::test]
 async fn a_body_that_is_not_a_notification_is_400_and_not_stored() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     let mut no_listing = notification(LISTING, "New", "2018-04-18T11:12:56Z");
     no_listing
         .as_object_mut()
@@ -175,27 +162,20 @@ async fn a_body_that_is_not_a_notification_is_400_and_not_stored() -> TestResult
         b"[]".to_vec(),
     ];
     for body in &bodies {
-        let response = client()?
-            .post(format!("{}/spark", receiver.base_url()))
-            .header("Content-Type", "application/json")
-            .body(body.clone())
-            .send()
-            .await?;
-        assert_eq!(response.status(), 400, "{}", String::from_utf8_lossy(body));
-        let error: Value = serde_json::from_slice(&response.bytes().await?)?;
-        assert!(error["error"].is_string());
+        let response = post_json(&receiver, "/spark", body, &[]).await?;
+        assert_refused(response, 400, String::from_utf8_lossy(body)).await?;
     }
     // A valid one afterwards proves the refused ones were never stored.
     let marker = notification(LISTING, "New", "2018-04-18T11:12:56Z");
     assert_eq!(deliver_json(&receiver, &marker).await?, 200);
-    let summary = wait_for_count(&receiver, 1).await?;
+    let summary = wait_for_count(&receiver, EVENTS_PROBE, 1).await?;
     assert_eq!(summary["count"], 1);
     Ok(())
 }
 
 #[tokio::test]
 async fn the_events_probe_starts_empty() -> TestResult {
-    let receiver = start_receiver().await?;
+    let receiver = start_default_receiver().await?;
     assert_eq!(
         get_json(&receiver, EVENTS_PROBE).await?,
         json!({ "count": 0, "ids": [], "duplicates_ignored": 0, "listings_to_read": [] })

@@ -144,8 +144,9 @@ pub fn between(rng: &mut SeededRng, from: UtcDateTime, to: UtcDateTime) -> UtcDa
     UtcDateTime::from_unix_ms(rng.random_range(from.unix_ms..to.unix_ms))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-const fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+/// algorithm). Shared with providers whose dates are local rather than UTC.
+pub(crate) const fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     // Normalise the month first so that out-of-range months roll over.
     let year = year + (month - 1).div_euclid(12);
     let month = (month - 1).rem_euclid(12) + 1;
@@ -160,7 +161,7 @@ const fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 }
 
 /// The proleptic Gregorian date `days` after 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u8, u8) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u8, u8) {
     let shifted = days + DAYS_FROM_MARCH_ZERO_TO_EPOCH;
     let era = shifted.div_euclid(DAYS_PER_ERA);
     let day_of_era = shifted - era * DAYS_PER_ERA;
@@ -240,6 +241,19 @@ mod tests {
         );
         assert_eq!(start.plus_days(1).date(), "2025-01-01");
         assert_eq!(start.plus_days(-366).date(), "2023-12-31");
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for days in -800_000..800_000i64 {
+            let (year, month, day) = civil_from_days(days);
+            assert_eq!(
+                days_from_civil(year, i64::from(month), i64::from(day)),
+                days
+            );
+        }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
     }
 
     #[test]

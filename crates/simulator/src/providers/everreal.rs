@@ -21,11 +21,14 @@ use std::time::Duration;
 use rand::Rng;
 use serde_json::{Map, Value, json};
 
+use crate::encoding::compact_json;
 use crate::error::SimulatorError;
 use crate::fake::calendar::{self, UtcDateTime};
 use crate::fake::{self, DE_DE, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
-use crate::providers::{AttemptStamp, EventSpec, HeaderLine, Provider, ProviderId, SettingSpec};
+use crate::providers::{
+    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+};
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
@@ -373,8 +376,6 @@ const SUBDOMAINS: &[&str] = &[
 const DELIVERIES_FROM: UtcDateTime = UtcDateTime::from_date(2024, 1, 1);
 const DELIVERIES_UNTIL: UtcDateTime = UtcDateTime::from_date(2026, 1, 1);
 
-const CONTENT_TYPE: (&str, &str) = ("Content-Type", "application/json");
-
 const POLICY_ASSUMPTION: &str = "EverReal documents no delivery policy; the common default";
 const CONNECT_TIMEOUT: Fact<Duration> = Fact::assumed(Duration::from_secs(10), POLICY_ASSUMPTION);
 const RESPONSE_TIMEOUT: Fact<Duration> = Fact::assumed(Duration::from_secs(10), POLICY_ASSUMPTION);
@@ -383,16 +384,7 @@ const REDIRECTS_FAIL: Fact<bool> = Fact::assumed(
     true,
     "EverReal documents no redirect handling; a 3xx is taken as a failed attempt",
 );
-/// Retry gaps (assumed), like Standard Webhooks after the first attempt.
-const RETRY_GAPS: [Duration; 7] = [
-    Duration::from_secs(5),
-    Duration::from_secs(5 * 60),
-    Duration::from_secs(30 * 60),
-    Duration::from_secs(2 * 60 * 60),
-    Duration::from_secs(5 * 60 * 60),
-    Duration::from_secs(10 * 60 * 60),
-    Duration::from_secs(10 * 60 * 60),
-];
+/// Retry gaps (assumed): EverReal documents none, so [`Schedule::standard_webhooks`].
 const SCHEDULE_ASSUMPTION: &str = "EverReal documents no retries; Standard Webhooks' gaps: \
      5 s, 5 m, 30 m, 2 h, 5 h, 10 h, 10 h";
 
@@ -439,8 +431,7 @@ impl Provider for EverReal {
 
     /// Compact JSON, as `JSON.stringify` writes it (assumed).
     fn encode(&self, payload: &Value) -> Vec<u8> {
-        // A Value has only string keys and a Vec never fails a write.
-        serde_json::to_vec(payload).expect("serialising a serde_json::Value into a Vec cannot fail")
+        compact_json(payload)
     }
 
     /// Assumed: EverReal documents no signature or shared secret.
@@ -450,7 +441,7 @@ impl Provider for EverReal {
 
     /// JSON (assumed header: the docs show JSON bodies, not headers).
     fn headers(&self, _stamp: &AttemptStamp) -> Vec<HeaderLine> {
-        vec![HeaderLine::fixed(CONTENT_TYPE.0, CONTENT_TYPE.1)]
+        HeaderLine::all_fixed(&[JSON_CONTENT_TYPE])
     }
 
     fn policy(&self) -> DeliveryPolicy {
@@ -458,7 +449,7 @@ impl Provider for EverReal {
             connect_timeout: CONNECT_TIMEOUT,
             response_timeout: RESPONSE_TIMEOUT,
             success: SUCCESS,
-            schedule: Fact::assumed(Schedule::from_gaps(RETRY_GAPS), SCHEDULE_ASSUMPTION),
+            schedule: Fact::assumed(Schedule::standard_webhooks(), SCHEDULE_ASSUMPTION),
             redirects_fail: REDIRECTS_FAIL,
         }
     }
@@ -1192,7 +1183,7 @@ mod tests {
         assert!(policy.schedule.provenance.is_assumed());
         assert_eq!(policy.response_timeout.value, Duration::from_secs(10));
         assert!(policy.success.value.accepts(204) && !policy.success.value.accepts(301));
-        assert_eq!(policy.schedule.value.gaps(), RETRY_GAPS);
+        assert_eq!(policy.schedule.value, Schedule::standard_webhooks());
         assert_eq!(EverReal.signature(), None);
         assert!(EverReal.settings().is_empty());
     }

@@ -22,10 +22,14 @@ use std::time::Duration;
 use rand::Rng;
 use serde_json::{Map, Value};
 
+use crate::encoding::compact_json;
 use crate::error::SimulatorError;
+use crate::fake::calendar::{civil_from_days, days_from_civil};
 use crate::fake::{self, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
-use crate::providers::{AttemptStamp, EventSpec, HeaderLine, Provider, ProviderId, SettingSpec};
+use crate::providers::{
+    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+};
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
@@ -390,7 +394,7 @@ const SALE_TEXT_CASES: RangeInclusive<usize> = 1..=3;
 /// Headers on every request. Neither is documented: JSON bodies need the
 /// content type, and the agent names hooksim rather than guess Visma's.
 const FIXED_HEADERS: &[(&str, &str)] = &[
-    ("Content-Type", "application/json"),
+    JSON_CONTENT_TYPE,
     (
         "User-Agent",
         "hooksim-flow (assumed; Visma documents no User-Agent)",
@@ -409,17 +413,8 @@ const REDIRECTS_FAIL: Fact<bool> = Fact::assumed(
     "Flow documents no redirect handling; senders rarely follow one to an unknown host",
 );
 
-/// Gaps between attempts: Standard Webhooks' (Svix's) published schedule,
-/// an immediate first attempt then 5 s, 5 m, 30 m, 2 h, 5 h, 10 h, 10 h.
-const RETRY_GAPS: [Duration; 7] = [
-    Duration::from_secs(5),
-    Duration::from_secs(5 * 60),
-    Duration::from_secs(30 * 60),
-    Duration::from_secs(2 * 60 * 60),
-    Duration::from_secs(5 * 60 * 60),
-    Duration::from_secs(10 * 60 * 60),
-    Duration::from_secs(10 * 60 * 60),
-];
+/// Retries (assumed): Flow documents none, so [`Schedule::standard_webhooks`],
+/// the most widely published webhook schedule.
 const SCHEDULE_ASSUMPTION: &str = "Flow documents no retries; the Standard Webhooks schedule \
      (immediately, then 5 s, 5 m, 30 m, 2 h, 5 h, 10 h, 10 h)";
 
@@ -457,8 +452,7 @@ impl Provider for Flow {
 
     /// Plain compact JSON: the seed shows nothing else.
     fn encode(&self, payload: &Value) -> Vec<u8> {
-        // `Display` on a `Value` writes compact JSON and cannot fail into a String.
-        payload.to_string().into_bytes()
+        compact_json(payload)
     }
 
     /// Flow documents no signature on deliveries (assumed: none is sent).
@@ -467,10 +461,7 @@ impl Provider for Flow {
     }
 
     fn headers(&self, _stamp: &AttemptStamp) -> Vec<HeaderLine> {
-        FIXED_HEADERS
-            .iter()
-            .map(|(name, value)| HeaderLine::fixed(name, *value))
-            .collect()
+        HeaderLine::all_fixed(FIXED_HEADERS)
     }
 
     fn policy(&self) -> DeliveryPolicy {
@@ -478,7 +469,7 @@ impl Provider for Flow {
             connect_timeout: CONNECT_TIMEOUT,
             response_timeout: RESPONSE_TIMEOUT,
             success: SUCCESS,
-            schedule: Fact::assumed(Schedule::from_gaps(RETRY_GAPS), SCHEDULE_ASSUMPTION),
+            schedule: Fact::assumed(Schedule::standard_webhooks(), SCHEDULE_ASSUMPTION),
             redirects_fail: REDIRECTS_FAIL,
         }
     }
@@ -655,36 +646,6 @@ impl FlowInstant {
             offset % 3_600 / 60,
         )
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The (year, month, day) of a day number from [`days_from_civil`].
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// The day number of the last Sunday of a 31-day `month` (March, October).
@@ -1015,16 +976,6 @@ mod tests {
             spring_forward.to_flow_string(),
             "2024-03-31T03:00:00.0000000+02:00"
         );
-    }
-
-    #[test]
-    fn civil_dates_round_trip() {
-        for days in -800_000..800_000i64 {
-            let (year, month, day) = civil_from_days(days);
-            assert_eq!(days_from_civil(year, month, day), days);
-        }
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
     }
 
     #[test]

@@ -17,7 +17,9 @@ use crate::encoding::html_safe_json;
 use crate::error::SimulatorError;
 use crate::fake::{self, SV_SE, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
-use crate::providers::{AttemptStamp, EventSpec, HeaderLine, Provider, ProviderId, SettingSpec};
+use crate::providers::{
+    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+};
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
@@ -129,10 +131,7 @@ const SETTINGS: &[SettingSpec] = &[SettingSpec {
 }];
 
 /// Headers with the same value on every request, in the documentation's order (documented).
-const FIXED_HEADERS: &[(&str, &str)] = &[
-    ("User-Agent", "Hemnet API Client"),
-    ("Content-Type", "application/json"),
-];
+const FIXED_HEADERS: &[(&str, &str)] = &[("User-Agent", "Hemnet API Client"), JSON_CONTENT_TYPE];
 const TIMESTAMP_HEADER: &str = "X-Timestamp";
 const REQUEST_ID_HEADER: &str = "X-Request-Id";
 
@@ -204,10 +203,7 @@ impl Provider for Hemnet {
     /// In the documentation's order; `X-Signature` (between the timestamp and
     /// the request id there) is added by whoever signs the body.
     fn headers(&self, stamp: &AttemptStamp) -> Vec<HeaderLine> {
-        let mut headers: Vec<HeaderLine> = FIXED_HEADERS
-            .iter()
-            .map(|(name, value)| HeaderLine::fixed(name, *value))
-            .collect();
+        let mut headers = HeaderLine::all_fixed(FIXED_HEADERS);
         headers.push(HeaderLine::volatile(
             TIMESTAMP_HEADER,
             stamp.unix_ms.to_string(),

@@ -106,6 +106,9 @@ pub struct AttemptStamp {
     pub request_id: String,
 }
 
+/// The `Content-Type` of a JSON body, which every provider here sends.
+pub const JSON_CONTENT_TYPE: (&str, &str) = ("Content-Type", "application/json");
+
 /// One request header, with what a transcript shows in its place when the
 /// value changes from run to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +126,15 @@ impl HeaderLine {
             value: value.into(),
             redacted: None,
         }
+    }
+
+    /// One fixed line per `(name, value)`, in order: the headers a provider
+    /// sends unchanged on every attempt.
+    pub fn all_fixed(lines: &[(&'static str, &'static str)]) -> Vec<Self> {
+        lines
+            .iter()
+            .map(|(name, value)| Self::fixed(name, *value))
+            .collect()
     }
 
     pub fn volatile(

@@ -20,10 +20,13 @@ use std::time::Duration;
 use rand::Rng;
 use serde_json::{Value, json};
 
+use crate::encoding::compact_json;
 use crate::error::SimulatorError;
 use crate::fake::{self, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
-use crate::providers::{AttemptStamp, EventSpec, HeaderLine, Provider, ProviderId, SettingSpec};
+use crate::providers::{
+    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+};
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
@@ -138,24 +141,15 @@ const CLIENT_IDS: std::ops::RangeInclusive<u32> = 100..=99_999;
 const CONCEPT_IDS: std::ops::RangeInclusive<u32> = 100_000..=9_999_999;
 
 /// Headers on every request (assumed: the doc shows none; the body is JSON).
-const FIXED_HEADERS: &[(&str, &str)] = &[("Content-Type", "application/json")];
+const FIXED_HEADERS: &[(&str, &str)] = &[JSON_CONTENT_TYPE];
 
 const TIMEOUT_ASSUMPTION: &str = "PF Expert documents no timeout; 10 s is the common default";
 const SUCCESS_ASSUMPTION: &str =
     "PF Expert documents no success rule; any 2xx, as most webhook senders";
 const REDIRECTS_ASSUMPTION: &str =
     "PF Expert says nothing of redirects; like most senders it does not follow them";
-/// Retry gaps (assumed): the doc mentions no retries at all, so we use the
-/// schedule of Standard Webhooks senders (as for Visma Flow).
-const RETRY_GAPS: [Duration; 7] = [
-    Duration::from_secs(5),
-    Duration::from_secs(5 * 60),
-    Duration::from_secs(30 * 60),
-    Duration::from_secs(2 * 60 * 60),
-    Duration::from_secs(5 * 60 * 60),
-    Duration::from_secs(10 * 60 * 60),
-    Duration::from_secs(10 * 60 * 60),
-];
+/// Retries (assumed): the doc mentions none at all, so we use the schedule
+/// of Standard Webhooks senders, [`Schedule::standard_webhooks`] (as for Visma Flow).
 const SCHEDULE_ASSUMPTION: &str = "PF Expert documents no retries; the Standard Webhooks schedule \
      (5 s, 5 m, 30 m, 2 h, 5 h, 10 h, 10 h), as for Visma Flow";
 
@@ -208,9 +202,7 @@ impl Provider for PropertyFinder {
 
     /// Compact JSON (assumed: the doc shows the example compact, without escapes).
     fn encode(&self, payload: &Value) -> Vec<u8> {
-        serde_json::to_vec(payload)
-            // A `Value` has only string keys and a `Vec` never fails a write.
-            .expect("serialising a serde_json::Value into a Vec cannot fail")
+        compact_json(payload)
     }
 
     /// PF Expert does not sign deliveries (assumed: the doc mentions no signature).
@@ -219,10 +211,7 @@ impl Provider for PropertyFinder {
     }
 
     fn headers(&self, _stamp: &AttemptStamp) -> Vec<HeaderLine> {
-        FIXED_HEADERS
-            .iter()
-            .map(|(name, value)| HeaderLine::fixed(name, *value))
-            .collect()
+        HeaderLine::all_fixed(FIXED_HEADERS)
     }
 
     fn policy(&self) -> DeliveryPolicy {
@@ -231,7 +220,7 @@ impl Provider for PropertyFinder {
             connect_timeout: Fact::assumed(timeout, TIMEOUT_ASSUMPTION),
             response_timeout: Fact::assumed(timeout, TIMEOUT_ASSUMPTION),
             success: Fact::assumed(SuccessRule::Any2xx, SUCCESS_ASSUMPTION),
-            schedule: Fact::assumed(Schedule::from_gaps(RETRY_GAPS), SCHEDULE_ASSUMPTION),
+            schedule: Fact::assumed(Schedule::standard_webhooks(), SCHEDULE_ASSUMPTION),
             redirects_fail: Fact::assumed(true, REDIRECTS_ASSUMPTION),
         }
     }

@@ -25,10 +25,13 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
+use crate::encoding::compact_json;
 use crate::error::SimulatorError;
-use crate::fake::{self, Community, EN_AE, SeededRng, UAE_COMMUNITIES};
+use crate::fake::{self, Community, EN_AE, SeededRng, UAE_COMMUNITIES, UtcDateTime};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
-use crate::providers::{AttemptStamp, EventSpec, HeaderLine, Provider, ProviderId, SettingSpec};
+use crate::providers::{
+    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+};
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
@@ -166,19 +169,10 @@ const SIGNATURE: SignatureScheme = SignatureScheme {
 };
 
 /// Headers on every request (assumed: the body is JSON; no other header is documented).
-const FIXED_HEADERS: &[(&str, &str)] = &[("Content-Type", "application/json")];
+const FIXED_HEADERS: &[(&str, &str)] = &[JSON_CONTENT_TYPE];
 
 /// Retry gaps (assumed): retries are documented, their timing is not, so we
-/// use the Standard Webhooks schedule as for Visma Flow and PF Expert.
-const RETRY_GAPS: [Duration; 7] = [
-    Duration::from_secs(5),
-    Duration::from_secs(5 * 60),
-    Duration::from_secs(30 * 60),
-    Duration::from_secs(2 * 60 * 60),
-    Duration::from_secs(5 * 60 * 60),
-    Duration::from_secs(10 * 60 * 60),
-    Duration::from_secs(10 * 60 * 60),
-];
+/// use [`Schedule::standard_webhooks`] as for Visma Flow and PF Expert.
 const SCHEDULE_ASSUMPTION: &str = "retries are documented, their timing is not; the Standard \
      Webhooks schedule (5 s, 5 m, 30 m, 2 h, 5 h, 10 h, 10 h), as for Visma Flow";
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -188,7 +182,7 @@ const REDIRECTS_ASSUMPTION: &str = "success is any 2xx; a redirect is not one an
 
 /// Generated timestamps fall within 2025 (assumed: any recent instant will do;
 /// fixed so a seed always yields the same body).
-const TIMESTAMP_FROM_UNIX_S: u64 = 1_735_689_600;
+const TIMESTAMPS_FROM: UtcDateTime = UtcDateTime::from_date(2025, 1, 1);
 const TIMESTAMP_SPAN_S: u64 = 365 * 24 * 60 * 60;
 
 /// Lead channels, statuses, user roles, listing actions and failure reasons
@@ -243,7 +237,11 @@ impl Provider for PropertyFinderAtlas {
         let name = atlas.spec.name;
         // Documented: dedupe on `id`; assumed: its shape, the type then a uuid.
         let id = format!("{name}_{}", fake::uuid_v4(rng));
-        let timestamp = iso8601_utc(TIMESTAMP_FROM_UNIX_S + rng.random_range(0..TIMESTAMP_SPAN_S));
+        let offset_s = rng.random_range(0..TIMESTAMP_SPAN_S);
+        // Under a year of seconds, so the conversion is exact.
+        let timestamp = TIMESTAMPS_FROM
+            .plus_seconds(i64::try_from(offset_s).unwrap_or(i64::MAX))
+            .iso8601_seconds();
         let entity_id = digits(rng, 8);
         let payload = match atlas.entity {
             EntityKind::User => user_payload(name, rng),
@@ -262,9 +260,7 @@ impl Provider for PropertyFinderAtlas {
 
     /// Compact JSON (assumed: nothing documents the bytes; the signature covers them).
     fn encode(&self, payload: &Value) -> Vec<u8> {
-        serde_json::to_vec(payload)
-            // A `Value` has only string keys and a `Vec` never fails a write.
-            .expect("serialising a serde_json::Value into a Vec cannot fail")
+        compact_json(payload)
     }
 
     /// Only subscriptions with a secret are signed; the harness leaves the
@@ -274,10 +270,7 @@ impl Provider for PropertyFinderAtlas {
     }
 
     fn headers(&self, _stamp: &AttemptStamp) -> Vec<HeaderLine> {
-        FIXED_HEADERS
-            .iter()
-            .map(|(name, value)| HeaderLine::fixed(name, *value))
-            .collect()
+        HeaderLine::all_fixed(FIXED_HEADERS)
     }
 
     fn policy(&self) -> DeliveryPolicy {
@@ -285,7 +278,7 @@ impl Provider for PropertyFinderAtlas {
             connect_timeout: Fact::assumed(RESPONSE_TIMEOUT, CONNECT_TIMEOUT_ASSUMPTION),
             response_timeout: Fact::documented(RESPONSE_TIMEOUT, DOCUMENTATION),
             success: Fact::documented(SuccessRule::Any2xx, DOCUMENTATION),
-            schedule: Fact::assumed(Schedule::from_gaps(RETRY_GAPS), SCHEDULE_ASSUMPTION),
+            schedule: Fact::assumed(Schedule::standard_webhooks(), SCHEDULE_ASSUMPTION),
             redirects_fail: Fact::assumed(true, REDIRECTS_ASSUMPTION),
         }
     }
@@ -430,39 +423,6 @@ fn listing_payload(event: &str, rng: &mut SeededRng) -> Value {
         _ => {}
     }
     payload
-}
-
-/// `2025-03-14T09:26:53Z` for seconds since the Unix epoch.
-fn iso8601_utc(unix_s: u64) -> String {
-    let days = unix_s / 86_400;
-    let seconds_of_day = unix_s % 86_400;
-    let (year, month, day) = civil_date(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds_of_day / 3_600,
-        seconds_of_day % 3_600 / 60,
-        seconds_of_day % 60
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01, counted in 400-year
-/// eras of 146 097 days that start on 1 March (so the leap day ends a year).
-fn civil_date(days: u64) -> (u64, u64, u64) {
-    let shifted = days + 719_468; // days from 0000-03-01 to 1970-01-01
-    let era = shifted / 146_097;
-    let day_of_era = shifted % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -654,8 +614,9 @@ mod tests {
 
     #[test]
     fn formats_known_instants() {
+        let iso8601_utc = |unix_s: i64| UtcDateTime::from_unix_ms(unix_s * 1_000).iso8601_seconds();
         assert_eq!(iso8601_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso8601_utc(TIMESTAMP_FROM_UNIX_S), "2025-01-01T00:00:00Z");
+        assert_eq!(TIMESTAMPS_FROM.iso8601_seconds(), "2025-01-01T00:00:00Z");
         assert_eq!(iso8601_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(iso8601_utc(1_709_251_199), "2024-02-29T23:59:59Z");
         assert_eq!(iso8601_utc(1_767_225_599), "2025-12-31T23:59:59Z");

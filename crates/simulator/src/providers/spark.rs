@@ -18,11 +18,14 @@ use std::time::Duration;
 use rand::Rng;
 use serde_json::{Value, json};
 
+use crate::encoding::compact_json;
 use crate::error::SimulatorError;
 use crate::fake::SeededRng;
 use crate::fake::calendar::{self, UtcDateTime};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
-use crate::providers::{AttemptStamp, EventSpec, HeaderLine, Provider, ProviderId, SettingSpec};
+use crate::providers::{
+    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+};
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
@@ -122,10 +125,12 @@ pub const NEWS_FEED_TYPE: &str = "SavedSearch";
 /// Characters in every Spark id (documented: "20100000000000000000000000").
 pub const ID_LENGTH: usize = 26;
 
-/// Delivery bodies are JSON (documented); the header value is the usual one.
-const CONTENT_TYPE: (&str, &str) = ("Content-Type", "application/json");
-/// Assumed: the page names no User-Agent, so hooksim sends a descriptive one.
-const USER_AGENT: (&str, &str) = ("User-Agent", "Spark Platform news feed webhooks");
+const FIXED_HEADERS: &[(&str, &str)] = &[
+    // Delivery bodies are JSON (documented); the header value is the usual one.
+    JSON_CONTENT_TYPE,
+    // Assumed: the page names no User-Agent, so hooksim sends a descriptive one.
+    ("User-Agent", "Spark Platform news feed webhooks"),
+];
 
 const CONNECT_TIMEOUT: Fact<Duration> = Fact::documented(Duration::from_secs(1), DOCUMENTATION);
 const RESPONSE_TIMEOUT: Fact<Duration> =
@@ -185,8 +190,7 @@ impl Provider for Spark {
     /// Compact JSON (assumed: the page shows the body pretty-printed, which
     /// is how documentation shows JSON, not necessarily how it is sent).
     fn encode(&self, payload: &Value) -> Vec<u8> {
-        // A Value has only string keys and a Vec never fails a write.
-        serde_json::to_vec(payload).expect("serialising a serde_json::Value into a Vec cannot fail")
+        compact_json(payload)
     }
 
     /// Assumed: the page describes no signature or shared secret.
@@ -195,10 +199,7 @@ impl Provider for Spark {
     }
 
     fn headers(&self, _stamp: &AttemptStamp) -> Vec<HeaderLine> {
-        [CONTENT_TYPE, USER_AGENT]
-            .into_iter()
-            .map(|(name, value)| HeaderLine::fixed(name, value))
-            .collect()
+        HeaderLine::all_fixed(FIXED_HEADERS)
     }
 
     fn policy(&self) -> DeliveryPolicy {

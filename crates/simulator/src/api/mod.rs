@@ -1,0 +1,241 @@
+//! The providers' own REST APIs, played by hooksim: webhook registration
+//! (with each provider's auth and error bodies), Flow's follow-up reads, and
+//! a journal of every call a receiver makes.
+//!
+//! One server holds every provider, each under `/<provider-id>` (so Spark's
+//! `/v1/developers/newsfeeds/webhooks` is at
+//! `{server}/spark/v1/developers/newsfeeds/webhooks`): a scenario hands the
+//! receiver `{server}/<provider-id>` as the provider's API base URL. Each
+//! scenario gets its own server, so registrations and journals never mix.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::providers::ProviderId;
+
+mod auth;
+pub mod everreal;
+pub mod flow;
+pub mod live;
+pub mod propertyfinder;
+pub mod propertyfinder_atlas;
+pub mod spark;
+
+pub use auth::Credentials;
+
+/// At most this much of a request body is kept in the journal.
+const JOURNAL_BODY_LIMIT: usize = 16 * 1024;
+
+/// One call a receiver made to a provider API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub provider: Option<ProviderId>,
+    pub method: String,
+    /// The path below the provider's base URL (`/v1/developers/newsfeeds/webhooks`).
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u16,
+    /// The first [`JOURNAL_BODY_LIMIT`] bytes of the request body, as text.
+    pub body: String,
+}
+
+/// A webhook a receiver registered through a provider API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub provider: ProviderId,
+    /// The id the API gave it (its own format per provider).
+    pub id: String,
+    /// The event it is for; `None` where a registration covers every event (Spark).
+    pub event: Option<String>,
+    pub url: String,
+    /// Spark webhooks start inactive; the others are active when created.
+    pub active: bool,
+    /// Atlas: the secret deliveries to it are signed with.
+    pub secret: Option<String>,
+}
+
+/// Everything one scenario's APIs know. Cloned handles share it.
+#[derive(Debug, Clone, Default)]
+pub struct ApiState {
+    world: Arc<Mutex<World>>,
+}
+
+#[derive(Debug, Default)]
+pub struct World {
+    pub credentials: Credentials,
+    pub journal: Vec<JournalEntry>,
+    pub registrations: Vec<Registration>,
+    /// Events delivered so far, per provider, so read APIs answer what the
+    /// events announced (Flow's `SettlementStatuses` after `SettlementStatusChanged`).
+    pub delivered: Vec<(ProviderId, Value)>,
+    /// When set, Flow's read APIs answer 429 with rate-limit headers.
+    pub rate_limited: bool,
+    /// A counter for ids the APIs hand out.
+    pub next_id: u64,
+}
+
+impl ApiState {
+    /// The shared state, locked. A poisoned lock only means a handler
+    /// panicked mid-update; the data is still the best there is.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.world().journal.clone()
+    }
+
+    /// Every registration of `provider`, in the order they were made.
+    pub fn registrations(&self, provider: ProviderId) -> Vec<Registration> {
+        self.world()
+            .registrations
+            .iter()
+            .filter(|r| r.provider == provider)
+            .cloned()
+            .collect()
+    }
+
+    /// Tell the APIs an event was delivered, so reads agree with it.
+    pub fn record_delivery(&self, provider: ProviderId, payload: Value) {
+        self.world().delivered.push((provider, payload));
+    }
+
+    pub fn set_rate_limited(&self, on: bool) {
+        self.world().rate_limited = on;
+    }
+
+    pub fn credentials(&self) -> Credentials {
+        self.world().credentials.clone()
+    }
+}
+
+impl World {
+    /// A fresh id, unique within this API server.
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+/// Every provider's API under `/<provider-id>`, with the journal around them.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .nest("/spark", spark::routes())
+        .nest("/flow", flow::routes())
+        .nest("/propertyfinder", propertyfinder::routes())
+        .nest("/propertyfinder-atlas", propertyfinder_atlas::routes())
+        .nest("/everreal", everreal::routes())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_in_journal,
+        ))
+        .with_state(state)
+}
+
+/// Record the call and its answer. The body is read here and handed on
+/// unchanged, so handlers see exactly what the receiver sent.
+async fn record_in_journal(
+    State(state): State<ApiState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, 4 * 1024 * 1024)
+        .await
+        .unwrap_or_else(|_| Bytes::new());
+    let full_path = parts.uri.path().to_owned();
+    let (provider, path) = split_provider(&full_path);
+    let query = parts.uri.query().map(str::to_owned);
+    let method = parts.method.to_string();
+    let kept = &bytes[..bytes.len().min(JOURNAL_BODY_LIMIT)];
+    let body_text = String::from_utf8_lossy(kept).into_owned();
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    state.world().journal.push(JournalEntry {
+        provider,
+        method,
+        path,
+        query,
+        status: response.status().as_u16(),
+        body: body_text,
+    });
+    response
+}
+
+/// `/spark/v1/x` → (Spark, `/v1/x`).
+fn split_provider(path: &str) -> (Option<ProviderId>, String) {
+    let trimmed = path.trim_start_matches('/');
+    let (first, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+    match ProviderId::parse(first) {
+        Ok(provider) => (Some(provider), format!("/{rest}")),
+        Err(_) => (None, path.to_owned()),
+    }
+}
+
+/// A provider API server running in the background; stops when dropped.
+#[derive(Debug)]
+pub struct ProviderApis {
+    addr: SocketAddr,
+    state: ApiState,
+    stop: Option<oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+}
+
+impl ProviderApis {
+    /// Serve every provider API on `addr` (port 0: a free port).
+    pub async fn start(addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state = ApiState::default();
+        let app = router(state.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            addr,
+            state,
+            stop: Some(stop),
+            server,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API base URL a receiver of `provider` is given.
+    pub fn base_url(&self, provider: ProviderId) -> String {
+        format!("http://{}/{}", self.addr, provider.as_str())
+    }
+
+    pub fn state(&self) -> &ApiState {
+        &self.state
+    }
+}
+
+impl Drop for ProviderApis {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.server.abort();
+    }
+}
