@@ -414,7 +414,11 @@ impl ScenarioState {
         }
         let (title, payload, overrides, forgery) = match &step.action {
             Action::Deliver(d) => {
-                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(run.seed);
+                // The rule is mixed in so two scenarios with the same seed still send
+                // different people and ids: parallel scenarios never look like duplicates.
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
+                    run.seed ^ crate::selection::fnv1a(scenario.rule.as_bytes()),
+                );
                 // One stream per step: adding a step does not change the data of the others.
                 rng.set_stream(index as u64);
                 let mut payload = provider.build(&d.event, &mut rng).map_err(step_error)?;
