@@ -38,13 +38,14 @@ impl Placeholders<'_> {
             let credentials = apis.state().credentials();
             let text = match field {
                 "base_url" => apis.base_url(self.provider),
+                "connection" => apis.connection(),
                 "token" => credentials.token,
                 "read_only_token" => credentials.read_only_token,
                 "client_id" => credentials.client_id,
                 "client_secret" => credentials.client_secret,
                 _ => {
                     return Err(format!(
-                        "unknown placeholder `{{{{{name}}}}}`: api.base_url, api.token, api.read_only_token, api.client_id, api.client_secret"
+                        "unknown placeholder `{{{{{name}}}}}`: api.base_url, api.connection, api.token, api.read_only_token, api.client_id, api.client_secret"
                     ));
                 }
             };

@@ -308,17 +308,6 @@ struct ScenarioState {
 impl ScenarioState {
     async fn new(scenario: &Scenario, options: &RunOptions) -> Result<Self, HarnessError> {
         let settings = effective_settings(scenario, &options.settings);
-        let mut routes = Vec::new();
-        for (subscription, target, secret) in route_specs(scenario, &settings) {
-            let (url, stand_in) = resolve_target(scenario, target, &options.targets).await?;
-            routes.push(Route {
-                subscription,
-                url,
-                target_shown: target.unwrap_or("[target]").to_owned(),
-                keys: signing_keys(scenario, secret),
-                _stand_in: stand_in,
-            });
-        }
         let apis = if needs_provider_apis(scenario) {
             let started = ProviderApis::start(SocketAddr::from(([127, 0, 0, 1], 0))).await;
             Some(started.map_err(|source| HarnessError::Engine {
@@ -331,6 +320,29 @@ impl ScenarioState {
         } else {
             None
         };
+        let no_sent = HashMap::new();
+        let placeholders =
+            Placeholders { apis: apis.as_ref(), provider: scenario.provider, sent: &no_sent };
+        let mut routes = Vec::new();
+        for (subscription, target, secret) in route_specs(scenario, &settings) {
+            // A target may name this scenario's API connection (`{{api.connection}}`),
+            // so a shared receiver can tell scenarios apart; transcripts show it unfilled.
+            let filled = match target {
+                Some(t) if t.contains("{{") => Some(placeholders.fill(t).map_err(|message| {
+                    HarnessError::Target { path: scenario.path.clone(), message }
+                })?),
+                _ => None,
+            };
+            let (url, stand_in) =
+                resolve_target(scenario, filled.as_deref().or(target), &options.targets).await?;
+            routes.push(Route {
+                subscription,
+                url,
+                target_shown: target.unwrap_or("[target]").to_owned(),
+                keys: signing_keys(scenario, secret),
+                _stand_in: stand_in,
+            });
+        }
         Ok(Self {
             routes,
             clock: Clock::new(options.time_scale),
@@ -647,6 +659,10 @@ fn rotated(keys: &SigningKeys, rotation: &RotateKeys) -> SigningKeys {
 
 /// Whether a scenario talks to provider APIs (and so gets its own).
 fn needs_provider_apis(scenario: &Scenario) -> bool {
+    let targets = scenario.target.iter().chain(scenario.subscriptions.iter().filter_map(|s| s.target.as_ref()));
+    if targets.into_iter().any(|t| t.contains("{{api.")) {
+        return true;
+    }
     scenario.steps.iter().any(|step| match &step.action {
         Action::AwaitRegistration { .. } | Action::ExpectCallback(_) => true,
         Action::Deliver(d) => d.to_registered,

@@ -229,6 +229,13 @@ impl ProviderApis {
     pub fn state(&self) -> &ApiState {
         &self.state
     }
+
+    /// A name unique to this server among those running on the machine
+    /// (`c` and its port): a receiver shared by several scenarios keys its
+    /// connection to each scenario's APIs by it.
+    pub fn connection(&self) -> String {
+        format!("c{}", self.addr.port())
+    }
 }
 
 impl Drop for ProviderApis {
