@@ -95,3 +95,69 @@ fn a_receiver_that_answers_202_fails_the_exactly_200_rule() {
     );
     assert!(out.contains("rejected 202"), "{out}");
 }
+
+#[test]
+fn a_receiver_that_stores_a_redelivery_twice_fails_the_probe() {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use axum::extract::{Path, State};
+    use axum::routing::get;
+
+    type Stored = Arc<Mutex<HashMap<String, u64>>>;
+    // The mistake: acknowledges duplicates (right) but stores every delivery (wrong).
+    let router = Router::new()
+        .route(
+            ROUTE,
+            post(
+                |State(stored): State<Stored>, headers: HeaderMap, body: Bytes| async move {
+                    let signed = signature(&headers).is_some_and(|s| {
+                        s.split(',')
+                            .any(|s| s == hmac_sha256_hex(KEY.as_bytes(), &body))
+                    });
+                    if !signed {
+                        return StatusCode::UNAUTHORIZED;
+                    }
+                    let value: serde_json::Value =
+                        serde_json::from_slice(&body).unwrap_or_default();
+                    let id = value["data"]["id"].as_str().unwrap_or_default().to_owned();
+                    *stored.lock().expect("not poisoned").entry(id).or_insert(0) += 1;
+                    StatusCode::OK
+                },
+            ),
+        )
+        .route(
+            "/hemnet/contacts/{id}",
+            get(
+                |State(stored): State<Stored>, Path(id): Path<String>| async move {
+                    let copies = stored
+                        .lock()
+                        .expect("not poisoned")
+                        .get(&id)
+                        .copied()
+                        .unwrap_or(0);
+                    axum::Json(
+                        serde_json::json!({ "id": id, "stored": copies, "deliveries": copies }),
+                    )
+                },
+            ),
+        )
+        .with_state(Stored::default());
+    let (url, _runtime) = serve(router, ROUTE);
+    let target = format!("hemnet={url}");
+    let secret = format!("hemnet.secret={KEY}");
+    let (code, out) = run_suite_against(
+        &["scenarios/hemnet/duplicate-stored-once.yaml"],
+        &target,
+        &["--set", &secret],
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        failed_rules(&out).contains("hemnet/duplicate-stored-once"),
+        "{out}"
+    );
+    assert!(
+        out.contains("expected json: stored = 1, got stored = 2"),
+        "{out}"
+    );
+}

@@ -182,6 +182,7 @@ pub enum StepRecord {
     Probed(ProbeRecord),
     AwaitedRegistration(RegistrationRecord),
     Callbacks(CallbackRecord),
+    ApiChanged { rate_limited: bool },
 }
 
 /// One event as sent and answered, to every route the scenario has.
@@ -321,18 +322,25 @@ impl ScenarioState {
             None
         };
         let no_sent = HashMap::new();
-        let placeholders =
-            Placeholders { apis: apis.as_ref(), provider: scenario.provider, sent: &no_sent };
+        let placeholders = Placeholders {
+            apis: apis.as_ref(),
+            provider: scenario.provider,
+            sent: &no_sent,
+        };
         let mut routes = Vec::new();
         for (subscription, target, secret) in route_specs(scenario, &settings) {
             // A target may name this scenario's API connection (`{{api.connection}}`),
             // so a shared receiver can tell scenarios apart; transcripts show it unfilled.
-            let filled = match target {
-                Some(t) if t.contains("{{") => Some(placeholders.fill(t).map_err(|message| {
-                    HarnessError::Target { path: scenario.path.clone(), message }
-                })?),
-                _ => None,
-            };
+            let filled =
+                match target {
+                    Some(t) if t.contains("{{") => Some(placeholders.fill(t).map_err(
+                        |message| HarnessError::Target {
+                            path: scenario.path.clone(),
+                            message,
+                        },
+                    )?),
+                    _ => None,
+                };
             let (url, stand_in) =
                 resolve_target(scenario, filled.as_deref().or(target), &options.targets).await?;
             routes.push(Route {
@@ -422,6 +430,19 @@ impl ScenarioState {
                         .map_err(bad_step)?;
                 return Ok(finished(StepRecord::Callbacks(record), checks));
             }
+            Action::Api { rate_limited } => {
+                let apis = self
+                    .apis
+                    .as_ref()
+                    .ok_or_else(|| bad_step("no provider API".to_owned()))?;
+                apis.state().set_rate_limited(*rate_limited);
+                return Ok(finished(
+                    StepRecord::ApiChanged {
+                        rate_limited: *rate_limited,
+                    },
+                    Vec::new(),
+                ));
+            }
             _ => {}
         }
         let (title, payload, overrides, forgery) = match &step.action {
@@ -482,9 +503,10 @@ impl ScenarioState {
                     checks: Vec::new(),
                 });
             }
-            Action::Probe(_) | Action::AwaitRegistration { .. } | Action::ExpectCallback(_) => {
-                unreachable!("handled above")
-            }
+            Action::Probe(_)
+            | Action::AwaitRegistration { .. }
+            | Action::ExpectCallback(_)
+            | Action::Api { .. } => unreachable!("handled above"),
             Action::Wait { duration } => {
                 self.clock.advance(*duration).await;
                 return Ok(StepRun {
@@ -659,12 +681,17 @@ fn rotated(keys: &SigningKeys, rotation: &RotateKeys) -> SigningKeys {
 
 /// Whether a scenario talks to provider APIs (and so gets its own).
 fn needs_provider_apis(scenario: &Scenario) -> bool {
-    let targets = scenario.target.iter().chain(scenario.subscriptions.iter().filter_map(|s| s.target.as_ref()));
+    let targets = scenario.target.iter().chain(
+        scenario
+            .subscriptions
+            .iter()
+            .filter_map(|s| s.target.as_ref()),
+    );
     if targets.into_iter().any(|t| t.contains("{{api.")) {
         return true;
     }
     scenario.steps.iter().any(|step| match &step.action {
-        Action::AwaitRegistration { .. } | Action::ExpectCallback(_) => true,
+        Action::AwaitRegistration { .. } | Action::ExpectCallback(_) | Action::Api { .. } => true,
         Action::Deliver(d) => d.to_registered,
         Action::Probe(p) => {
             p.path.contains("{{api.")

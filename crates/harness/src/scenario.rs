@@ -89,6 +89,8 @@ pub enum Action {
     },
     /// Wait (real time) until the receiver called the provider's API as described.
     ExpectCallback(Callback),
+    /// Change how the provider's API behaves from here on (`rate_limited`).
+    Api { rate_limited: bool },
 }
 
 /// `probe: { method, path, json? }`. `path` is joined to the receiver's base
@@ -128,6 +130,7 @@ impl Action {
             Self::Probe(_) => "probe",
             Self::AwaitRegistration { .. } => "await_registration",
             Self::ExpectCallback(_) => "expect_callback",
+            Self::Api { .. } => "api",
         }
     }
 }

@@ -69,6 +69,13 @@ pub fn render(run: &ScenarioRun) -> String {
                     let _ = writeln!(out, "  registered: {registration}");
                 }
             }
+            StepRecord::ApiChanged { rate_limited } => {
+                let _ = writeln!(
+                    out,
+                    "step {} (line {}): api: rate_limited = {rate_limited}",
+                    step.number, step.location.line
+                );
+            }
             StepRecord::Callbacks(callbacks) => {
                 let _ = writeln!(
                     out,

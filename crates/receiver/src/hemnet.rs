@@ -28,7 +28,7 @@ use tracing::{Instrument, Span, error, info, info_span, warn};
 use crate::DEFAULT_TEST_SECRET;
 use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
 use crate::signature::TrustedKeys;
-use crate::store::{DedupeStore, Recorded, StoreSummary};
+use crate::store::{DedupeStore, ItemSummary, Recorded, StoreSummary};
 
 /// Hemnet's leads are small JSON documents; anything this big is not one,
 /// and reading it whole before verifying would invite memory exhaustion.
@@ -214,6 +214,7 @@ pub(crate) fn routes(config: HemnetConfig) -> Router {
             post(receive_delivery).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .route("/hemnet/contacts", get(list_contacts))
+        .route("/hemnet/contacts/{id}", get(show_contact))
         .with_state(state)
 }
 
@@ -307,6 +308,19 @@ fn record_contact(data: Value, contacts: &ContactStore) {
 /// `GET /hemnet/contacts`: what the background workers stored, for probes.
 async fn list_contacts(State(state): State<HemnetState>) -> Json<StoreSummary> {
     Json(state.contacts.summary())
+}
+
+/// `GET /hemnet/contacts/{id}`: how often one contact was delivered and how
+/// many copies were kept (404 when no delivery carried it).
+async fn show_contact(
+    State(state): State<HemnetState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<ItemSummary>, axum::http::StatusCode> {
+    state
+        .contacts
+        .item_summary(&id)
+        .map(Json)
+        .ok_or(axum::http::StatusCode::NOT_FOUND)
 }
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

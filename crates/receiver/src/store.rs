@@ -25,6 +25,8 @@ struct Inner<T> {
     // Arrival order, so probes and snapshots list ids deterministically.
     order: Vec<String>,
     duplicates_ignored: u64,
+    // Deliveries seen per id, stored or not, so a probe can ask about one id.
+    deliveries: HashMap<String, u64>,
 }
 
 /// What happened to an item handed to [`DedupeStore::record`].
@@ -32,6 +34,16 @@ struct Inner<T> {
 pub(crate) enum Recorded {
     New,
     Duplicate,
+}
+
+/// What a probe about one id sees: `{"id": ..., "stored": 1, "deliveries": 2}`.
+/// `stored` counts copies kept (a correct receiver keeps one however often
+/// the provider delivers).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ItemSummary {
+    pub(crate) id: String,
+    pub(crate) stored: u64,
+    pub(crate) deliveries: u64,
 }
 
 /// What a probe sees: `{"count": N, "ids": [...], "duplicates_ignored": M}`.
@@ -49,6 +61,7 @@ impl<T> DedupeStore<T> {
                 items: HashMap::new(),
                 order: Vec::new(),
                 duplicates_ignored: 0,
+                deliveries: HashMap::new(),
             }),
         }
     }
@@ -58,6 +71,7 @@ impl<T> DedupeStore<T> {
     /// of the same id cannot both count as new.
     pub(crate) fn record(&self, id: String, item: T) -> Recorded {
         let mut inner = self.lock();
+        *inner.deliveries.entry(id.clone()).or_insert(0) += 1;
         match inner.items.entry(id) {
             Entry::Occupied(_) => {
                 inner.duplicates_ignored += 1;
@@ -70,6 +84,18 @@ impl<T> DedupeStore<T> {
                 Recorded::New
             }
         }
+    }
+
+    /// One id's story, if any delivery carried it.
+    pub(crate) fn item_summary(&self, id: &str) -> Option<ItemSummary> {
+        let inner = self.lock();
+        let deliveries = *inner.deliveries.get(id)?;
+        let stored = u64::from(inner.items.contains_key(id));
+        Some(ItemSummary {
+            id: id.to_owned(),
+            stored,
+            deliveries,
+        })
     }
 
     pub(crate) fn summary(&self) -> StoreSummary {

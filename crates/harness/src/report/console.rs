@@ -71,7 +71,9 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
                 )
             }
             StepRecord::Callbacks(calls) => format!("expect_callback {}", calls.wanted),
-            StepRecord::KeysRotated { .. } | StepRecord::Waited { .. } => String::new(),
+            StepRecord::KeysRotated { .. }
+            | StepRecord::Waited { .. }
+            | StepRecord::ApiChanged { .. } => String::new(),
         };
         let _ = writeln!(
             out,

@@ -82,6 +82,11 @@ fn step(step: &StepRun) -> Value {
             format!("await_registration: {}", w.registrations.join("; ")),
             Vec::new(),
         ),
+        StepRecord::ApiChanged { rate_limited } => (
+            "api",
+            format!("api: rate_limited = {rate_limited}"),
+            Vec::new(),
+        ),
         StepRecord::Callbacks(c) => (
             "expect-callback",
             format!("expect_callback {}: {} matching", c.wanted, c.matched),

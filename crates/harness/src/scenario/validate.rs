@@ -36,7 +36,7 @@ const TOP_LEVEL_KEYS: [&str; 9] = [
     "subscriptions",
     "steps",
 ];
-const ACTIONS: [&str; 8] = [
+const ACTIONS: [&str; 9] = [
     "deliver",
     "redeliver",
     "forge",
@@ -45,10 +45,11 @@ const ACTIONS: [&str; 8] = [
     "probe",
     "await_registration",
     "expect_callback",
+    "api",
 ];
 /// Step kinds the design names that format v1 does not run yet.
 const PLANNED_ACTIONS: [&str; 2] = ["burst", "fuzz"];
-const STEP_KEYS: [&str; 9] = [
+const STEP_KEYS: [&str; 10] = [
     "deliver",
     "redeliver",
     "forge",
@@ -57,8 +58,10 @@ const STEP_KEYS: [&str; 9] = [
     "probe",
     "await_registration",
     "expect_callback",
+    "api",
     "expect",
 ];
+const API_KEYS: [&str; 1] = ["rate_limited"];
 const PROBE_KEYS: [&str; 4] = ["method", "path", "json", "within"];
 const AWAIT_REGISTRATION_KEYS: [&str; 2] = ["event", "within"];
 const CALLBACK_KEYS: [&str; 5] = ["method", "path", "query", "count", "within"];
@@ -504,6 +507,7 @@ impl Validator<'_> {
             "probe" => self.probe(key, value),
             "await_registration" => self.await_registration(key, value, context),
             "expect_callback" => self.expect_callback(key, value),
+            "api" => self.api(key, value),
             _ => self.wait(value),
         };
         let expect = match expect {
@@ -863,6 +867,17 @@ impl Validator<'_> {
             count: optional(count)?,
             within: within?,
         }))
+    }
+
+    fn api(&mut self, key: &Node, value: &Node) -> Option<Action> {
+        let entries = self.entries(value, key, "`api`", &API_KEYS)?;
+        let rate_limited = self.required(
+            &entries,
+            "rate_limited",
+            "say `rate_limited: true` or `false`",
+        );
+        let rate_limited = rate_limited.and_then(|node| self.boolean(node, "rate_limited"))?;
+        Some(Action::Api { rate_limited })
     }
 
     fn http_method(&mut self, node: &Node) -> Option<String> {
