@@ -6,12 +6,18 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::{Json, Router};
 use bytes::Bytes;
+use hooksim_receiver::ReceiverConfig;
+use hooksim_simulator::providers::Provider;
+use hooksim_simulator::providers::propertyfinder::PropertyFinder;
 use hooksim_simulator::signing::hmac_sha256_hex;
+use serde_json::json;
 
 use crate::receivers::{failed_rules, json, rules, run_suite_against, serve, signature};
 use crate::{assert_suite_passes_against_the_reference_receiver, repo_root};
@@ -19,41 +25,27 @@ use crate::{assert_suite_passes_against_the_reference_receiver, repo_root};
 /// The secret the Atlas scenarios sign with when `ATLAS_SECRET` is unset.
 const ATLAS_SECRET: &str = "hooksim-test-secret";
 
-const PF_EVENTS: [&str; 22] = [
-    "lead.new",
-    "lead.assigned",
-    "lead.status",
-    "lead.updated",
-    "lead.deleted",
-    "landlord.new",
-    "landlord.assigned",
-    "landlord.updated",
-    "landlord.deleted",
-    "property.new",
-    "property.deleted",
-    "property.assigned",
-    "property.status",
-    "property.state",
-    "user.new",
-    "user.updated",
-    "user.deleted",
-    "transaction.new",
-    "transaction.won",
-    "transaction.lost",
-    "transaction.updated",
-    "transaction.deleted",
-];
-
 /// The scenarios of `suite` that reach the receiver under test: stand-in
-/// scenarios never do (and the 5 s timeout one costs real seconds).
+/// scenarios never do (and the 5 s timeout one costs real seconds). Those
+/// that use the provider API (`{{api.…}}`) need a receiver that connects
+/// itself, which the receivers here, each wrong about one delivery rule, do not.
 fn receiver_scenarios(suite: &str) -> Vec<String> {
+    scenarios_where(suite, |text| {
+        !text.contains("target: stand-in:") && !text.contains("{{api.")
+    })
+}
+
+/// The scenarios of `suite` that connect the receiver through the provider API.
+fn api_scenarios(suite: &str) -> Vec<String> {
+    scenarios_where(suite, |text| text.contains("{{api."))
+}
+
+/// `suite/file.yaml` for every scenario of `suite` whose text `keep` accepts, sorted.
+fn scenarios_where(suite: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
     let mut paths: Vec<String> = std::fs::read_dir(repo_root().join(suite))
         .expect("the suite exists")
         .map(|entry| entry.expect("entry").path())
-        .filter(|path| {
-            let text = std::fs::read_to_string(path).expect("scenario text");
-            !text.contains("target: stand-in:")
-        })
+        .filter(|path| keep(&std::fs::read_to_string(path).expect("scenario text")))
         .map(|path| {
             let name = path.file_name().expect("named").to_string_lossy();
             format!("{suite}/{name}")
@@ -118,7 +110,7 @@ fn a_pf_receiver_with_a_closed_event_list_fails_forward_compatibility() {
         post(|body: Bytes| async move {
             let known = json(&body)["event"]
                 .as_str()
-                .is_some_and(|event| PF_EVENTS.contains(&event));
+                .is_some_and(|event| PropertyFinder.event(event).is_ok());
             if known {
                 StatusCode::OK
             } else {
@@ -270,4 +262,40 @@ fn an_atlas_receiver_that_answers_409_to_a_repeated_id_fails_at_least_once() {
         "{out}"
     );
     assert!(out.contains("rejected 409"), "{out}");
+}
+
+/// The reference receiver, except that its connect endpoints report success
+/// when the provider API refused, as a setup script that never reads the
+/// answer would.
+async fn claims_connected_whatever_the_api_said(request: Request, next: Next) -> Response {
+    let connecting = request.uri().path().ends_with("/connect");
+    let response = next.run(request).await;
+    if connecting && !response.status().is_success() {
+        Json(json!({"registered": true})).into_response()
+    } else {
+        response
+    }
+}
+
+#[test]
+fn a_receiver_that_ignores_the_apis_refusal_fails_the_refusal_rules() {
+    let router = hooksim_receiver::router(ReceiverConfig::default())
+        .layer(middleware::from_fn(claims_connected_whatever_the_api_said));
+    let (url, _runtime) = serve(router, "");
+    let mut scenarios = api_scenarios("scenarios/propertyfinder");
+    scenarios.extend(api_scenarios("scenarios/propertyfinder-atlas"));
+    let scenarios: Vec<&str> = scenarios.iter().map(String::as_str).collect();
+    let (code, out) = run_suite_against(&scenarios, &url, &[]);
+    assert_eq!(code, Some(1), "{out}");
+    // Every other API rule passes: the hooks it did register still work.
+    assert_eq!(
+        failed_rules(&out),
+        rules(&[
+            "propertyfinder-atlas/api-secret-at-most-32",
+            "propertyfinder-atlas/api-wrong-key-refused",
+            "propertyfinder/api-client-level-token",
+        ]),
+        "{out}"
+    );
+    assert!(out.contains("expected status: 502, got 200"), "{out}");
 }

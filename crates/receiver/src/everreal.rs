@@ -16,20 +16,36 @@
 //! newest notification by `createdAt` and ignores older ones. In production,
 //! treat the data as a hint too (nothing is signed) and re-read the entity
 //! from EverReal's GraphQL API with your own token before trusting it.
+//!
+//! Webhooks are registered through EverReal's API (same seed): `POST
+//! /everreal/connect {api, token[, types, connection]}` lists the webhooks
+//! already there, registers this receiver's URL for each type missing, and
+//! takes each new id from the `Location` header.
+//!
+//! Routes: `POST /everreal` and `GET /everreal/notifications`;
+//! `POST /everreal/connect`; `POST /everreal/connections/{name}` and
+//! `GET /everreal/connections/{name}/notifications` (one connected
+//! customer's deliveries, kept apart from every other).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 use tracing::{info, info_span, warn};
 
 use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
+use crate::propertyfinder::provider_api::{
+    ApiClient, ConnectFailure, Connections, connection_name, read_request, webhook_url,
+};
 use crate::store::{DedupeStore, Recorded, StoreSummary};
 
 /// The largest documented event (CANDIDATE_PARSED with every optional
@@ -203,10 +219,31 @@ impl EntityVersions {
 
 type NotificationStore = DedupeStore<Notification>;
 
-#[derive(Debug, Clone)]
+/// The event types `POST /everreal/connect` registers when the request names
+/// none: new applicants, whom most integrations exist to pick up.
+const DEFAULT_TYPES: [&str; 2] = ["LISTING_CANDIDATE_APPLIED", "CANDIDATE_PARSED"];
+
+/// An EverReal API that has not answered by then is reported as unreachable,
+/// well before whoever asked to connect gives up on us.
+const EVERREAL_API_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where the webhook API sits below `https://{subdomain}.everreal.co` (documented).
+const WEBHOOKS: &str = "/api/external-integrations/webhooks";
+
+/// What one stream of deliveries stored. In production: a table behind a
+/// unique key on `uuid`, and one row per entity.
+#[derive(Debug)]
+struct Inbox {
+    notifications: NotificationStore,
+    entities: EntityVersions,
+}
+
+#[derive(Clone)]
 struct EverRealState {
-    notifications: Arc<NotificationStore>,
-    entities: Arc<EntityVersions>,
+    /// Deliveries to the plain `/everreal` route.
+    unnamed: Arc<Inbox>,
+    /// One inbox per EverReal customer connected through `/everreal/connect`.
+    connections: Arc<Connections<Arc<Inbox>>>,
 }
 
 /// What `GET /everreal/notifications` shows.
@@ -217,11 +254,11 @@ struct NotificationsSummary {
     entities: BTreeMap<String, EntityVersion>,
 }
 
-/// `POST /everreal` (deliveries) and `GET /everreal/notifications` (what was stored).
+/// Deliveries, connecting, and what was stored; see the module header.
 pub(crate) fn routes() -> Router {
     let state = EverRealState {
-        notifications: Arc::new(NotificationStore::new()),
-        entities: Arc::new(EntityVersions::default()),
+        unnamed: Arc::new(Inbox::new()),
+        connections: Arc::new(Connections::new()),
     };
     Router::new()
         .route(
@@ -229,6 +266,15 @@ pub(crate) fn routes() -> Router {
             post(receive_delivery).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .route("/everreal/notifications", get(list_notifications))
+        .route("/everreal/connect", post(connect))
+        .route(
+            "/everreal/connections/{name}",
+            post(receive_connection_delivery).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route(
+            "/everreal/connections/{name}/notifications",
+            get(list_connection_notifications),
+        )
         .with_state(state)
 }
 
@@ -236,6 +282,27 @@ pub(crate) fn routes() -> Router {
 async fn receive_delivery(
     State(state): State<EverRealState>,
     body: Result<Bytes, BytesRejection>,
+) -> Result<Acknowledged, Rejection> {
+    take_delivery(body, state.unnamed)
+}
+
+/// `POST /everreal/connections/{name}`: the same, into that connection's
+/// inbox. A name never connected is 404, so EverReal's log shows why.
+async fn receive_connection_delivery(
+    State(state): State<EverRealState>,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Acknowledged, Response> {
+    let inbox = state
+        .connections
+        .get(&name)
+        .ok_or_else(|| ConnectFailure::unknown_connection(&name).into_response())?;
+    take_delivery(body, inbox).map_err(IntoResponse::into_response)
+}
+
+fn take_delivery(
+    body: Result<Bytes, BytesRejection>,
+    inbox: Arc<Inbox>,
 ) -> Result<Acknowledged, Rejection> {
     let body = body?;
     let notification = Notification::parse(&body).map_err(|error| {
@@ -253,51 +320,202 @@ async fn receive_delivery(
     // Answer now, work later: a slow answer is a failed attempt and brings
     // the same notification back.
     Ok(hand_off_and_acknowledge(span, move || {
-        process_notification(notification, &state);
+        inbox.process(notification);
     }))
 }
 
-/// The background half: deduplicate on `uuid`, then keep the entity's
-/// newest version.
-fn process_notification(notification: Notification, state: &EverRealState) {
-    let uuid = notification.uuid.clone();
-    let entity = notification.entity();
-    let family = notification.operation.family();
-    let version = EntityVersion {
-        operation: notification.operation.0.clone(),
-        created_at: notification.created_at.clone(),
-    };
-    if state.notifications.record(uuid.clone(), notification) == Recorded::Duplicate {
-        info!(%uuid, "notification already seen; duplicate ignored");
-        return;
+impl Inbox {
+    fn new() -> Self {
+        Self {
+            notifications: NotificationStore::new(),
+            entities: EntityVersions::default(),
+        }
     }
-    let Some(entity) = entity else {
-        // Unknown operations and CANDIDATE_PARSED: stored, nothing to version.
-        // Acknowledged either way: a retry would not make them known.
-        if family == Family::Unknown {
-            warn!(%uuid, "operation not handled yet; stored and ignored");
-        } else {
-            info!(%uuid, "stored");
+
+    /// The background half: deduplicate on `uuid`, then keep the entity's
+    /// newest version.
+    fn process(&self, notification: Notification) {
+        let uuid = notification.uuid.clone();
+        let entity = notification.entity();
+        let family = notification.operation.family();
+        let version = EntityVersion {
+            operation: notification.operation.0.clone(),
+            created_at: notification.created_at.clone(),
+        };
+        if self.notifications.record(uuid.clone(), notification) == Recorded::Duplicate {
+            info!(%uuid, "notification already seen; duplicate ignored");
+            return;
         }
-        return;
-    };
-    match state.entities.apply(entity.clone(), version) {
-        Applied::First | Applied::Newer => info!(%uuid, %entity, "stored; entity updated"),
-        Applied::Older => {
-            info!(%uuid, %entity, "stored; older than what is known, so the entity keeps its newer state");
+        let Some(entity) = entity else {
+            // Unknown operations and CANDIDATE_PARSED: stored, nothing to version.
+            // Acknowledged either way: a retry would not make them known.
+            if family == Family::Unknown {
+                warn!(%uuid, "operation not handled yet; stored and ignored");
+            } else {
+                info!(%uuid, "stored");
+            }
+            return;
+        };
+        match self.entities.apply(entity.clone(), version) {
+            Applied::First | Applied::Newer => info!(%uuid, %entity, "stored; entity updated"),
+            Applied::Older => {
+                info!(%uuid, %entity, "stored; older than what is known, so the entity keeps its newer state");
+            }
+            Applied::Unordered => {
+                warn!(%uuid, %entity, "stored; no comparable createdAt, so the later arrival wins");
+            }
         }
-        Applied::Unordered => {
-            warn!(%uuid, %entity, "stored; no comparable createdAt, so the later arrival wins");
+    }
+
+    fn summary(&self) -> NotificationsSummary {
+        NotificationsSummary {
+            stored: self.notifications.summary(),
+            entities: self.entities.snapshot(),
         }
     }
 }
 
 /// `GET /everreal/notifications`: what the background workers stored.
 async fn list_notifications(State(state): State<EverRealState>) -> Json<NotificationsSummary> {
-    Json(NotificationsSummary {
-        stored: state.notifications.summary(),
-        entities: state.entities.snapshot(),
-    })
+    Json(state.unnamed.summary())
+}
+
+/// `GET /everreal/connections/{name}/notifications`: the same, for one connection.
+async fn list_connection_notifications(
+    State(state): State<EverRealState>,
+    Path(name): Path<String>,
+) -> Result<Json<NotificationsSummary>, ConnectFailure> {
+    let inbox = state
+        .connections
+        .get(&name)
+        .ok_or_else(|| ConnectFailure::unknown_connection(&name))?;
+    Ok(Json(inbox.summary()))
+}
+
+/// `POST /everreal/connect`: what an EverReal customer hands its integration partner.
+#[derive(Debug, Deserialize)]
+struct ConnectRequest {
+    /// `https://{subdomain}.everreal.co` (a scenario's own API in hooksim).
+    api: String,
+    /// A Bearer token for that customer.
+    token: String,
+    /// The event types to register; [`DEFAULT_TYPES`] when absent.
+    #[serde(default)]
+    types: Option<Vec<String>>,
+    /// Where deliveries go: `/everreal/connections/{connection}`.
+    #[serde(default)]
+    connection: Option<String>,
+}
+
+/// Register this receiver's webhook URL for each type through EverReal's
+/// API. Listing first keeps a second connect from registering the same
+/// webhook twice (EverReal documents no uniqueness, so it may accept both
+/// and deliver every event twice). Answers `{"registered": true,
+/// "webhooks": {TYPE: ID}, ...}`, or 502 with what the API answered.
+async fn connect(
+    State(state): State<EverRealState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ConnectFailure> {
+    let body = body.map_err(|rejection| ConnectFailure::BadRequest(rejection.body_text()))?;
+    let request: ConnectRequest = read_request(&body, "{api, token[, types, connection]}")?;
+    let name = connection_name(request.connection.as_deref())?;
+    let url = webhook_url(&headers, "/everreal", &name)?;
+    let types = match request.types {
+        Some(types) if types.is_empty() => {
+            return Err(ConnectFailure::BadRequest(
+                "`types` is empty: name at least one event type, or leave it out".to_owned(),
+            ));
+        }
+        Some(types) => types,
+        None => DEFAULT_TYPES.map(str::to_owned).to_vec(),
+    };
+    if !(request.api.starts_with("http://") || request.api.starts_with("https://")) {
+        return Err(ConnectFailure::BadRequest(format!(
+            "`api` must be EverReal's http(s) URL, not `{}`",
+            request.api
+        )));
+    }
+    let collection = format!("{}{WEBHOOKS}", request.api.trim_end_matches('/'));
+    let client = ApiClient::new()?;
+    let listed = client
+        .call(Method::GET, &collection, Some(&request.token), None)
+        .await?
+        .expect_success()?;
+    // The inbox exists before the first registration: EverReal may deliver
+    // the moment it has one.
+    if state.connections.get(&name).is_none() {
+        state.connections.insert(&name, Arc::new(Inbox::new()));
+    }
+    let mut webhooks = Map::new();
+    for event_type in types {
+        let known = listed.as_array().and_then(|records| {
+            records
+                .iter()
+                .find(|r| r["type"] == event_type.as_str() && r["url"] == url.as_str())
+                .and_then(|r| r["id"].as_str())
+        });
+        let id = match known {
+            Some(id) => id.to_owned(),
+            None => register(&collection, &request.token, &event_type, &url).await?,
+        };
+        info!(connection = %name, %event_type, %id, "EverReal webhook registered");
+        webhooks.insert(event_type, Value::String(id));
+    }
+    Ok(Json(json!({
+        "registered": true,
+        "connection": name,
+        "webhook_url": url,
+        "webhooks": webhooks,
+    })))
+}
+
+/// `POST {collection}` `{"type", "url"}`; the new webhook's id is the last
+/// segment of the `Location` EverReal answers with (documented: the body
+/// does not carry it).
+async fn register(
+    collection: &str,
+    token: &str,
+    event_type: &str,
+    url: &str,
+) -> Result<String, ConnectFailure> {
+    let call = format!("POST {collection}");
+    // No proxy: an EverReal played on loopback must be reached directly.
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(EVERREAL_API_TIMEOUT)
+        .build()
+        .map_err(|error| ConnectFailure::Internal(format!("no HTTP client: {error}")))?;
+    let unreachable = |error: reqwest::Error| ConnectFailure::Unreachable {
+        call: call.clone(),
+        error: error.to_string(),
+    };
+    let response = http
+        .post(collection)
+        .bearer_auth(token)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(json!({ "type": event_type, "url": url }).to_string())
+        .send()
+        .await
+        .map_err(unreachable)?;
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let bytes = response.bytes().await.map_err(unreachable)?;
+    if !(200..300).contains(&status) {
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        return Err(ConnectFailure::Refused { call, status, body });
+    }
+    location
+        .as_deref()
+        .and_then(|location| location.trim_end_matches('/').rsplit('/').next())
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| ConnectFailure::unexpected(&call, "no webhook id in the Location header"))
 }
 
 #[cfg(test)]

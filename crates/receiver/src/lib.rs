@@ -8,8 +8,10 @@
 //!
 //! Routes:
 //! - `GET /health`: liveness.
-//! - `POST /everreal`, `GET /everreal/notifications`: see [`everreal`].
-//! - `POST /flow`, `GET /flow/events`: see [`flow`].
+//! - `POST /everreal`, `GET /everreal/notifications`, `POST /everreal/connect`,
+//!   `/everreal/connections/{name}[/notifications]`: see [`everreal`].
+//! - `POST /flow`, `GET /flow/events`, `POST /flow/connect`,
+//!   `/flow/connections/{name}[/events]`: see [`flow`].
 //! - `POST /hemnet`, `GET /hemnet/contacts`: see [`hemnet`].
 //! - `POST /propertyfinder`, `GET /propertyfinder/notifications`: see [`propertyfinder`].
 //! - `POST /propertyfinder-atlas[/signed]`, `GET /propertyfinder-atlas[/signed]/events`: see [`propertyfinder_atlas`].

@@ -15,19 +15,39 @@
 //! it safe without a signature: a forged delivery can only cause an extra
 //! read of data we are entitled to, never write what a forger chose. (In
 //! production, keep the URL unguessable and check `client` is yours.)
+//!
+//! Connecting, as a CRM sets itself up: `POST /propertyfinder/connect
+//! {"api", "token", "connection"?, "events"?}` registers one hook per event
+//! (every documented event unless `events` names fewer) through `POST
+//! {api}/hooks` with the client level token, at
+//! `http://{Host}/propertyfinder/connections/{connection}`; `POST
+//! /propertyfinder/disconnect {"connection"}` deletes them again. A
+//! connection's deliveries are handled like `POST /propertyfinder` but stored
+//! apart (`GET /propertyfinder/connections/{connection}/notifications`), so
+//! scenarios sharing this receiver never see each other's. In production,
+//! put these two endpoints behind your own admin authentication.
+
+pub(crate) mod provider_api;
 
 use std::sync::Arc;
 
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
+use serde_json::{Value, json};
 use tracing::{info, info_span, warn};
 
 use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
 use crate::store::{DedupeStore, Recorded, StoreSummary};
+
+use self::provider_api::{
+    ApiClient, ConnectFailure, Connections, deliver_to_connection, webhook_url,
+};
 
 /// A notification is about a hundred bytes; this leaves room for attributes
 /// PF may add while refusing to buffer anything that is clearly not one.
@@ -91,16 +111,56 @@ impl Notification {
 
 type NotificationStore = DedupeStore<Notification>;
 
-#[derive(Debug, Clone)]
-struct PropertyFinderState {
+/// Every event PF Expert documents: this receiver acts on every family, so
+/// it registers for all of them unless the connect request names fewer.
+const DOCUMENTED_EVENTS: &[&str] = &[
+    "lead.new",
+    "lead.assigned",
+    "lead.status",
+    "lead.updated",
+    "lead.deleted",
+    "landlord.new",
+    "landlord.assigned",
+    "landlord.updated",
+    "landlord.deleted",
+    "property.new",
+    "property.deleted",
+    "property.assigned",
+    "property.status",
+    "property.state",
+    "user.new",
+    "user.updated",
+    "user.deleted",
+    "transaction.new",
+    "transaction.won",
+    "transaction.lost",
+    "transaction.updated",
+    "transaction.deleted",
+];
+
+/// One PF Expert account this receiver is connected to: where its API is,
+/// the token to call it with, the hooks registered there, and what arrived.
+#[derive(Clone)]
+struct PfConnection {
+    api: String,
+    token: String,
+    /// `(event, hook id)`, in the order they were registered.
+    hooks: Vec<(String, String)>,
     notifications: Arc<NotificationStore>,
 }
 
-/// `POST /propertyfinder` (deliveries) and `GET /propertyfinder/notifications`
-/// (what was stored).
+#[derive(Clone)]
+struct PropertyFinderState {
+    notifications: Arc<NotificationStore>,
+    connections: Arc<Connections<PfConnection>>,
+}
+
+/// `POST /propertyfinder` (deliveries), `GET /propertyfinder/notifications`
+/// (what was stored), and the same per connection, plus connect and disconnect.
 pub(crate) fn routes() -> Router {
     let state = PropertyFinderState {
         notifications: Arc::new(NotificationStore::new()),
+        connections: Arc::new(Connections::new()),
     };
     Router::new()
         .route(
@@ -108,6 +168,16 @@ pub(crate) fn routes() -> Router {
             post(receive_delivery).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .route("/propertyfinder/notifications", get(list_notifications))
+        .route("/propertyfinder/connect", post(connect))
+        .route("/propertyfinder/disconnect", post(disconnect))
+        .route(
+            "/propertyfinder/connections/{connection}",
+            post(receive_connection_delivery).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route(
+            "/propertyfinder/connections/{connection}/notifications",
+            get(list_connection_notifications),
+        )
         .with_state(state)
 }
 
@@ -116,8 +186,27 @@ async fn receive_delivery(
     State(state): State<PropertyFinderState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Acknowledged, Rejection> {
-    let body = body?;
-    let notification: Notification = serde_json::from_slice(&body).map_err(|error| {
+    accept_notification(&state.notifications, &body?)
+}
+
+/// `POST /propertyfinder/connections/{connection}`: the same, for a
+/// connection this receiver made.
+async fn receive_connection_delivery(
+    State(state): State<PropertyFinderState>,
+    Path(connection): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    deliver_to_connection(&state.connections, &connection, body, |known, body| {
+        accept_notification(&known.notifications, body)
+    })
+}
+
+/// Parse, hand off to the background, acknowledge.
+fn accept_notification(
+    notifications: &Arc<NotificationStore>,
+    body: &[u8],
+) -> Result<Acknowledged, Rejection> {
+    let notification: Notification = serde_json::from_slice(body).map_err(|error| {
         warn!(%error, "body is not a PF Expert notification; answering 400");
         // Not `{event, client, concept}`: nothing to act on. 400, not 200: if
         // PF really sent this, it is a changed contract and a retry gives a
@@ -133,10 +222,115 @@ async fn receive_delivery(
         client = notification.client,
         concept_id = notification.concept.id,
     );
-    let notifications = Arc::clone(&state.notifications);
+    let notifications = Arc::clone(notifications);
     Ok(hand_off_and_acknowledge(span, move || {
         process_notification(notification, &notifications);
     }))
+}
+
+/// What `POST /propertyfinder/connect` takes.
+#[derive(Deserialize)]
+struct ConnectRequest {
+    /// The PF Expert API's base URL.
+    api: String,
+    /// The client level token customer care issued.
+    token: String,
+    #[serde(default)]
+    connection: Option<String>,
+    #[serde(default)]
+    events: Option<Vec<String>>,
+}
+
+/// `POST /propertyfinder/connect`: register a hook per event, answer
+/// `{"registered": true, "id": FIRST_HOOK_ID, "hooks": [{event, id}]}`, or
+/// 502 with what PF Expert answered.
+async fn connect(
+    State(state): State<PropertyFinderState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ConnectFailure> {
+    let request: ConnectRequest = provider_api::read_request(&body, "{api, token}")?;
+    let connection = provider_api::connection_name(request.connection.as_deref())?;
+    let target = webhook_url(&headers, "/propertyfinder", &connection)?;
+    let events = match request.events {
+        Some(events) => events,
+        None => DOCUMENTED_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+    };
+    let client = ApiClient::new()?;
+    // Known before the first hook exists: PF may deliver the moment it does.
+    let notifications = state
+        .connections
+        .get(&connection)
+        .map_or_else(|| Arc::new(NotificationStore::new()), |c| c.notifications);
+    let mut known = PfConnection {
+        api: request.api,
+        token: request.token,
+        hooks: Vec::new(),
+        notifications,
+    };
+    state.connections.insert(&connection, known.clone());
+    let url = format!("{}/hooks", known.api.trim_end_matches('/'));
+    for event in events {
+        let body = json!({"hook": {"event": event, "target": target}});
+        let answer = client
+            .call(Method::POST, &url, Some(&known.token), Some(&body))
+            .await?
+            .expect_success()?;
+        // Only the id is read: the doc's own example spells `event` as
+        // `"event:"`, so nothing else in the answer is relied on.
+        let id = match &answer["hook"]["id"] {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.clone(),
+            _ => {
+                return Err(ConnectFailure::unexpected(
+                    &url,
+                    "no `hook.id` in the answer",
+                ));
+            }
+        };
+        info!(%connection, %event, hook = %id, "registered a PF Expert hook");
+        known.hooks.push((event, id));
+        state.connections.insert(&connection, known.clone());
+    }
+    let hooks: Vec<Value> = known
+        .hooks
+        .iter()
+        .map(|(event, id)| json!({"event": event, "id": id}))
+        .collect();
+    let first = known.hooks.first().map(|(_, id)| id.clone());
+    Ok(Json(
+        json!({"registered": true, "id": first, "hooks": hooks}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct DisconnectRequest {
+    #[serde(default)]
+    connection: Option<String>,
+}
+
+/// `POST /propertyfinder/disconnect`: delete the connection's hooks (one
+/// already gone counts as deleted) and forget it.
+async fn disconnect(
+    State(state): State<PropertyFinderState>,
+    body: Bytes,
+) -> Result<Json<Value>, ConnectFailure> {
+    let request: DisconnectRequest = provider_api::read_request(&body, "{connection}")?;
+    let connection = provider_api::connection_name(request.connection.as_deref())?;
+    let known = state.connections.known(&connection)?;
+    let client = ApiClient::new()?;
+    let mut deleted = Vec::new();
+    for (event, id) in &known.hooks {
+        let url = format!("{}/hooks/{id}", known.api.trim_end_matches('/'));
+        client
+            .call(Method::DELETE, &url, Some(&known.token), None)
+            .await?
+            .expect_deleted()?;
+        info!(%connection, %event, hook = %id, "deleted a PF Expert hook");
+        deleted.push(json!({"event": event, "id": id}));
+    }
+    state.connections.remove(&connection);
+    Ok(Json(json!({"registered": false, "deleted": deleted})))
 }
 
 /// The background half.
@@ -167,6 +361,15 @@ fn process_notification(notification: Notification, notifications: &Notification
 /// `GET /propertyfinder/notifications`: what the background workers stored.
 async fn list_notifications(State(state): State<PropertyFinderState>) -> Json<StoreSummary> {
     Json(state.notifications.summary())
+}
+
+/// `GET /propertyfinder/connections/{connection}/notifications`.
+async fn list_connection_notifications(
+    State(state): State<PropertyFinderState>,
+    Path(connection): Path<String>,
+) -> Result<Json<StoreSummary>, ConnectFailure> {
+    let known = state.connections.known(&connection)?;
+    Ok(Json(known.notifications.summary()))
 }
 
 #[cfg(test)]

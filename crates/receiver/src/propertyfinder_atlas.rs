@@ -18,21 +18,36 @@
 //!   so act only on what you can re-read from the API with your own token.
 //!
 //! Both parse the envelope, hand the work to a background task and answer 200.
+//!
+//! Connecting, as a customer's system subscribes itself: `POST
+//! /propertyfinder-atlas/connect {"api", "api_key", "api_secret", "secret"?,
+//! "events"?, "connection"?}` gets a token from `POST {api}/v1/auth/token`
+//! and subscribes `http://{Host}/propertyfinder-atlas/connections/{connection}`
+//! to each event (every documented one unless `events` names fewer) through
+//! `POST {api}/v1/webhooks`, with the secret when one is given; `POST
+//! /propertyfinder-atlas/disconnect {"connection"}` deletes the subscriptions.
+//! The connection's route verifies X-Signature exactly when it subscribed
+//! with a secret (the same rule as the two routes above), and stores apart
+//! (`GET /propertyfinder-atlas/connections/{connection}/events`).
 
 use std::fmt;
 use std::sync::Arc;
 
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::HeaderMap;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tracing::{error, info, info_span, warn};
 
 use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
+use crate::propertyfinder::provider_api::{
+    self, ApiClient, ConnectFailure, Connections, deliver_to_connection, webhook_url,
+};
 use crate::signature::TrustedKeys;
 use crate::store::{DedupeStore, Recorded, StoreSummary};
 use crate::{DEFAULT_TEST_SECRET, ReceiverError};
@@ -188,23 +203,57 @@ pub(crate) fn routes(config: AtlasConfig) -> Router {
             .route(&format!("{path}/events"), get(list_events))
             .with_state(subscription)
     };
+    let connections: Arc<Connections<AtlasConnection>> = Arc::new(Connections::new());
+    let connection_routes = Router::new()
+        .route("/propertyfinder-atlas/connect", post(connect))
+        .route("/propertyfinder-atlas/disconnect", post(disconnect))
+        .route(
+            "/propertyfinder-atlas/connections/{connection}",
+            post(receive_connection_delivery).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route(
+            "/propertyfinder-atlas/connections/{connection}/events",
+            get(list_connection_events),
+        )
+        .with_state(connections);
     subscription_routes("/propertyfinder-atlas/signed", signed)
         .merge(subscription_routes("/propertyfinder-atlas", unsigned))
+        .merge(connection_routes)
 }
 
-/// `POST` to either subscription: verify when it has a secret, parse, hand
-/// off, answer 200.
+/// `POST` to either subscription.
 async fn receive_delivery(
     State(subscription): State<Subscription>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Acknowledged, Rejection> {
-    let body = body?;
+    accept_event(&subscription, &headers, &body?)
+}
+
+/// `POST /propertyfinder-atlas/connections/{connection}`: checked as its
+/// subscriptions were made (with a secret or without).
+async fn receive_connection_delivery(
+    State(connections): State<Arc<Connections<AtlasConnection>>>,
+    Path(connection): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    deliver_to_connection(&connections, &connection, body, |known, body| {
+        accept_event(&known.subscription, &headers, body)
+    })
+}
+
+/// Verify when the subscription has a secret, parse, hand off, answer 200.
+fn accept_event(
+    subscription: &Subscription,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Acknowledged, Rejection> {
     if let Some(keys) = &subscription.keys {
         // Verify the bytes as received, before parsing: a re-serialised body
         // is different bytes. Commas are tolerated in case Property Finder
         // ever sends two signatures while a secret changes.
-        keys.verify_header(&headers, SIGNATURE_HEADER, &body)
+        keys.verify_header(headers, SIGNATURE_HEADER, body)
             .inspect_err(|rejection| {
                 if matches!(rejection, Rejection::SignatureMismatch { .. }) {
                     warn!(
@@ -215,7 +264,7 @@ async fn receive_delivery(
             })?;
     }
 
-    let event: AtlasEvent = serde_json::from_slice(&body).map_err(|error| {
+    let event: AtlasEvent = serde_json::from_slice(body).map_err(|error| {
         error!(subscription = subscription.name, %error, "body is not an Atlas event; answering 400");
         // 400, so Property Finder retries: a receiver fixed meanwhile
         // still gets the event, where a 200 would lose it.
@@ -254,6 +303,211 @@ fn process_event(event: AtlasEvent, events: &EventStore) {
 /// `GET .../events`: what the background workers stored for a subscription.
 async fn list_events(State(subscription): State<Subscription>) -> Json<StoreSummary> {
     Json(subscription.events.summary())
+}
+
+/// Every event the Enterprise API documents for webhooks: this receiver
+/// handles them all, so it subscribes to all unless told fewer.
+const DOCUMENTED_EVENTS: &[&str] = &[
+    "user.created",
+    "user.updated",
+    "user.deleted",
+    "user.activated",
+    "user.deactivated",
+    "lead.created",
+    "lead.updated",
+    "lead.assigned",
+    "publicProfile.verification.approved",
+    "publicProfile.verification.rejected",
+    "listing.published",
+    "listing.unpublished",
+    "listing.action",
+    "listing.publishFailed",
+];
+
+/// One Property Finder account this receiver subscribed at.
+#[derive(Clone)]
+struct AtlasConnection {
+    api: String,
+    api_key: String,
+    api_secret: String,
+    /// Every secret subscriptions were made with. Connecting again with a
+    /// new one keeps the old: subscriptions that already existed (409) still
+    /// sign with it. Once signed, a connection never accepts unsigned
+    /// deliveries again, so a forger cannot downgrade it.
+    secrets: Vec<String>,
+    /// Subscribed events, in order.
+    events: Vec<String>,
+    /// What deliveries to the connection's route are checked against and stored in.
+    subscription: Subscription,
+}
+
+// The API secret and webhook secrets must never reach a log line.
+impl fmt::Debug for AtlasConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AtlasConnection")
+            .field("api", &self.api)
+            .field("events", &self.events)
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `POST /propertyfinder-atlas/connect` takes.
+#[derive(Deserialize)]
+struct ConnectRequest {
+    api: String,
+    api_key: String,
+    api_secret: String,
+    #[serde(default)]
+    secret: Option<String>,
+    #[serde(default)]
+    events: Option<Vec<String>>,
+    #[serde(default)]
+    connection: Option<String>,
+}
+
+impl AtlasConnection {
+    fn base(&self) -> &str {
+        self.api.trim_end_matches('/')
+    }
+
+    /// A fresh access token: tokens last 30 minutes and cannot be refreshed,
+    /// so every session of calls starts with one.
+    async fn access_token(&self, client: &ApiClient) -> Result<String, ConnectFailure> {
+        let url = format!("{}/v1/auth/token", self.base());
+        let body = json!({"apiKey": self.api_key, "apiSecret": self.api_secret});
+        let answer = client
+            .call(Method::POST, &url, None, Some(&body))
+            .await?
+            .expect_success()?;
+        answer["accessToken"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ConnectFailure::unexpected(&url, "no `accessToken` in the answer"))
+    }
+}
+
+/// `POST /propertyfinder-atlas/connect`: a token, then one subscription per
+/// event; 409 (already subscribed) counts as subscribed, so connecting again
+/// is safe. Answers `{"registered": true, "id": CALLBACK_URL, "events": [...],
+/// "signed": BOOL}`, or 502 with what the API answered.
+async fn connect(
+    State(connections): State<Arc<Connections<AtlasConnection>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ConnectFailure> {
+    let request: ConnectRequest = provider_api::read_request(&body, "{api, api_key, api_secret}")?;
+    let name = provider_api::connection_name(request.connection.as_deref())?;
+    let callback_url = webhook_url(&headers, "/propertyfinder-atlas", &name)?;
+    let client = ApiClient::new()?;
+    let previous = connections.get(&name);
+    let mut known = previous.clone().unwrap_or_else(|| AtlasConnection {
+        api: String::new(),
+        api_key: String::new(),
+        api_secret: String::new(),
+        secrets: Vec::new(),
+        events: Vec::new(),
+        subscription: Subscription {
+            name: "connection",
+            keys: None,
+            events: Arc::new(EventStore::new()),
+        },
+    });
+    known.api = request.api;
+    known.api_key = request.api_key;
+    known.api_secret = request.api_secret;
+    if let Some(secret) = &request.secret
+        && !known.secrets.contains(secret)
+    {
+        known.secrets.push(secret.clone());
+    }
+    if !known.secrets.is_empty() {
+        known.subscription.keys = Some(TrustedKeys::new(&known.secrets));
+    }
+    let token = known.access_token(&client).await?;
+    // Known before the first subscription exists: deliveries may follow at once.
+    connections.insert(&name, known.clone());
+    let events = request
+        .events
+        .unwrap_or_else(|| DOCUMENTED_EVENTS.iter().map(|e| (*e).to_owned()).collect());
+    let url = format!("{}/v1/webhooks", known.base());
+    for (index, event) in events.into_iter().enumerate() {
+        let mut body = json!({"eventId": event, "callbackUrl": callback_url});
+        if let Some(secret) = &request.secret {
+            body["secret"] = Value::from(secret.as_str());
+        }
+        let answer = client
+            .call(Method::POST, &url, Some(&token), Some(&body))
+            .await?;
+        match answer.status {
+            201 => info!(connection = %name, %event, "subscribed"),
+            409 => info!(connection = %name, %event, "already subscribed"),
+            _ => {
+                if index == 0 {
+                    // Nothing new exists at Property Finder: forget what this
+                    // attempt added (a refused secret, above all).
+                    match &previous {
+                        Some(previous) => connections.insert(&name, previous.clone()),
+                        None => {
+                            connections.remove(&name);
+                        }
+                    }
+                }
+                return Err(answer.refused());
+            }
+        }
+        if !known.events.contains(&event) {
+            known.events.push(event);
+        }
+        connections.insert(&name, known.clone());
+    }
+    Ok(Json(json!({
+        "registered": true,
+        "id": callback_url,
+        "events": known.events,
+        "signed": known.subscription.keys.is_some(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct DisconnectRequest {
+    #[serde(default)]
+    connection: Option<String>,
+}
+
+/// `POST /propertyfinder-atlas/disconnect`: delete every subscribed event's
+/// subscriptions (gone already counts as deleted) and forget the connection.
+async fn disconnect(
+    State(connections): State<Arc<Connections<AtlasConnection>>>,
+    body: Bytes,
+) -> Result<Json<Value>, ConnectFailure> {
+    let request: DisconnectRequest = provider_api::read_request(&body, "{connection}")?;
+    let name = provider_api::connection_name(request.connection.as_deref())?;
+    let known = connections.known(&name)?;
+    let client = ApiClient::new()?;
+    let token = known.access_token(&client).await?;
+    for event in &known.events {
+        let url = format!("{}/v1/webhooks/{event}", known.base());
+        client
+            .call(Method::DELETE, &url, Some(&token), None)
+            .await?
+            .expect_deleted()?;
+        info!(connection = %name, %event, "unsubscribed");
+    }
+    connections.remove(&name);
+    Ok(Json(json!({"registered": false, "deleted": known.events})))
+}
+
+/// `GET /propertyfinder-atlas/connections/{connection}/events`.
+async fn list_connection_events(
+    State(connections): State<Arc<Connections<AtlasConnection>>>,
+    Path(connection): Path<String>,
+) -> Result<Json<StoreSummary>, ConnectFailure> {
+    let known = connections.known(&connection)?;
+    Ok(Json(known.subscription.events.summary()))
 }
 
 #[cfg(test)]

@@ -1048,8 +1048,9 @@ impl Validator<'_> {
             self.integer(
                 node,
                 "attempts",
-                1..=u32::MAX.into(),
-                "a whole number of 1 or more",
+                // 0: nothing was sent (no active registration to deliver to).
+                0..=u32::MAX.into(),
+                "a whole number",
             )
         });
         let gave_up = entries

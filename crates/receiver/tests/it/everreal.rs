@@ -1,10 +1,12 @@
 //! `POST /everreal`: every event hooksim sends, dedupe on `uuid`, tolerance,
-//! and entities that keep their newest state when events arrive out of order.
+//! and entities that keep their newest state when events arrive out of order;
+//! `POST /everreal/connect`: registering through EverReal's API.
 
 use hooksim_receiver::RunningReceiver;
+use hooksim_simulator::api::ProviderApis;
 use hooksim_simulator::fake::seeded_rng;
-use hooksim_simulator::providers::Provider;
 use hooksim_simulator::providers::everreal::EverReal;
+use hooksim_simulator::providers::{Provider, ProviderId};
 use serde_json::{Value, json};
 
 use crate::{
@@ -187,5 +189,150 @@ async fn the_probe_starts_empty() -> TestResult {
         get_json(&receiver, PROBE).await?,
         json!({ "count": 0, "ids": [], "duplicates_ignored": 0, "entities": {} })
     );
+    Ok(())
+}
+
+/// `POST /everreal/connect` with `body` (its `api`, `token` and
+/// `connection` filled from `apis` unless given): status and answer.
+async fn connect(
+    receiver: &RunningReceiver,
+    apis: &ProviderApis,
+    extra: Value,
+) -> TestResult<(u16, Value)> {
+    let mut body = json!({
+        "api": apis.base_url(ProviderId::EverReal),
+        "token": apis.state().credentials().token,
+        "connection": apis.connection(),
+    });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let response = post_json(
+        receiver,
+        "/everreal/connect",
+        body.to_string().as_bytes(),
+        &[],
+    )
+    .await?;
+    let status = response.status().as_u16();
+    Ok((status, serde_json::from_slice(&response.bytes().await?)?))
+}
+
+#[tokio::test]
+async fn connect_registers_each_type_once_and_its_deliveries_are_kept_apart() -> TestResult {
+    let receiver = start_default_receiver().await?;
+    let apis = ProviderApis::start("127.0.0.1:0".parse()?).await?;
+    let types = json!({ "types": ["LISTING_CANDIDATE_APPLIED", "OWNER_CREATED"] });
+
+    let (status, answer) = connect(&receiver, &apis, types.clone()).await?;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["registered"], true);
+    let url = format!(
+        "{}/everreal/connections/{}",
+        receiver.base_url(),
+        apis.connection()
+    );
+    assert_eq!(answer["webhook_url"], url.as_str());
+    let registrations = apis.state().registrations(ProviderId::EverReal);
+    assert_eq!(registrations.len(), 2);
+    assert!(registrations.iter().all(|r| r.url == url));
+    assert_eq!(
+        answer["webhooks"]["LISTING_CANDIDATE_APPLIED"],
+        registrations[0].id.as_str()
+    );
+
+    // Connecting again finds both webhooks and registers nothing new.
+    let (status, again) = connect(&receiver, &apis, types).await?;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["webhooks"], answer["webhooks"]);
+    assert_eq!(apis.state().registrations(ProviderId::EverReal).len(), 2);
+
+    let applied = notification(
+        "2f0c9a6e-9d7b-4c1e-8f3a-5b6c7d8e9f01",
+        "LISTING_CANDIDATE_APPLIED",
+        "2025-07-24T11:46:55.158Z",
+        json!({ "id": "c-1" }),
+    );
+    let response = post_json(
+        &receiver,
+        &url[receiver.base_url().len()..],
+        applied.to_string().as_bytes(),
+        &[],
+    )
+    .await?;
+    assert_eq!(response.status(), 200);
+    let probe = format!("/everreal/connections/{}/notifications", apis.connection());
+    wait_for_count(&receiver, &probe, 1).await?;
+    assert_eq!(
+        get_json(&receiver, PROBE).await?["count"],
+        0,
+        "the plain route keeps its own"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn without_types_the_applicant_events_are_registered() -> TestResult {
+    let receiver = start_default_receiver().await?;
+    let apis = ProviderApis::start("127.0.0.1:0".parse()?).await?;
+    let (status, answer) = connect(&receiver, &apis, json!({})).await?;
+    assert_eq!(status, 200, "{answer}");
+    let events: Vec<Option<String>> = apis
+        .state()
+        .registrations(ProviderId::EverReal)
+        .into_iter()
+        .map(|r| r.event)
+        .collect();
+    assert_eq!(
+        events,
+        [
+            Some("LISTING_CANDIDATE_APPLIED".to_owned()),
+            Some("CANDIDATE_PARSED".to_owned())
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_refused_token_or_type_is_answered_with_everreal_s_reason() -> TestResult {
+    let receiver = start_default_receiver().await?;
+    let apis = ProviderApis::start("127.0.0.1:0".parse()?).await?;
+
+    let (status, answer) = connect(&receiver, &apis, json!({ "token": "wrong" })).await?;
+    assert_eq!(status, 502, "{answer}");
+    assert_eq!(answer["registered"], false);
+    assert_eq!(answer["api_status"], 403);
+    assert_eq!(
+        answer["api_answer"],
+        json!({ "code": "server_error", "statusCode": 403 })
+    );
+
+    let (status, answer) = connect(&receiver, &apis, json!({ "types": ["NO_SUCH_EVENT"] })).await?;
+    assert_eq!(status, 502, "{answer}");
+    assert_eq!(answer["api_status"], 400);
+
+    let (status, answer) = connect(&receiver, &apis, json!({ "types": [] })).await?;
+    assert_eq!(status, 400, "{answer}");
+    assert!(apis.state().registrations(ProviderId::EverReal).is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_delivery_to_a_connection_never_made_is_404() -> TestResult {
+    let receiver = start_default_receiver().await?;
+    let body = notification(
+        "u-1",
+        "OWNER_CREATED",
+        "2025-07-24T11:46:55.158Z",
+        json!({}),
+    );
+    let response = post_json(
+        &receiver,
+        "/everreal/connections/nobody",
+        body.to_string().as_bytes(),
+        &[],
+    )
+    .await?;
+    assert_eq!(response.status(), 404);
     Ok(())
 }

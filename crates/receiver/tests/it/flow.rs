@@ -1,10 +1,13 @@
 //! `POST /flow`: every documented event shape, tolerance, dedupe without an
-//! event id, and the reads each event queues.
+//! event id, and the reads each event queues; connected to a Flow API, the
+//! reads actually made, as Flow asks to be called.
 
 use hooksim_receiver::RunningReceiver;
+use hooksim_simulator::api::ProviderApis;
+use hooksim_simulator::api::flow::CLIENT_WITHOUT_CASES_READ;
 use hooksim_simulator::fake::seeded_rng;
-use hooksim_simulator::providers::Provider;
 use hooksim_simulator::providers::flow::Flow;
+use hooksim_simulator::providers::{Provider, ProviderId};
 use serde_json::{Value, json};
 
 use crate::{
@@ -276,5 +279,262 @@ async fn the_events_probe_starts_empty() -> TestResult {
         get_json(&receiver, EVENTS_PROBE).await?,
         json!({ "count": 0, "ids": [], "duplicates_ignored": 0, "pending_reads": [] })
     );
+    Ok(())
+}
+
+/// `POST /flow/connect` to `receiver` for `apis`'s Flow, as `client_id`
+/// with `client_secret`: status and answer.
+async fn connect(
+    receiver: &RunningReceiver,
+    apis: &ProviderApis,
+    client_id: &str,
+    client_secret: &str,
+) -> TestResult<(u16, Value)> {
+    let body = json!({
+        "api": apis.base_url(ProviderId::Flow),
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "connection": apis.connection(),
+    });
+    let response = post_json(receiver, "/flow/connect", body.to_string().as_bytes(), &[]).await?;
+    let status = response.status().as_u16();
+    Ok((status, serde_json::from_slice(&response.bytes().await?)?))
+}
+
+/// A receiver connected, as `client_id` (the scenario's own when `None`),
+/// to a Flow API of its own: the receiver and the API.
+async fn connected(client_id: Option<&str>) -> TestResult<(RunningReceiver, ProviderApis)> {
+    let receiver = start_default_receiver().await?;
+    let apis = ProviderApis::start("127.0.0.1:0".parse()?).await?;
+    let credentials = apis.state().credentials();
+    let client_id = client_id.unwrap_or(&credentials.client_id);
+    let (status, answer) = connect(&receiver, &apis, client_id, &credentials.client_secret).await?;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["connected"], true, "{answer}");
+    assert_eq!(
+        answer["webhook_url"],
+        format!(
+            "{}/flow/connections/{}",
+            receiver.base_url(),
+            apis.connection()
+        )
+    );
+    Ok((receiver, apis))
+}
+
+/// Delivers `event` the way a scenario does: the API learns of it, then
+/// the connection's webhook URL gets it.
+async fn deliver_connected(
+    receiver: &RunningReceiver,
+    apis: &ProviderApis,
+    event: &Value,
+) -> TestResult<u16> {
+    apis.state()
+        .record_delivery(ProviderId::Flow, event.clone());
+    let path = format!("/flow/connections/{}", apis.connection());
+    let response = post_json(receiver, &path, event.to_string().as_bytes(), &[]).await?;
+    Ok(response.status().as_u16())
+}
+
+/// Waits until the connection has made `count` reads; its events probe.
+async fn reads_made(
+    receiver: &RunningReceiver,
+    apis: &ProviderApis,
+    count: usize,
+) -> TestResult<Value> {
+    let path = format!("/flow/connections/{}/events", apis.connection());
+    wait_for_json(receiver, &path, |summary| {
+        summary["reads"]
+            .as_array()
+            .is_some_and(|reads| reads.len() >= count)
+    })
+    .await
+}
+
+/// `METHOD path?query -> status` of every call the receiver made to the API.
+fn calls(apis: &ProviderApis) -> Vec<String> {
+    apis.state()
+        .journal()
+        .iter()
+        .map(|call| {
+            let query = call
+                .query
+                .as_deref()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            format!("{} {}{query} -> {}", call.method, call.path, call.status)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_connected_receiver_reads_back_the_settlement_status_the_event_announced() -> TestResult {
+    let (receiver, apis) = connected(None).await?;
+    let event = flow_event("SettlementStatusChanged", json!({ "CaseId": 224_393 }));
+    assert_eq!(deliver_connected(&receiver, &apis, &event).await?, 200);
+
+    let summary = reads_made(&receiver, &apis, 1).await?;
+    assert_eq!(summary["count"], 1);
+    let read = &summary["reads"][0];
+    assert_eq!(
+        read["read"],
+        "GET /flow/api/Properties/224393/SettlementStatuses"
+    );
+    assert_eq!(read["status"], 200);
+    assert_eq!(
+        read["answer"]["SettlementStatus"],
+        "TransferredToSettlement"
+    );
+    assert_eq!(read["tries"], 1);
+    assert_eq!(
+        calls(&apis),
+        [
+            "POST /flow/authtoken -> 200",
+            "GET /flow/api/Properties/224393/SettlementStatuses -> 200",
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_search_is_made_with_the_filter_and_select_the_seed_gives() -> TestResult {
+    let (receiver, apis) = connected(None).await?;
+    let event = flow_event("AppropriationDateChanged", json!({ "CaseId": 31 }));
+    assert_eq!(deliver_connected(&receiver, &apis, &event).await?, 200);
+
+    let summary = reads_made(&receiver, &apis, 1).await?;
+    let read = &summary["reads"][0];
+    assert_eq!(read["status"], 200);
+    assert_eq!(read["answer"]["Count"], 1);
+    assert!(
+        read["answer"]["Results"][0]["TransferDate"].is_string(),
+        "{read}"
+    );
+    assert!(
+        calls(&apis).contains(
+            &"POST /flow/api/Search/AdvancedPropertySearch?$filter=Id%20eq%2031&$select=TransferDate -> 200"
+                .to_owned()
+        ),
+        "{:?}",
+        calls(&apis)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_redelivered_event_is_read_once() -> TestResult {
+    let (receiver, apis) = connected(None).await?;
+    let event = flow_event("SellerInsuranceChanged", json!({ "PropertyId": 6 }));
+    assert_eq!(deliver_connected(&receiver, &apis, &event).await?, 200);
+    assert_eq!(deliver_connected(&receiver, &apis, &event).await?, 200);
+    let marker = flow_event("SettlementStatusChanged", json!({ "CaseId": 6 }));
+    assert_eq!(deliver_connected(&receiver, &apis, &marker).await?, 200);
+
+    let summary = reads_made(&receiver, &apis, 2).await?;
+    assert_eq!(summary["duplicates_ignored"], 1);
+    let reads: Vec<&str> = summary["reads"]
+        .as_array()
+        .map(|reads| reads.iter().filter_map(|r| r["read"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        reads,
+        [
+            "GET /flow/api/Properties/6/Information",
+            "GET /flow/api/Properties/6/SettlementStatuses"
+        ]
+    );
+    assert_eq!(summary["reads"][0]["answer"]["SellerInsuranceType"], "Yes");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_missing_permission_is_recorded_and_not_retried() -> TestResult {
+    let (receiver, apis) = connected(Some(CLIENT_WITHOUT_CASES_READ)).await?;
+    let event = flow_event(
+        "PublicationChanged",
+        json!({ "CaseId": 12, "PublicationId": 3, "Type": 1 }),
+    );
+    assert_eq!(deliver_connected(&receiver, &apis, &event).await?, 200);
+
+    let summary = reads_made(&receiver, &apis, 1).await?;
+    let read = &summary["reads"][0];
+    assert_eq!(read["status"], 403);
+    assert_eq!(read["tries"], 1);
+    assert_eq!(
+        read["answer"]["MissingPermissions"],
+        json!(["Cases - Read"])
+    );
+    let conditions = calls(&apis)
+        .iter()
+        .filter(|call| call.starts_with("GET /flow/api/Conditions/Properties/12"))
+        .count();
+    assert_eq!(conditions, 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_throttled_read_is_tried_again_after_the_wait_flow_names() -> TestResult {
+    let (receiver, apis) = connected(None).await?;
+    apis.state().set_rate_limited(true);
+    let event = flow_event("SettlementStatusChanged", json!({ "CaseId": 77 }));
+    assert_eq!(deliver_connected(&receiver, &apis, &event).await?, 200);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !calls(&apis).iter().any(|call| call.ends_with("-> 429")) {
+        assert!(std::time::Instant::now() < deadline, "{:?}", calls(&apis));
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    apis.state().set_rate_limited(false);
+
+    let summary = reads_made(&receiver, &apis, 1).await?;
+    let read = &summary["reads"][0];
+    assert_eq!(read["status"], 200);
+    assert_eq!(read["tries"], 2);
+    assert_eq!(
+        calls(&apis),
+        [
+            "POST /flow/authtoken -> 200",
+            "GET /flow/api/Properties/77/SettlementStatuses -> 429",
+            "GET /flow/api/Properties/77/SettlementStatuses -> 200",
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn wrong_client_credentials_are_refused_at_connect() -> TestResult {
+    let receiver = start_default_receiver().await?;
+    let apis = ProviderApis::start("127.0.0.1:0".parse()?).await?;
+    let client_id = apis.state().credentials().client_id;
+    let (status, answer) = connect(&receiver, &apis, &client_id, "not-the-secret").await?;
+    assert_eq!(status, 502, "{answer}");
+    assert_eq!(answer["api_status"], 400, "{answer}");
+    assert_eq!(answer["api_answer"]["error"], "invalid_client", "{answer}");
+
+    let never_connected = format!("/flow/connections/{}", apis.connection());
+    let event = flow_event("CaseSold", json!({ "CaseId": 1 }));
+    let response = post_json(
+        &receiver,
+        &never_connected,
+        event.to_string().as_bytes(),
+        &[],
+    )
+    .await?;
+    assert_eq!(response.status(), 404);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_connect_request_without_credentials_is_400() -> TestResult {
+    let receiver = start_default_receiver().await?;
+    for body in [
+        json!({ "api": "http://127.0.0.1:9" }),
+        json!({ "api": "ftp://x", "client_id": "a", "client_secret": "b" }),
+        json!({ "api": "http://127.0.0.1:9", "client_id": "a", "client_secret": "b", "connection": "../x" }),
+    ] {
+        let response =
+            post_json(&receiver, "/flow/connect", body.to_string().as_bytes(), &[]).await?;
+        assert_refused(response, 400, &body).await?;
+    }
     Ok(())
 }

@@ -404,3 +404,363 @@ async fn an_empty_atlas_secret_does_not_start() -> TestResult {
     ));
     Ok(())
 }
+
+// Connecting through the provider APIs (hooksim's PF Expert and Atlas APIs)
+
+mod connect {
+    use std::net::SocketAddr;
+
+    use hooksim_receiver::{ReceiverConfig, RunningReceiver};
+    use hooksim_simulator::api::{Credentials, ProviderApis, Registration};
+    use hooksim_simulator::providers::ProviderId;
+    use serde_json::{Value, json};
+
+    use crate::{TestResult, client, get_json, post_json, sign, start_with, wait_for_count};
+
+    async fn start_apis() -> TestResult<ProviderApis> {
+        Ok(ProviderApis::start(SocketAddr::from(([127, 0, 0, 1], 0))).await?)
+    }
+
+    async fn start_receiver() -> TestResult<RunningReceiver> {
+        start_with(ReceiverConfig::default()).await
+    }
+
+    /// POSTs `body` to the receiver's `path`: its status and JSON answer.
+    async fn ask(receiver: &RunningReceiver, path: &str, body: &Value) -> TestResult<(u16, Value)> {
+        let response = post_json(receiver, path, body.to_string().as_bytes(), &[]).await?;
+        let status = response.status().as_u16();
+        Ok((status, serde_json::from_slice(&response.bytes().await?)?))
+    }
+
+    /// Delivers `body` to a registration, as the provider would.
+    async fn deliver(
+        registration: &Registration,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> TestResult<u16> {
+        let mut request = client()?
+            .post(&registration.url)
+            .header("Content-Type", "application/json")
+            .body(body.to_vec());
+        if let Some(signature) = signature {
+            request = request.header("X-Signature", signature);
+        }
+        Ok(request.send().await?.status().as_u16())
+    }
+
+    fn pf_connect(apis: &ProviderApis, token: &str, connection: &str) -> Value {
+        json!({
+            "api": apis.base_url(ProviderId::PropertyFinder),
+            "token": token,
+            "connection": connection,
+            "events": ["lead.new", "lead.updated"],
+        })
+    }
+
+    fn atlas_connect(apis: &ProviderApis, connection: &str, secret: Option<&str>) -> Value {
+        let credentials = Credentials::default();
+        let mut body = json!({
+            "api": apis.base_url(ProviderId::PropertyFinderAtlas),
+            "api_key": credentials.client_id,
+            "api_secret": credentials.client_secret,
+            "connection": connection,
+            "events": ["lead.created"],
+        });
+        if let Some(secret) = secret {
+            body["secret"] = Value::from(secret);
+        }
+        body
+    }
+
+    const LEAD: &[u8] = br#"{"event":"lead.new","client":434,"concept":{"id":7,"namespace":"lead","sub_namespace":null}}"#;
+    const ATLAS_LEAD: &[u8] = br#"{"id":"lead.created_1","type":"lead.created","timestamp":"2025-05-01T08:30:00Z","entity":{"id":"1","type":"lead"},"payload":{}}"#;
+
+    #[tokio::test]
+    async fn pf_expert_connect_registers_a_hook_per_event_and_disconnect_deletes_them() -> TestResult
+    {
+        let apis = start_apis().await?;
+        let receiver = start_receiver().await?;
+        let token = Credentials::default().token;
+
+        let (status, answer) = ask(
+            &receiver,
+            "/propertyfinder/connect",
+            &pf_connect(&apis, &token, "c1"),
+        )
+        .await?;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["registered"], true);
+        assert_eq!(answer["id"], "223443");
+        assert_eq!(
+            answer["hooks"],
+            json!([{"event": "lead.new", "id": "223443"}, {"event": "lead.updated", "id": "223444"}])
+        );
+        let hooks = apis.state().registrations(ProviderId::PropertyFinder);
+        let expected_url = format!("{}/propertyfinder/connections/c1", receiver.base_url());
+        assert!(
+            hooks.iter().all(|h| h.url == expected_url && h.active),
+            "{hooks:?}"
+        );
+
+        assert_eq!(deliver(&hooks[0], LEAD, None).await?, 200);
+        wait_for_count(&receiver, "/propertyfinder/connections/c1/notifications", 1).await?;
+        assert_eq!(
+            get_json(&receiver, "/propertyfinder/notifications").await?["count"],
+            0
+        );
+
+        let (status, answer) = ask(
+            &receiver,
+            "/propertyfinder/disconnect",
+            &json!({"connection": "c1"}),
+        )
+        .await?;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["registered"], false);
+        assert!(
+            apis.state()
+                .registrations(ProviderId::PropertyFinder)
+                .is_empty()
+        );
+        assert_eq!(deliver(&hooks[0], LEAD, None).await?, 404);
+        let calls: Vec<String> = apis
+            .state()
+            .journal()
+            .iter()
+            .map(|c| format!("{} {} {}", c.method, c.path, c.status))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                "POST /hooks 201",
+                "POST /hooks 201",
+                "DELETE /hooks/223443 204",
+                "DELETE /hooks/223444 204"
+            ]
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn pf_expert_connect_reports_the_apis_refusal() -> TestResult {
+        let apis = start_apis().await?;
+        let receiver = start_receiver().await?;
+        let (status, answer) = ask(
+            &receiver,
+            "/propertyfinder/connect",
+            &pf_connect(&apis, "wrong", "c2"),
+        )
+        .await?;
+        assert_eq!(status, 502, "{answer}");
+        assert_eq!(answer["registered"], false);
+        assert_eq!(answer["api_status"], 401);
+        assert_eq!(answer["api_answer"]["code"], 401);
+
+        let (status, answer) =
+            ask(&receiver, "/propertyfinder/connect", &json!({"token": "x"})).await?;
+        assert_eq!(
+            (status, answer["registered"].clone()),
+            (400, json!(false)),
+            "{answer}"
+        );
+        let bad_name = pf_connect(&apis, "x", "a/b");
+        assert_eq!(
+            ask(&receiver, "/propertyfinder/connect", &bad_name)
+                .await?
+                .0,
+            400
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn pf_expert_connect_reads_only_the_hook_id_so_the_docs_typo_is_harmless() -> TestResult {
+        let apis = start_apis().await?;
+        let receiver = start_receiver().await?;
+        let mut body = pf_connect(&apis, &Credentials::default().token, "c3");
+        body["api"] = json!(format!(
+            "{}/quirks/event-key-typo",
+            apis.base_url(ProviderId::PropertyFinder)
+        ));
+        let (status, answer) = ask(&receiver, "/propertyfinder/connect", &body).await?;
+        assert_eq!(
+            (status, answer["registered"].clone()),
+            (200, json!(true)),
+            "{answer}"
+        );
+        assert_eq!(
+            apis.state().registrations(ProviderId::PropertyFinder).len(),
+            2
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_delivery_to_a_connection_never_made_is_404() -> TestResult {
+        let receiver = start_receiver().await?;
+        for path in [
+            "/propertyfinder/connections/nobody",
+            "/propertyfinder-atlas/connections/nobody",
+        ] {
+            let response = post_json(&receiver, path, LEAD, &[]).await?;
+            assert_eq!(response.status(), 404, "{path}");
+        }
+        let (status, _) = ask(
+            &receiver,
+            "/propertyfinder/disconnect",
+            &json!({"connection": "nobody"}),
+        )
+        .await?;
+        assert_eq!(status, 404);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn atlas_connect_with_a_secret_demands_its_signature() -> TestResult {
+        let apis = start_apis().await?;
+        let receiver = start_receiver().await?;
+        let secret = "connection-secret-1";
+        let (status, answer) = ask(
+            &receiver,
+            "/propertyfinder-atlas/connect",
+            &atlas_connect(&apis, "s1", Some(secret)),
+        )
+        .await?;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(
+            (answer["registered"].clone(), answer["signed"].clone()),
+            (json!(true), json!(true))
+        );
+        assert_eq!(answer["events"], json!(["lead.created"]));
+        let subscriptions = apis.state().registrations(ProviderId::PropertyFinderAtlas);
+        assert_eq!(subscriptions.len(), 1);
+        assert_eq!(subscriptions[0].secret.as_deref(), Some(secret));
+        let subscription = &subscriptions[0];
+
+        assert_eq!(deliver(subscription, ATLAS_LEAD, None).await?, 401);
+        assert_eq!(
+            deliver(
+                subscription,
+                ATLAS_LEAD,
+                Some(&sign("hooksim-test-secret", ATLAS_LEAD))
+            )
+            .await?,
+            401
+        );
+        assert_eq!(
+            deliver(subscription, ATLAS_LEAD, Some(&sign(secret, ATLAS_LEAD))).await?,
+            200
+        );
+        wait_for_count(&receiver, "/propertyfinder-atlas/connections/s1/events", 1).await?;
+
+        // Connecting again: the API answers 409, which counts as subscribed.
+        let (status, answer) = ask(
+            &receiver,
+            "/propertyfinder-atlas/connect",
+            &atlas_connect(&apis, "s1", Some(secret)),
+        )
+        .await?;
+        assert_eq!(
+            (status, answer["registered"].clone()),
+            (200, json!(true)),
+            "{answer}"
+        );
+        assert!(
+            apis.state()
+                .journal()
+                .iter()
+                .any(|c| c.path == "/v1/webhooks" && c.status == 409),
+            "the second subscription was a conflict"
+        );
+        assert_eq!(
+            apis.state()
+                .registrations(ProviderId::PropertyFinderAtlas)
+                .len(),
+            1
+        );
+
+        let (status, _) = ask(
+            &receiver,
+            "/propertyfinder-atlas/disconnect",
+            &json!({"connection": "s1"}),
+        )
+        .await?;
+        assert_eq!(status, 200);
+        assert!(
+            apis.state()
+                .registrations(ProviderId::PropertyFinderAtlas)
+                .is_empty()
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn atlas_connect_without_a_secret_takes_unsigned_deliveries() -> TestResult {
+        let apis = start_apis().await?;
+        let receiver = start_receiver().await?;
+        let (status, answer) = ask(
+            &receiver,
+            "/propertyfinder-atlas/connect",
+            &atlas_connect(&apis, "u1", None),
+        )
+        .await?;
+        assert_eq!(
+            (status, answer["signed"].clone()),
+            (200, json!(false)),
+            "{answer}"
+        );
+        let subscriptions = apis.state().registrations(ProviderId::PropertyFinderAtlas);
+        assert!(subscriptions[0].secret.is_none());
+        assert_eq!(deliver(&subscriptions[0], ATLAS_LEAD, None).await?, 200);
+        wait_for_count(&receiver, "/propertyfinder-atlas/connections/u1/events", 1).await?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn atlas_connect_reports_a_refused_secret_and_keeps_nothing() -> TestResult {
+        let apis = start_apis().await?;
+        let receiver = start_receiver().await?;
+        let too_long = "x".repeat(33);
+        let (status, answer) = ask(
+            &receiver,
+            "/propertyfinder-atlas/connect",
+            &atlas_connect(&apis, "l1", Some(&too_long)),
+        )
+        .await?;
+        assert_eq!(status, 502, "{answer}");
+        assert_eq!(answer["api_status"], 422);
+        assert!(
+            answer["api_answer"]["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("32")),
+            "{answer}"
+        );
+        assert!(
+            apis.state()
+                .registrations(ProviderId::PropertyFinderAtlas)
+                .is_empty()
+        );
+        let response = post_json(
+            &receiver,
+            "/propertyfinder-atlas/connections/l1",
+            ATLAS_LEAD,
+            &[],
+        )
+        .await?;
+        assert_eq!(
+            response.status(),
+            404,
+            "a refused connect leaves no connection behind"
+        );
+
+        let mut wrong_key = atlas_connect(&apis, "l2", None);
+        wrong_key["api_secret"] = json!("guess");
+        let (status, answer) = ask(&receiver, "/propertyfinder-atlas/connect", &wrong_key).await?;
+        assert_eq!(
+            (status, answer["api_status"].clone()),
+            (502, json!(401)),
+            "{answer}"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,549 @@
+//! PF Expert's `/hooks` and the Enterprise (Atlas) API's token and
+//! `/v1/webhooks`, called over HTTP as a receiver calls them: credentials,
+//! status codes, bodies, and what each call does to the registrations.
+
+use std::net::SocketAddr;
+
+use hooksim_simulator::api::{Credentials, ProviderApis};
+use hooksim_simulator::providers::ProviderId;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// What came back from one call.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    content_type: Option<String>,
+    body: Value,
+}
+
+async fn start() -> ProviderApis {
+    ProviderApis::start(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("the provider APIs start on a free port")
+}
+
+/// `method` `url` with an optional Bearer token and JSON body.
+async fn call(method: Method, url: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a plain HTTP client builds");
+    let mut request = client.request(method, url);
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    if let Some(body) = body {
+        request = request
+            .header("Content-Type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.expect("the API answers");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = response.bytes().await.expect("the body is read");
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// The member names of a JSON object, in order; none for anything else.
+fn keys(object: &Value) -> Vec<&str> {
+    object.as_object().map_or_else(Vec::new, |members| {
+        members.keys().map(String::as_str).collect()
+    })
+}
+
+fn hook_request(event: &str, target: &str) -> Value {
+    json!({"hook": {"event": event, "target": target}})
+}
+
+mod pf_expert {
+    use super::*;
+
+    const TARGET: &str = "http://custom-platform.com/create-lead.php";
+
+    fn hooks_url(apis: &ProviderApis) -> String {
+        format!("{}/hooks", apis.base_url(ProviderId::PropertyFinder))
+    }
+
+    #[tokio::test]
+    async fn a_hook_needs_a_client_level_token() {
+        let apis = start().await;
+        let url = hooks_url(&apis);
+        let request = hook_request("lead.new", TARGET);
+        let credentials = Credentials::default();
+
+        let missing = call(Method::POST, &url, None, Some(&request)).await;
+        assert_eq!(missing.status, 401);
+        assert_eq!(missing.body["code"], 401);
+        assert!(
+            missing.body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("client level token")),
+            "{:?}",
+            missing.body
+        );
+        let wrong = call(Method::POST, &url, Some("not-a-token"), Some(&request)).await;
+        assert_eq!(
+            (wrong.status, wrong.body["code"].clone()),
+            (401, json!(401))
+        );
+        let user_level = Some(credentials.read_only_token.as_str());
+        let forbidden = call(Method::POST, &url, user_level, Some(&request)).await;
+        assert_eq!(
+            (forbidden.status, forbidden.body["code"].clone()),
+            (403, json!(403))
+        );
+        assert!(
+            apis.state()
+                .registrations(ProviderId::PropertyFinder)
+                .is_empty()
+        );
+
+        let deleted = call(Method::DELETE, &format!("{url}/223443"), None, None).await;
+        assert_eq!(deleted.status, 401);
+    }
+
+    #[tokio::test]
+    async fn a_hook_is_answered_in_the_documented_shape_and_registered() {
+        let apis = start().await;
+        let token = Credentials::default().token;
+        let request = hook_request("lead.new", TARGET);
+        let created = call(
+            Method::POST,
+            &hooks_url(&apis),
+            Some(&token),
+            Some(&request),
+        )
+        .await;
+
+        assert_eq!(created.status, 201);
+        assert_eq!(keys(&created.body), ["hook"]);
+        assert_eq!(
+            keys(&created.body["hook"]),
+            ["id", "event", "target", "client"]
+        );
+        assert_eq!(
+            created.body,
+            json!({"hook": {"id": 223443, "event": "lead.new", "target": TARGET, "client": {"id": 434}}})
+        );
+        let registrations = apis.state().registrations(ProviderId::PropertyFinder);
+        assert_eq!(registrations.len(), 1);
+        let hook = &registrations[0];
+        assert_eq!(
+            (hook.id.as_str(), hook.event.as_deref(), hook.url.as_str()),
+            ("223443", Some("lead.new"), TARGET)
+        );
+        assert!(hook.active && hook.secret.is_none());
+
+        let journal = apis.state().journal();
+        let entry = journal.last().expect("the call is journalled");
+        assert_eq!(entry.provider, Some(ProviderId::PropertyFinder));
+        assert_eq!(
+            (entry.method.as_str(), entry.path.as_str(), entry.status),
+            ("POST", "/hooks", 201)
+        );
+        assert!(entry.body.contains("lead.new"), "{}", entry.body);
+    }
+
+    #[tokio::test]
+    async fn the_docs_event_key_typo_is_answered_only_where_asked_for() {
+        let apis = start().await;
+        let token = Credentials::default().token;
+        let url = format!(
+            "{}/quirks/event-key-typo/hooks",
+            apis.base_url(ProviderId::PropertyFinder)
+        );
+        let request = hook_request("property.new", TARGET);
+        let created = call(Method::POST, &url, Some(&token), Some(&request)).await;
+
+        assert_eq!(created.status, 201);
+        assert_eq!(
+            keys(&created.body["hook"]),
+            ["id", "event:", "target", "client"]
+        );
+        assert_eq!(created.body["hook"]["event:"], "property.new");
+        let id = created.body["hook"]["id"].to_string();
+        let deleted = call(Method::DELETE, &format!("{url}/{id}"), Some(&token), None).await;
+        assert_eq!(deleted.status, 204);
+    }
+
+    #[tokio::test]
+    async fn a_second_hook_for_an_event_replaces_the_first() {
+        let apis = start().await;
+        let token = Credentials::default().token;
+        let url = hooks_url(&apis);
+        let first = call(
+            Method::POST,
+            &url,
+            Some(&token),
+            Some(&hook_request("lead.new", TARGET)),
+        )
+        .await;
+        let other = call(
+            Method::POST,
+            &url,
+            Some(&token),
+            Some(&hook_request("lead.updated", TARGET)),
+        )
+        .await;
+        let second_target = "https://crm.example/pf";
+        let second = call(
+            Method::POST,
+            &url,
+            Some(&token),
+            Some(&hook_request("lead.new", second_target)),
+        )
+        .await;
+        assert_eq!((first.status, other.status, second.status), (201, 201, 201));
+        assert_ne!(first.body["hook"]["id"], second.body["hook"]["id"]);
+
+        let registrations = apis.state().registrations(ProviderId::PropertyFinder);
+        let for_lead_new: Vec<&str> = registrations
+            .iter()
+            .filter(|r| r.event.as_deref() == Some("lead.new"))
+            .map(|r| r.url.as_str())
+            .collect();
+        assert_eq!(for_lead_new, [second_target]);
+        assert_eq!(registrations.len(), 2);
+
+        let replaced = format!("{url}/{}", first.body["hook"]["id"]);
+        let gone = call(Method::DELETE, &replaced, Some(&token), None).await;
+        assert_eq!((gone.status, gone.body["code"].clone()), (404, json!(404)));
+        let current = format!("{url}/{}", second.body["hook"]["id"]);
+        assert_eq!(
+            call(Method::DELETE, &current, Some(&token), None)
+                .await
+                .status,
+            204
+        );
+        assert_eq!(
+            call(Method::DELETE, &current, Some(&token), None)
+                .await
+                .status,
+            404
+        );
+        let left = apis.state().registrations(ProviderId::PropertyFinder);
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].event.as_deref(), Some("lead.updated"));
+    }
+
+    #[tokio::test]
+    async fn bad_requests_are_refused_with_a_reason() {
+        let apis = start().await;
+        let token = Credentials::default().token;
+        let url = hooks_url(&apis);
+        let cases = [
+            (json!({"event": "lead.new", "target": TARGET}), 400),
+            (json!({"hook": {"event": "lead.new"}}), 400),
+            (json!({"hook": {"event": 7, "target": TARGET}}), 400),
+            (hook_request("property.updated", TARGET), 422),
+            (hook_request("lead.new", "/relative/path"), 422),
+        ];
+        for (request, status) in cases {
+            let answer = call(Method::POST, &url, Some(&token), Some(&request)).await;
+            assert_eq!(answer.status, status, "{request}");
+            assert_eq!(answer.body["code"], status, "{request}");
+            assert!(answer.body["message"].is_string(), "{request}");
+        }
+        assert!(
+            apis.state()
+                .registrations(ProviderId::PropertyFinder)
+                .is_empty()
+        );
+    }
+}
+
+mod atlas {
+    use super::*;
+
+    const CALLBACK: &str = "https://crm.example/pf/webhooks";
+
+    fn url(apis: &ProviderApis, path: &str) -> String {
+        format!("{}{path}", apis.base_url(ProviderId::PropertyFinderAtlas))
+    }
+
+    fn assert_problem(answer: &Answer, status: u16) {
+        assert_eq!(answer.status, status, "{:?}", answer.body);
+        assert_eq!(
+            answer.content_type.as_deref(),
+            Some("application/problem+json")
+        );
+        assert_eq!(keys(&answer.body), ["type", "title", "status", "detail"]);
+        assert_eq!(answer.body["status"], status);
+        assert!(answer.body["title"].is_string() && answer.body["detail"].is_string());
+    }
+
+    /// A token for the scenario's key pair, asking for `scope` when given.
+    async fn token(apis: &ProviderApis, scope: Option<&str>) -> String {
+        let credentials = Credentials::default();
+        let mut request =
+            json!({"apiKey": credentials.client_id, "apiSecret": credentials.client_secret});
+        if let Some(scope) = scope {
+            request["scope"] = Value::from(scope);
+        }
+        let answer = call(
+            Method::POST,
+            &url(apis, "/v1/auth/token"),
+            None,
+            Some(&request),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer.body["accessToken"]
+            .as_str()
+            .expect("an access token")
+            .to_owned()
+    }
+
+    fn subscription(event: &str, callback: &str, secret: Option<&str>) -> Value {
+        let mut body = json!({"eventId": event, "callbackUrl": callback});
+        if let Some(secret) = secret {
+            body["secret"] = Value::from(secret);
+        }
+        body
+    }
+
+    #[tokio::test]
+    async fn the_token_endpoint_answers_the_documented_shape() {
+        let apis = start().await;
+        let credentials = Credentials::default();
+        let token_url = url(&apis, "/v1/auth/token");
+        let request =
+            json!({"apiKey": credentials.client_id, "apiSecret": credentials.client_secret});
+        let issued = call(Method::POST, &token_url, None, Some(&request)).await;
+
+        assert_eq!(issued.status, 200);
+        assert_eq!(
+            keys(&issued.body),
+            ["accessToken", "expiresIn", "tokenType"]
+        );
+        assert_eq!(issued.body["expiresIn"], 1800);
+        assert_eq!(issued.body["tokenType"], "Bearer");
+        let again = call(Method::POST, &token_url, None, Some(&request)).await;
+        assert_ne!(issued.body["accessToken"], again.body["accessToken"]);
+
+        let wrong = json!({"apiKey": credentials.client_id, "apiSecret": "guess"});
+        assert_problem(
+            &call(Method::POST, &token_url, None, Some(&wrong)).await,
+            401,
+        );
+        let unknown = json!({"apiKey": "someone-else", "apiSecret": credentials.client_secret});
+        assert_problem(
+            &call(Method::POST, &token_url, None, Some(&unknown)).await,
+            401,
+        );
+        let incomplete = json!({"apiKey": credentials.client_id});
+        assert_problem(
+            &call(Method::POST, &token_url, None, Some(&incomplete)).await,
+            422,
+        );
+        let not_an_object = json!(["apiKey"]);
+        assert_problem(
+            &call(Method::POST, &token_url, None, Some(&not_an_object)).await,
+            400,
+        );
+        let bad_scope = json!({"apiKey": credentials.client_id, "apiSecret": credentials.client_secret, "scope": "listings:write"});
+        assert_problem(
+            &call(Method::POST, &token_url, None, Some(&bad_scope)).await,
+            422,
+        );
+    }
+
+    #[tokio::test]
+    async fn webhooks_need_a_valid_token() {
+        let apis = start().await;
+        let webhooks = url(&apis, "/v1/webhooks");
+        let body = subscription("lead.created", CALLBACK, None);
+
+        assert_problem(&call(Method::GET, &webhooks, None, None).await, 401);
+        assert_problem(&call(Method::POST, &webhooks, None, Some(&body)).await, 401);
+        let api_token = Credentials::default().token;
+        assert_problem(
+            &call(Method::POST, &webhooks, Some(&api_token), Some(&body)).await,
+            401,
+        );
+        let mut forged = token(&apis, Some("webhooks:read")).await;
+        forged = forged.replacen("webhooks:read", "webhooks:write", 1);
+        assert_problem(
+            &call(Method::POST, &webhooks, Some(&forged), Some(&body)).await,
+            401,
+        );
+        let delete = url(&apis, "/v1/webhooks/lead.created");
+        assert_problem(&call(Method::DELETE, &delete, None, None).await, 401);
+        assert!(
+            apis.state()
+                .registrations(ProviderId::PropertyFinderAtlas)
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_read_only_token_lists_but_cannot_subscribe_or_delete() {
+        let apis = start().await;
+        let read_only = token(&apis, Some("webhooks:read")).await;
+        let webhooks = url(&apis, "/v1/webhooks");
+
+        let listed = call(Method::GET, &webhooks, Some(&read_only), None).await;
+        assert_eq!(
+            (listed.status, listed.body.clone()),
+            (200, json!({"data": []}))
+        );
+        let body = subscription("lead.created", CALLBACK, None);
+        let refused = call(Method::POST, &webhooks, Some(&read_only), Some(&body)).await;
+        assert_problem(&refused, 403);
+        assert!(
+            refused.body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("webhooks:write"))
+        );
+        let delete = url(&apis, "/v1/webhooks/lead.created");
+        assert_problem(
+            &call(Method::DELETE, &delete, Some(&read_only), None).await,
+            403,
+        );
+        let write_only = token(&apis, Some("webhooks:write")).await;
+        assert_problem(
+            &call(Method::GET, &webhooks, Some(&write_only), None).await,
+            403,
+        );
+    }
+
+    #[tokio::test]
+    async fn subscriptions_are_created_once_per_event_and_url_and_fan_out() {
+        let apis = start().await;
+        let token = token(&apis, None).await;
+        let webhooks = url(&apis, "/v1/webhooks");
+        let signed = subscription("lead.created", CALLBACK, Some("s3cr3t"));
+
+        let created = call(Method::POST, &webhooks, Some(&token), Some(&signed)).await;
+        assert_eq!(created.status, 201);
+        assert_eq!(
+            created.body,
+            json!({"eventId": "lead.created", "callbackUrl": CALLBACK})
+        );
+        assert_problem(
+            &call(Method::POST, &webhooks, Some(&token), Some(&signed)).await,
+            409,
+        );
+        let second_url = "https://backup.example/pf";
+        let unsigned = subscription("lead.created", second_url, None);
+        assert_eq!(
+            call(Method::POST, &webhooks, Some(&token), Some(&unsigned))
+                .await
+                .status,
+            201
+        );
+        let listing = subscription("listing.published", CALLBACK, None);
+        assert_eq!(
+            call(Method::POST, &webhooks, Some(&token), Some(&listing))
+                .await
+                .status,
+            201
+        );
+
+        let registrations = apis.state().registrations(ProviderId::PropertyFinderAtlas);
+        let shown: Vec<(Option<&str>, &str, Option<&str>, bool)> = registrations
+            .iter()
+            .map(|r| {
+                (
+                    r.event.as_deref(),
+                    r.url.as_str(),
+                    r.secret.as_deref(),
+                    r.active,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (Some("lead.created"), CALLBACK, Some("s3cr3t"), true),
+                (Some("lead.created"), second_url, None, true),
+                (Some("listing.published"), CALLBACK, None, true),
+            ]
+        );
+
+        let all = call(Method::GET, &webhooks, Some(&token), None).await;
+        assert_eq!(all.status, 200);
+        assert_eq!(all.body["data"].as_array().map(Vec::len), Some(3));
+        assert!(
+            !all.body.to_string().contains("s3cr3t"),
+            "secrets are never shown"
+        );
+        let filtered = call(
+            Method::GET,
+            &format!("{webhooks}?eventType=listing.published"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(
+            filtered.body,
+            json!({"data": [{"eventId": "listing.published", "callbackUrl": CALLBACK}]})
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_subscriptions_are_422() {
+        let apis = start().await;
+        let token = token(&apis, None).await;
+        let webhooks = url(&apis, "/v1/webhooks");
+        let cases = [
+            subscription("lead.created", CALLBACK, Some(&"x".repeat(33))),
+            subscription("lead.created", CALLBACK, Some("")),
+            subscription("lead.new", CALLBACK, None),
+            subscription("lead.created", "not a url", None),
+            json!({"callbackUrl": CALLBACK}),
+            json!({"eventId": "lead.created"}),
+        ];
+        for body in cases {
+            let answer = call(Method::POST, &webhooks, Some(&token), Some(&body)).await;
+            assert_problem(&answer, 422);
+        }
+        let at_the_limit = subscription("lead.created", CALLBACK, Some(&"x".repeat(32)));
+        assert_eq!(
+            call(Method::POST, &webhooks, Some(&token), Some(&at_the_limit))
+                .await
+                .status,
+            201
+        );
+    }
+
+    #[tokio::test]
+    async fn deleting_an_event_removes_every_subscription_to_it() {
+        let apis = start().await;
+        let token = token(&apis, None).await;
+        let webhooks = url(&apis, "/v1/webhooks");
+        for (event, callback) in [
+            ("lead.created", CALLBACK),
+            ("lead.created", "https://backup.example/pf"),
+            ("user.created", CALLBACK),
+        ] {
+            let body = subscription(event, callback, None);
+            assert_eq!(
+                call(Method::POST, &webhooks, Some(&token), Some(&body))
+                    .await
+                    .status,
+                201
+            );
+        }
+        let delete = url(&apis, "/v1/webhooks/lead.created");
+        let deleted = call(Method::DELETE, &delete, Some(&token), None).await;
+        assert_eq!(deleted.status, 204);
+        assert_problem(
+            &call(Method::DELETE, &delete, Some(&token), None).await,
+            404,
+        );
+        let left = apis.state().registrations(ProviderId::PropertyFinderAtlas);
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].event.as_deref(), Some("user.created"));
+    }
+}
