@@ -43,7 +43,7 @@ use serde_json::{Map, Value, json};
 use tracing::{info, info_span, warn};
 
 use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
-use crate::propertyfinder::provider_api::{
+use crate::provider_api::{
     ApiClient, ConnectFailure, Connections, connection_name, read_request, webhook_url,
 };
 use crate::store::{DedupeStore, Recorded, StoreSummary};

@@ -51,7 +51,7 @@ use sha2::{Digest, Sha256};
 use tracing::{Instrument, Span, error, info, info_span, warn};
 
 use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
-use crate::propertyfinder::provider_api::{
+use crate::provider_api::{
     ConnectFailure, Connections, connection_name, read_request, webhook_url,
 };
 use crate::store::{DedupeStore, ReadQueue, Recorded, StoreSummary};

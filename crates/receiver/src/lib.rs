@@ -34,6 +34,7 @@ pub mod flow;
 pub mod hemnet;
 pub mod propertyfinder;
 pub mod propertyfinder_atlas;
+mod provider_api;
 mod signature;
 pub mod spark;
 mod store;

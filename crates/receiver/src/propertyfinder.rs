@@ -27,8 +27,6 @@
 //! scenarios sharing this receiver never see each other's. In production,
 //! put these two endpoints behind your own admin authentication.
 
-pub(crate) mod provider_api;
-
 use std::sync::Arc;
 
 use axum::extract::rejection::BytesRejection;
@@ -45,7 +43,7 @@ use tracing::{info, info_span, warn};
 use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
 use crate::store::{DedupeStore, Recorded, StoreSummary};
 
-use self::provider_api::{
+use crate::provider_api::{
     ApiClient, ConnectFailure, Connections, deliver_to_connection, webhook_url,
 };
 
@@ -249,8 +247,8 @@ async fn connect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ConnectFailure> {
-    let request: ConnectRequest = provider_api::read_request(&body, "{api, token}")?;
-    let connection = provider_api::connection_name(request.connection.as_deref())?;
+    let request: ConnectRequest = crate::provider_api::read_request(&body, "{api, token}")?;
+    let connection = crate::provider_api::connection_name(request.connection.as_deref())?;
     let target = webhook_url(&headers, "/propertyfinder", &connection)?;
     let events = match request.events {
         Some(events) => events,
@@ -315,8 +313,8 @@ async fn disconnect(
     State(state): State<PropertyFinderState>,
     body: Bytes,
 ) -> Result<Json<Value>, ConnectFailure> {
-    let request: DisconnectRequest = provider_api::read_request(&body, "{connection}")?;
-    let connection = provider_api::connection_name(request.connection.as_deref())?;
+    let request: DisconnectRequest = crate::provider_api::read_request(&body, "{connection}")?;
+    let connection = crate::provider_api::connection_name(request.connection.as_deref())?;
     let known = state.connections.known(&connection)?;
     let client = ApiClient::new()?;
     let mut deleted = Vec::new();

@@ -45,7 +45,7 @@ use serde_json::{Value, json};
 use tracing::{error, info, info_span, warn};
 
 use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
-use crate::propertyfinder::provider_api::{
+use crate::provider_api::{
     self, ApiClient, ConnectFailure, Connections, deliver_to_connection, webhook_url,
 };
 use crate::signature::TrustedKeys;

@@ -39,7 +39,6 @@
 //! `/spark/connect` behind your own admin authentication.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -53,9 +52,7 @@ use serde_json::{Value, json};
 use tracing::{error, info, info_span, warn};
 
 use crate::answer::{Acknowledged, Rejection, hand_off_and_acknowledge};
-use crate::propertyfinder::provider_api::{
-    self, ApiAnswer, ConnectFailure, Connections, webhook_url,
-};
+use crate::provider_api::{self, ApiAnswer, ApiClient, ConnectFailure, Connections, webhook_url};
 use crate::store::{DedupeStore, ReadQueue, Recorded, StoreSummary};
 
 /// A delivery is about 350 bytes; this leaves room for attributes Spark may
@@ -433,32 +430,26 @@ const SPARK_USER_AGENT_HEADER: &str = "X-SparkApi-User-Agent";
 const SPARK_USER_AGENT: &str = "hooksim-reference-receiver";
 /// A Spark API that has not answered by then is reported as unreachable,
 /// well before whoever asked to connect gives up on us.
-const SPARK_API_TIMEOUT: Duration = Duration::from_secs(5);
 const WEBHOOKS: &str = "/v1/developers/newsfeeds/webhooks";
 /// Spark's code for a write that conflicts with existing data: here, a `Uri`
 /// this developer already registered.
 const CONFLICT_CODE: i64 = 1055;
 
 /// Every Spark call carries the user agent header, so the client sends it by default.
-fn spark_client() -> Result<reqwest::Client, ConnectFailure> {
+fn spark_client() -> Result<ApiClient, ConnectFailure> {
     let mut headers = HeaderMap::new();
     headers.insert(
         SPARK_USER_AGENT_HEADER,
         HeaderValue::from_static(SPARK_USER_AGENT),
     );
     headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(SPARK_API_TIMEOUT)
-        .default_headers(headers)
-        .build()
-        .map_err(|error| ConnectFailure::Internal(format!("no HTTP client: {error}")))
+    ApiClient::with_headers(headers)
 }
 
 /// Spark's news feed webhook API, as this receiver calls it.
 #[derive(Debug)]
 struct SparkApi {
-    client: reqwest::Client,
+    client: ApiClient,
     base: String,
     token: String,
 }
@@ -529,24 +520,9 @@ impl SparkApi {
         body: Option<Value>,
     ) -> Result<ApiAnswer, ConnectFailure> {
         let url = format!("{}{path}", self.base);
-        let call = format!("{method} {url}");
-        let mut request = self.client.request(method, &url).bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body.to_string());
-        }
-        let unreachable = |error: reqwest::Error| ConnectFailure::Unreachable {
-            call: call.clone(),
-            error: error.to_string(),
-        };
-        let response = request.send().await.map_err(unreachable)?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(unreachable)?;
-        // Spark answers every call, success or failure, in its `{"D": ...}` envelope.
-        let body = serde_json::from_slice(&bytes)
-            .map_err(|error| ConnectFailure::unexpected(&call, &format!("not JSON: {error}")))?;
-        Ok(ApiAnswer { call, status, body })
+        self.client
+            .call(method, &url, Some(&self.token), body.as_ref())
+            .await
     }
 }
 

@@ -1,7 +1,7 @@
-//! What the Property Finder receivers (PF Expert and Atlas) need to connect
-//! themselves through a provider API the way a customer's system does: a
-//! JSON client, the connections made (by name, so scenarios sharing one
-//! receiver stay apart), and the answers a connect request gets.
+//! What every receiver needs to connect itself through a provider's API the
+//! way a customer's system does: a JSON client, the connections made (by
+//! name, so scenarios sharing one receiver stay apart), and the answers a
+//! connect request gets.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -133,6 +133,7 @@ pub(crate) fn webhook_url(
 }
 
 /// A JSON client for a provider API.
+#[derive(Debug, Clone)]
 pub(crate) struct ApiClient {
     client: reqwest::Client,
 }
@@ -149,10 +150,16 @@ pub(crate) struct ApiAnswer {
 
 impl ApiClient {
     pub(crate) fn new() -> Result<Self, ConnectFailure> {
+        Self::with_headers(HeaderMap::new())
+    }
+
+    /// A client that sends `headers` on every call (Spark's user agent header).
+    pub(crate) fn with_headers(headers: HeaderMap) -> Result<Self, ConnectFailure> {
         // No proxy: a provider API on loopback must be reached directly.
         let client = reqwest::Client::builder()
             .no_proxy()
             .timeout(API_CALL_TIMEOUT)
+            .default_headers(headers)
             .build()
             .map_err(|error| ConnectFailure::Internal(format!("no HTTP client: {error}")))?;
         Ok(Self { client })
