@@ -135,3 +135,49 @@ fn a_receiver_that_refuses_unknown_event_values_fails_forward_compatibility() {
     );
     assert!(out.contains("rejected 500"), "{out}");
 }
+
+/// The customer's mistake the Spark docs warn about: registering the webhook
+/// without `"Active": true`. Spark keeps it inactive and delivers nothing;
+/// the scenario must fail and say so.
+#[test]
+fn a_receiver_that_registers_without_active_gets_nothing_and_is_told_why() {
+    let router = Router::new()
+        .route(ROUTE, post(|| async { StatusCode::OK }))
+        .route(
+            "/spark/connect",
+            post(|headers: axum::http::HeaderMap, body: Bytes| async move {
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let request = json(&body);
+                let api = request["api"].as_str().unwrap_or_default();
+                let token = request["token"].as_str().unwrap_or_default();
+                let registered = reqwest::Client::new()
+                    .post(format!("{api}/v1/developers/newsfeeds/webhooks"))
+                    .bearer_auth(token)
+                    .header("X-SparkApi-User-Agent", "customer-receiver")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    // The mistake: no "Active": true.
+                    .body(
+                        serde_json::json!({ "D": { "Uri": format!("http://{host}{ROUTE}") } })
+                            .to_string(),
+                    )
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                axum::Json(serde_json::json!({ "registered": registered, "active": true }))
+                    .into_response()
+            }),
+        );
+    let (url, _runtime) = serve(router, ROUTE);
+    let (code, out) = run_against("scenarios/spark/api-registered-webhook-receives.yaml", &url);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        failed_rules(&out).contains("spark/api-registered-webhook-receives"),
+        "{out}"
+    );
+    assert!(out.contains("are all inactive"), "{out}");
+    assert!(out.contains("unless `\"Active\": true` is sent"), "{out}");
+}
