@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use hooksim_simulator::api::ProviderApis;
 use hooksim_simulator::api::live::deliver_to_new_registrations;
-use hooksim_simulator::providers::ProviderId;
+use hooksim_simulator::api::{PROVIDERS_WITH_APIS, ProviderApis};
 use hooksim_simulator::schedule::format_nominal;
 use hooksim_simulator::transport::Transport;
 
@@ -22,7 +21,7 @@ pub async fn serve(args: ServeArgs) -> Exit {
     };
     let credentials = apis.state().credentials();
     println!("provider APIs listening at http://{}", apis.addr());
-    for id in ProviderId::ALL {
+    for id in PROVIDERS_WITH_APIS {
         println!("  {:<22} {}", id.as_str(), apis.base_url(id));
     }
     println!(

@@ -33,6 +33,16 @@ pub mod spark;
 
 pub use auth::Credentials;
 
+/// The providers with an API here. Hemnet has none: its webhooks are set up
+/// on a settings page (seed 004).
+pub const PROVIDERS_WITH_APIS: [ProviderId; 5] = [
+    ProviderId::Spark,
+    ProviderId::Flow,
+    ProviderId::PropertyFinder,
+    ProviderId::PropertyFinderAtlas,
+    ProviderId::EverReal,
+];
+
 /// At most this much of a request body is kept in the journal.
 const JOURNAL_BODY_LIMIT: usize = 16 * 1024;
 
