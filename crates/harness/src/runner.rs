@@ -680,7 +680,7 @@ fn rotated(keys: &SigningKeys, rotation: &RotateKeys) -> SigningKeys {
 }
 
 /// Whether a scenario talks to provider APIs (and so gets its own).
-fn needs_provider_apis(scenario: &Scenario) -> bool {
+pub fn needs_provider_apis(scenario: &Scenario) -> bool {
     let targets = scenario.target.iter().chain(
         scenario
             .subscriptions

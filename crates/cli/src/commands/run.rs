@@ -6,7 +6,7 @@ use std::path::Path;
 
 use hooksim_harness::report::{console, html, json, junit};
 use hooksim_harness::runner::{
-    RunOptions, SettingOverride, Targets, needs_base_url, signing_secrets,
+    RunOptions, SettingOverride, Targets, needs_base_url, needs_provider_apis, signing_secrets,
 };
 use hooksim_harness::scenario::Scenario;
 use hooksim_harness::snapshot::SnapshotMode;
@@ -51,6 +51,13 @@ pub async fn run(args: RunArgs) -> Exit {
     } else {
         None
     };
+    let with_apis = scenarios.iter().filter(|s| needs_provider_apis(s)).count();
+    if with_apis > 0 {
+        println!(
+            "provider APIs: {with_apis} scenario(s) get their own instance on a free 127.0.0.1 port, \
+             handed to the receiver as {{{{api.base_url}}}}; each transcript ends with the calls made to it"
+        );
+    }
     let suite = SuiteOptions {
         run: options,
         snapshots: if args.update_snapshots {
