@@ -647,15 +647,31 @@ impl Validator<'_> {
     }
 
     fn overrides(&mut self, node: &Node) -> Option<Vec<Override>> {
+        let pairs = self.dotted_values(
+            node,
+            "`set`",
+            "a mapping of dotted paths to values, like `{ data.message: \"hi\" }`",
+        )?;
+        Some(
+            pairs
+                .into_iter()
+                .map(|(path, value)| Override { path, value })
+                .collect(),
+        )
+    }
+
+    /// A mapping of dotted paths to values (`set:`, a probe's `json:`).
+    fn dotted_values(
+        &mut self,
+        node: &Node,
+        what: &str,
+        expected: &str,
+    ) -> Option<Vec<(String, serde_json::Value)>> {
         let NodeKind::Map(entries) = &node.kind else {
-            self.wrong_type(
-                node,
-                "`set`",
-                "a mapping of dotted paths to values, like `{ data.message: \"hi\" }`",
-            );
+            self.wrong_type(node, what, expected);
             return None;
         };
-        let mut overrides = Vec::with_capacity(entries.len());
+        let mut pairs = Vec::with_capacity(entries.len());
         let mut complete = true;
         for (key, value) in entries {
             let Some(path) = self.key_name(key) else {
@@ -665,18 +681,24 @@ impl Validator<'_> {
             if path.split('.').any(|segment| segment.trim().is_empty()) {
                 self.report(
                     key,
-                    Problem::new(Kind::InvalidValue, format!("`{path}` is not a dotted path"), "empty path segment")
-                        .with_help("name a payload field by its path, like `data.message` or `data.contact.email`"),
+                    Problem::new(
+                        Kind::InvalidValue,
+                        format!("`{path}` is not a dotted path"),
+                        "empty path segment",
+                    )
+                    .with_help(
+                        "name a field by its path, like `data.message` or `data.contact.email`",
+                    ),
                 );
                 complete = false;
                 continue;
             }
             match self.json(value) {
-                Some(value) => overrides.push(Override { path, value }),
+                Some(value) => pairs.push((path, value)),
                 None => complete = false,
             }
         }
-        complete.then_some(overrides)
+        complete.then_some(pairs)
     }
 
     /// Any YAML value as JSON, strings interpolated.
@@ -1068,23 +1090,11 @@ impl Validator<'_> {
 
     /// `json: { count: 1, ids.0: "abc" }`: dotted paths to expected values.
     fn json_expectations(&mut self, node: &Node) -> Option<Vec<(String, serde_json::Value)>> {
-        let NodeKind::Map(pairs) = &node.kind else {
-            self.wrong_type(
-                node,
-                "`json`",
-                "a mapping of dotted paths to values, like `{ count: 1 }`",
-            );
-            return None;
-        };
-        let mut expected = Vec::with_capacity(pairs.len());
-        let mut complete = true;
-        for (key, value) in pairs {
-            match (self.key_name(key), self.json(value)) {
-                (Some(path), Some(value)) => expected.push((path, value)),
-                _ => complete = false,
-            }
-        }
-        complete.then_some(expected)
+        self.dotted_values(
+            node,
+            "`json`",
+            "a mapping of dotted paths to values, like `{ count: 1 }`",
+        )
     }
 
     // ---- generic checks ----
