@@ -2,10 +2,12 @@
 //! reference receiver and against receivers that get one rule wrong.
 
 mod broken_receivers;
+mod burst;
 mod ci_scale;
 mod cli;
 mod everreal_broken;
 mod flow_broken;
+mod fuzz_broken;
 mod hemnet_suite;
 mod propertyfinder_broken;
 mod receivers;

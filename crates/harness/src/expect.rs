@@ -107,7 +107,7 @@ mod tests {
             status: Some(200),
             attempts: Some(1),
             gave_up: Some(false),
-            json: Vec::new(),
+            ..Default::default()
         };
         let checks = check_delivery(&expect, &d);
         let failed: Vec<_> = checks

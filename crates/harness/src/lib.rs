@@ -5,9 +5,12 @@
 //! [`expect`], written down by [`transcript`] and compared by [`snapshot`].
 //! Nothing here speaks HTTP beyond what the simulator returns.
 
+pub mod burst;
 pub mod duration;
 pub mod error;
 pub mod expect;
+pub mod fuzz_step;
+pub mod latency;
 pub mod provider_api;
 pub mod report;
 pub mod runner;

@@ -183,6 +183,8 @@ pub enum StepRecord {
     AwaitedRegistration(RegistrationRecord),
     Callbacks(CallbackRecord),
     ApiChanged { rate_limited: bool },
+    Burst(Box<crate::burst::BurstRecord>),
+    Fuzz(Box<crate::fuzz_step::FuzzRecord>),
 }
 
 /// One event as sent and answered, to every route the scenario has.
@@ -240,6 +242,9 @@ impl ScenarioRun {
             .iter()
             .map(|s| match &s.record {
                 StepRecord::Delivery(d) => d.sends.iter().map(|r| r.delivery.attempts.len()).sum(),
+                StepRecord::Burst(b) => usize::try_from(b.sent).unwrap_or(usize::MAX),
+                // One attempt per case; shrinking's resends are not counted.
+                StepRecord::Fuzz(f) => usize::try_from(f.cases_run).unwrap_or(usize::MAX),
                 _ => 0,
             })
             .sum()
@@ -443,6 +448,59 @@ impl ScenarioState {
                     Vec::new(),
                 ));
             }
+            Action::Burst(burst) => {
+                let [route] = self.routes.as_slice() else {
+                    return Err(bad_step(format!(
+                        "a burst goes to one target; this scenario has {} subscriptions",
+                        self.routes.len()
+                    )));
+                };
+                let plan = crate::burst::BurstPlan {
+                    provider,
+                    policy: &run.policy,
+                    url: &route.url,
+                    keys: &route.keys,
+                    seed: run.seed ^ crate::selection::fnv1a(scenario.rule.as_bytes()),
+                    step_index: index,
+                    wall_time_limit: crate::burst::MAX_WALL_TIME,
+                };
+                // A payload that cannot be built is the scenario's fault; find it before sending.
+                plan.payload(burst, 0).map_err(step_error)?;
+                let record = crate::burst::run_burst(transport, &plan, burst)
+                    .await
+                    .map_err(|source| HarnessError::Engine {
+                        path: scenario.path.clone(),
+                        step: index + 1,
+                        source,
+                    })?;
+                let checks = crate::burst::check_burst(
+                    &step.expect,
+                    &record,
+                    scenario.provider,
+                    &run.policy,
+                );
+                return Ok(finished(StepRecord::Burst(Box::new(record)), checks));
+            }
+            Action::Fuzz(fuzz) => {
+                let [route] = self.routes.as_slice() else {
+                    return Err(bad_step(format!(
+                        "a fuzz step goes to one target; this scenario has {} subscriptions",
+                        self.routes.len()
+                    )));
+                };
+                let plan = crate::fuzz_step::FuzzPlan {
+                    // The 'static profile: the search thread outlives this borrow's scope.
+                    provider: scenario.provider.provider(),
+                    policy: &run.policy,
+                    url: &route.url,
+                    keys: &route.keys,
+                };
+                let record = crate::fuzz_step::run_fuzz(transport, &plan, fuzz, run.seed)
+                    .await
+                    .map_err(step_error)?;
+                let checks = vec![record.check()];
+                return Ok(finished(StepRecord::Fuzz(Box::new(record)), checks));
+            }
             _ => {}
         }
         let (title, payload, overrides, forgery) = match &step.action {
@@ -506,7 +564,9 @@ impl ScenarioState {
             Action::Probe(_)
             | Action::AwaitRegistration { .. }
             | Action::ExpectCallback(_)
-            | Action::Api { .. } => unreachable!("handled above"),
+            | Action::Api { .. }
+            | Action::Burst(_)
+            | Action::Fuzz(_) => unreachable!("handled above"),
             Action::Wait { duration } => {
                 self.clock.advance(*duration).await;
                 return Ok(StepRun {

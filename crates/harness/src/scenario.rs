@@ -91,6 +91,10 @@ pub enum Action {
     ExpectCallback(Callback),
     /// Change how the provider's API behaves from here on (`rate_limited`).
     Api { rate_limited: bool },
+    /// Many single-attempt deliveries at once, measuring acknowledgement under load.
+    Burst(crate::burst::Burst),
+    /// Strange but valid payloads, one attempt each; the first failure shrunk.
+    Fuzz(crate::fuzz_step::Fuzz),
 }
 
 /// `probe: { method, path, json? }`. `path` is joined to the receiver's base
@@ -131,6 +135,8 @@ impl Action {
             Self::AwaitRegistration { .. } => "await_registration",
             Self::ExpectCallback(_) => "expect_callback",
             Self::Api { .. } => "api",
+            Self::Burst(_) => "burst",
+            Self::Fuzz(_) => "fuzz",
         }
     }
 }
@@ -180,6 +186,11 @@ pub struct Expectations {
     pub gave_up: Option<bool>,
     /// Probe only: values at dotted paths of the JSON response body.
     pub json: Vec<(String, serde_json::Value)>,
+    /// Burst only: every delivery of the burst was acknowledged.
+    pub all_acknowledged: Option<bool>,
+    /// Burst only: the 99th-percentile acknowledgement latency is below
+    /// this; the provider's response timeout when not given.
+    pub p99_under: Option<Duration>,
 }
 
 impl Expectations {

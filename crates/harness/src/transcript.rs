@@ -76,6 +76,37 @@ pub fn render(run: &ScenarioRun) -> String {
                     step.number, step.location.line
                 );
             }
+            StepRecord::Fuzz(fuzz) => {
+                let _ = writeln!(
+                    out,
+                    "step {} (line {}): {}: {}",
+                    step.number,
+                    step.location.line,
+                    fuzz.title(),
+                    fuzz.summary()
+                );
+                if let Some(failure) = &fuzz.failure {
+                    let body = String::from_utf8_lossy(&failure.minimal_body);
+                    let _ = writeln!(
+                        out,
+                        "  minimal failing payload ({} bytes): {body}",
+                        failure.minimal_body.len()
+                    );
+                }
+            }
+            StepRecord::Burst(burst) => {
+                let _ = writeln!(
+                    out,
+                    "step {} (line {}): {}: {}",
+                    step.number,
+                    step.location.line,
+                    burst.title(),
+                    burst.outcome_summary()
+                );
+                for o in &burst.burst.set {
+                    let _ = writeln!(out, "  set {} = {}", o.path, o.value);
+                }
+            }
             StepRecord::Callbacks(callbacks) => {
                 let _ = writeln!(
                     out,

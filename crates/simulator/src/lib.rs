@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod encoding;
 pub mod error;
 pub mod fake;
+pub mod fuzz;
 pub mod outcome;
 pub mod payload;
 pub mod policy;

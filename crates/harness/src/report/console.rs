@@ -71,6 +71,8 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
                 )
             }
             StepRecord::Callbacks(calls) => format!("expect_callback {}", calls.wanted),
+            StepRecord::Burst(burst) => burst.title(),
+            StepRecord::Fuzz(fuzz) => fuzz.title(),
             StepRecord::KeysRotated { .. }
             | StepRecord::Waited { .. }
             | StepRecord::ApiChanged { .. } => String::new(),
@@ -112,6 +114,15 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
                     "    calls the receiver made to the {} API: {seen}",
                     run.scenario.provider
                 );
+            }
+            StepRecord::Burst(burst) => {
+                let _ = writeln!(out, "    {}", burst.figures());
+            }
+            StepRecord::Fuzz(fuzz) => {
+                if let Some(failure) = &fuzz.failure {
+                    let body = String::from_utf8_lossy(&failure.minimal_body);
+                    let _ = writeln!(out, "    minimal failing body as sent: {body}");
+                }
             }
             _ => {}
         }

@@ -97,6 +97,16 @@ fn step(step: &StepRun) -> Value {
             d.title.clone(),
             d.sends.iter().map(delivery).collect::<Vec<_>>(),
         ),
+        StepRecord::Fuzz(f) => (
+            "fuzz",
+            format!("{}: {}", f.title(), f.summary()),
+            Vec::new(),
+        ),
+        StepRecord::Burst(b) => (
+            "burst",
+            format!("{}: {}", b.title(), b.outcome_summary()),
+            Vec::new(),
+        ),
         StepRecord::KeysRotated { keys } => (
             "keys-rotated",
             format!("rotate_keys: {}", keys.join(", ")),
@@ -115,6 +125,14 @@ fn step(step: &StepRun) -> Value {
         "title": title,
         "checks": checks,
         "deliveries": deliveries,
+        "burst": match &step.record {
+            StepRecord::Burst(b) => b.report(),
+            _ => Value::Null,
+        },
+        "fuzz": match &step.record {
+            StepRecord::Fuzz(f) => f.report(),
+            _ => Value::Null,
+        },
     })
 }
 

@@ -123,7 +123,7 @@ fn a_full_scenario_parses_into_its_model() {
                     status: Some(401),
                     gave_up: Some(false),
                     attempts: None,
-                    json: Vec::new(),
+                    ..Expectations::default()
                 },
                 16,
                 5,

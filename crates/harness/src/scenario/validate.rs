@@ -19,6 +19,9 @@ use super::{
     Subscription,
 };
 
+mod burst;
+mod fuzz;
+
 /// The longest real wait a step may ask for (`within:`).
 const MAX_REAL_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
 use crate::duration::{DURATION_HELP, parse_nominal_duration, suggest_nominal_duration};
@@ -36,7 +39,7 @@ const TOP_LEVEL_KEYS: [&str; 9] = [
     "subscriptions",
     "steps",
 ];
-const ACTIONS: [&str; 9] = [
+const ACTIONS: [&str; 11] = [
     "deliver",
     "redeliver",
     "forge",
@@ -46,10 +49,12 @@ const ACTIONS: [&str; 9] = [
     "await_registration",
     "expect_callback",
     "api",
+    "burst",
+    "fuzz",
 ];
 /// Step kinds the design names that format v1 does not run yet.
-const PLANNED_ACTIONS: [&str; 2] = ["burst", "fuzz"];
-const STEP_KEYS: [&str; 10] = [
+const PLANNED_ACTIONS: [&str; 0] = [];
+const STEP_KEYS: [&str; 12] = [
     "deliver",
     "redeliver",
     "forge",
@@ -59,6 +64,8 @@ const STEP_KEYS: [&str; 10] = [
     "await_registration",
     "expect_callback",
     "api",
+    "burst",
+    "fuzz",
     "expect",
 ];
 const API_KEYS: [&str; 1] = ["rate_limited"];
@@ -508,6 +515,8 @@ impl Validator<'_> {
             "await_registration" => self.await_registration(key, value, context),
             "expect_callback" => self.expect_callback(key, value),
             "api" => self.api(key, value),
+            "burst" => self.burst(key, value, context),
+            "fuzz" => self.fuzz(key, value, context),
             _ => self.wait(value),
         };
         let expect = match expect {
@@ -524,7 +533,12 @@ impl Validator<'_> {
                 );
                 None
             }
-            Some((_, expect_value)) => self.expectations(expect_value),
+            Some((_, expect_value)) if keyword == "burst" => self.burst_expectations(expect_value),
+            Some((_, expect_value)) if keyword == "fuzz" => self.fuzz_expectations(expect_value),
+            Some((_, expect_value)) => {
+                self.burst_only_keys(expect_value, keyword);
+                self.expectations(expect_value)
+            }
             None => Some(Expectations::default()),
         };
         if self.problems.len() > problems_before {
@@ -1085,6 +1099,7 @@ impl Validator<'_> {
             attempts: optional(attempts)?.and_then(|attempts| u32::try_from(attempts).ok()),
             gave_up: optional(gave_up)?,
             json: optional(json)?.unwrap_or_default(),
+            ..Expectations::default()
         })
     }
 

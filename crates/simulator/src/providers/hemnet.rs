@@ -109,6 +109,53 @@ pub const CONTACT_ENUMS: &[(&str, &[&str])] = &[
     ("source", CONTACT_SOURCES),
 ];
 
+/// [`NULLABLE_CONTACT_ATTRIBUTES`] as payload paths, for the fuzzer (documented).
+pub const NULLABLE_CONTACT_PATHS: &[&str] = &[
+    "data.email",
+    "data.phone",
+    "data.firstName",
+    "data.lastName",
+    "data.message",
+    "data.listing",
+    "data.broker",
+    "data.brokerAgency",
+    "data.contactReason",
+    "data.streetName",
+    "data.streetNumber",
+    "data.postalCity",
+    "data.preapprovedMortgage",
+];
+
+/// Strings a person typed (names, message, address), which may hold any
+/// text; assumed: emails, phones and ids keep their formats, so the fuzzer
+/// leaves them alone.
+pub const FREE_TEXT_CONTACT_PATHS: &[&str] = &[
+    "data.firstName",
+    "data.lastName",
+    "data.message",
+    "data.streetName",
+    "data.streetNumber",
+    "data.postalCity",
+    "data.broker.fullName",
+];
+
+/// Integer ids of the nested objects (the example's integers; their range
+/// is not documented, so any integer is fair).
+pub const FREE_NUMBER_CONTACT_PATHS: &[&str] = &[
+    "data.listing.id",
+    "data.broker.id",
+    "data.brokerAgency.id",
+    "data.brokerAgency.externalId",
+];
+
+/// [`CONTACT_ENUMS`] as payload paths (documented; "enums may grow").
+pub const CONTACT_ENUM_PATHS: &[&str] = &[
+    "data.recipientType",
+    "data.contactPreference",
+    "data.contactReason",
+    "data.source",
+];
+
 /// Sources that are not about a listing, so `listing` is null (assumed: the
 /// forms sit on a broker's or an agency's page, not on a listing).
 pub const SOURCES_WITHOUT_LISTING: &[&str] = &[
@@ -233,6 +280,49 @@ impl Provider for Hemnet {
     fn settings(&self) -> &'static [SettingSpec] {
         SETTINGS
     }
+
+    fn nullable_paths(&self, event: &str) -> &'static [&'static str] {
+        if event == CONTACT_CREATE {
+            NULLABLE_CONTACT_PATHS
+        } else {
+            &[]
+        }
+    }
+
+    fn free_text_paths(&self, event: &str) -> &'static [&'static str] {
+        if event == CONTACT_CREATE {
+            FREE_TEXT_CONTACT_PATHS
+        } else {
+            &[]
+        }
+    }
+
+    fn free_number_paths(&self, event: &str) -> &'static [&'static str] {
+        if event == CONTACT_CREATE {
+            FREE_NUMBER_CONTACT_PATHS
+        } else {
+            &[]
+        }
+    }
+
+    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
+        if event == CONTACT_CREATE {
+            CONTACT_ENUM_PATHS
+        } else {
+            &[]
+        }
+    }
+
+    /// Documented under "Stability guarantee": "Enums may grow".
+    fn enums_may_grow(&self) -> bool {
+        true
+    }
+
+    /// Documented under "Stability guarantee": attributes are added, never
+    /// removed or retyped without a deprecation period.
+    fn attributes_may_be_added(&self) -> bool {
+        true
+    }
 }
 
 /// Who receives a contact from `source` (assumed: a broker-profile form
@@ -324,6 +414,28 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect()
+    }
+
+    #[test]
+    fn fuzz_paths_name_documented_attributes() {
+        let nullable: Vec<String> = NULLABLE_CONTACT_ATTRIBUTES
+            .iter()
+            .map(|a| format!("data.{a}"))
+            .collect();
+        assert_eq!(NULLABLE_CONTACT_PATHS, nullable.as_slice());
+        let enums: Vec<String> = CONTACT_ENUMS
+            .iter()
+            .map(|(a, _)| format!("data.{a}"))
+            .collect();
+        assert_eq!(CONTACT_ENUM_PATHS, enums.as_slice());
+        let payload = build(3);
+        for path in FREE_TEXT_CONTACT_PATHS {
+            let value = crate::payload::get_path(&payload, path);
+            assert!(
+                value.is_none_or(|v| v.is_string() || v.is_null()),
+                "{path}: {value:?}"
+            );
+        }
     }
 
     #[test]

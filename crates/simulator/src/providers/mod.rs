@@ -187,6 +187,39 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// The settings this provider reads (`secret`, ...).
     fn settings(&self) -> &'static [SettingSpec];
 
+    /// Dotted payload paths of `event` the provider documents as nullable;
+    /// a fuzzer sends `null` there and nowhere else.
+    fn nullable_paths(&self, _event: &str) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Dotted paths of `event`'s free-text strings (names, messages,
+    /// addresses), which a fuzzer may fill with any text.
+    fn free_text_paths(&self, _event: &str) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Dotted paths of `event`'s numbers whose value may be anything of
+    /// their type (ids), which a fuzzer may set to boundary values.
+    fn free_number_paths(&self, _event: &str) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Dotted paths of `event`'s enum attributes.
+    fn enum_paths(&self, _event: &str) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The provider documents that enums may gain members.
+    fn enums_may_grow(&self) -> bool {
+        false
+    }
+
+    /// The provider documents that payloads may gain attributes.
+    fn attributes_may_be_added(&self) -> bool {
+        false
+    }
+
     /// Look an event up by name.
     fn event(&self, name: &str) -> Result<&'static EventSpec, SimulatorError> {
         self.events()

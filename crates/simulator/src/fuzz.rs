@@ -1,0 +1,532 @@
+//! Strange but valid payloads: a catalogue payload with some of its values
+//! replaced by what the provider's contract still allows. Free text gets
+//! any script, the characters the provider escapes, empty and long strings;
+//! free numbers get boundary values of their own type; documented nullables
+//! get `null`; enums get new members and objects new attributes only when
+//! the provider documents that they may grow. No documented type changes.
+//!
+//! The strategies are proptest's, so a failing case shrinks to a minimal one.
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::select;
+use serde_json::{Map, Number, Value};
+
+use crate::error::SimulatorError;
+use crate::fake::seeded_rng;
+use crate::payload::{get_path, set_path};
+use crate::providers::Provider;
+
+/// The longest text a case puts in one attribute, in bytes.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024;
+
+/// The most changes one case makes to its payload.
+const MAX_MUTATIONS: usize = 8;
+
+/// One change to a catalogue payload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mutation {
+    /// Free text at `path` becomes `text`.
+    Text { path: &'static str, text: String },
+    /// A free number at `path` becomes a boundary value of its own type.
+    Number { path: &'static str, value: Boundary },
+    /// A documented nullable at `path` becomes `null`.
+    Null { path: &'static str },
+    /// The enum at `path` gets a member the provider has not sent yet.
+    NewEnumMember { path: &'static str, member: String },
+    /// The object at `parent` (`""` is the payload itself) gets an attribute
+    /// it did not have.
+    NewAttribute {
+        parent: &'static str,
+        name: String,
+        value: Value,
+    },
+}
+
+/// A boundary number: integers replace integers, floats replace floats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Boundary {
+    pub integer: i64,
+    pub float: f64,
+}
+
+/// Integers at the edges of the usual storage types.
+const BOUNDARY_INTEGERS: &[i64] = &[
+    0,
+    -1,
+    1,
+    i32::MAX as i64,
+    i32::MIN as i64,
+    u32::MAX as i64,
+    (1 << 53) + 1,
+    i64::MAX,
+    i64::MIN,
+];
+/// Floats that round-trip poorly or sit at the edges of f64.
+const BOUNDARY_FLOATS: &[f64] = &[0.0, -1.0, 0.1, f64::MIN_POSITIVE, 1e308, -1e308];
+
+/// Emoji built from several code points: ZWJ families, flags, skin tones,
+/// keycaps and a variation selector.
+const COMPOSED_EMOJI: &[&str] = &[
+    "\u{1F469}\u{200D}\u{1F469}\u{200D}\u{1F467}",
+    "\u{1F3F3}\u{FE0F}\u{200D}\u{1F308}",
+    "\u{1F44D}\u{1F3FD}",
+    "\u{1F9D1}\u{1F3FF}\u{200D}\u{1F4BB}",
+    "\u{1F1F8}\u{1F1EA}",
+    "1\u{FE0F}\u{20E3}",
+    "\u{2764}\u{FE0F}",
+];
+
+/// Characters JSON or HTML-safe encoders escape, and the JavaScript line
+/// terminators that are valid in JSON but not in older JavaScript.
+const ESCAPED_CHARACTERS: &[&str] = &[
+    "&",
+    "<",
+    ">",
+    "\"",
+    "'",
+    "\\",
+    "/",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{0}",
+    "\t",
+    "\n",
+    "\r",
+    "\u{1B}",
+    "\u{7F}",
+    "</script>",
+    "&amp;",
+    "\\u0026",
+];
+
+/// A one-of strategy over character ranges, as a string of 1 to 8 of them.
+fn run_of(ranges: &'static [(char, char)]) -> BoxedStrategy<String> {
+    let chars = select(ranges).prop_flat_map(|(low, high)| proptest::char::range(low, high));
+    vec(chars, 1..=8)
+        .prop_map(|chars| chars.into_iter().collect())
+        .boxed()
+}
+
+const LATIN: &[(char, char)] = &[('a', 'z'), ('A', 'Z'), ('\u{C0}', '\u{FF}')];
+const CJK: &[(char, char)] = &[
+    ('\u{4E00}', '\u{9FFF}'),
+    ('\u{3040}', '\u{30FF}'),
+    ('\u{AC00}', '\u{D7A3}'),
+];
+const RIGHT_TO_LEFT: &[(char, char)] = &[('\u{0621}', '\u{064A}'), ('\u{05D0}', '\u{05EA}')];
+const DEVANAGARI: &[(char, char)] = &[('\u{0905}', '\u{0939}')];
+const EMOJI: &[(char, char)] = &[('\u{1F600}', '\u{1F64F}'), ('\u{1F300}', '\u{1F5FF}')];
+/// Letters followed by combining marks (acute, diaeresis, ring, dot below).
+const COMBINING: &[(char, char)] = &[('\u{0300}', '\u{036F}')];
+
+/// One piece of strange text; a text is a few pieces in a row. Earlier
+/// alternatives are simpler, so shrinking prefers them.
+fn text_piece() -> BoxedStrategy<String> {
+    prop_oneof![
+        run_of(LATIN),
+        run_of(CJK),
+        run_of(RIGHT_TO_LEFT),
+        run_of(DEVANAGARI),
+        run_of(EMOJI),
+        select(COMPOSED_EMOJI).prop_map(str::to_owned),
+        run_of(COMBINING).prop_map(|marks| format!("e{marks}")),
+        select(ESCAPED_CHARACTERS).prop_map(str::to_owned),
+        // Long text, bounded so a case stays a sensible request.
+        (1..=MAX_TEXT_BYTES).prop_map(|n| "x".repeat(n)),
+    ]
+    .boxed()
+}
+
+/// Strange text, possibly empty, at most [`MAX_TEXT_BYTES`] bytes.
+pub fn strange_text() -> BoxedStrategy<String> {
+    vec(text_piece(), 0..=4)
+        .prop_map(|pieces| truncate_to_bytes(pieces.concat(), MAX_TEXT_BYTES))
+        .boxed()
+}
+
+fn truncate_to_bytes(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
+
+/// A catalogue payload (built from `seed`) and the changes made to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FuzzCase {
+    /// Seeds the catalogue payload; not shrunk, so a shrinking case keeps
+    /// its identity and only loses changes.
+    pub seed: u64,
+    pub mutations: Vec<Mutation>,
+}
+
+/// What a fuzzer may vary in one event of one provider.
+#[derive(Debug, Clone, Copy)]
+pub struct FuzzSurface {
+    pub provider: &'static dyn Provider,
+    pub event: &'static str,
+}
+
+impl FuzzSurface {
+    /// The surface of `event`, which must be in `provider`'s catalogue.
+    pub fn new(provider: &'static dyn Provider, event: &str) -> Result<Self, SimulatorError> {
+        let spec = provider.event(event)?;
+        Ok(Self {
+            provider,
+            event: spec.name,
+        })
+    }
+
+    /// True when the provider documents nothing a fuzzer may vary.
+    pub fn is_empty(&self) -> bool {
+        self.mutation_kinds().is_empty()
+    }
+
+    fn mutation_kinds(&self) -> Vec<BoxedStrategy<Mutation>> {
+        let p = self.provider;
+        let mut kinds = Vec::new();
+        let text = p.free_text_paths(self.event);
+        if !text.is_empty() {
+            kinds.push(
+                (select(text), strange_text())
+                    .prop_map(|(path, text)| Mutation::Text { path, text })
+                    .boxed(),
+            );
+        }
+        let numbers = p.free_number_paths(self.event);
+        if !numbers.is_empty() {
+            kinds.push(
+                (
+                    select(numbers),
+                    select(BOUNDARY_INTEGERS),
+                    select(BOUNDARY_FLOATS),
+                )
+                    .prop_map(|(path, integer, float)| Mutation::Number {
+                        path,
+                        value: Boundary { integer, float },
+                    })
+                    .boxed(),
+            );
+        }
+        let nullable = p.nullable_paths(self.event);
+        if !nullable.is_empty() {
+            kinds.push(
+                select(nullable)
+                    .prop_map(|path| Mutation::Null { path })
+                    .boxed(),
+            );
+        }
+        let enums = p.enum_paths(self.event);
+        if p.enums_may_grow() && !enums.is_empty() {
+            kinds.push(
+                (select(enums), "[A-Z][A-Z_]{0,23}")
+                    .prop_map(|(path, member)| Mutation::NewEnumMember { path, member })
+                    .boxed(),
+            );
+        }
+        if p.attributes_may_be_added() {
+            let parents = self.object_paths();
+            kinds.push(
+                (
+                    select(parents),
+                    "[a-z][a-zA-Z]{0,15}",
+                    new_attribute_value(),
+                )
+                    .prop_map(|(parent, name, value)| Mutation::NewAttribute {
+                        parent,
+                        name,
+                        value,
+                    })
+                    .boxed(),
+            );
+        }
+        kinds
+    }
+
+    /// The payload itself and every object above a path the provider named.
+    fn object_paths(&self) -> Vec<&'static str> {
+        let p = self.provider;
+        let mut parents: Vec<&'static str> = vec![""];
+        for path in [
+            p.free_text_paths(self.event),
+            p.free_number_paths(self.event),
+            p.nullable_paths(self.event),
+            p.enum_paths(self.event),
+        ]
+        .concat()
+        {
+            let mut rest = path;
+            while let Some((parent, _)) = rest.rsplit_once('.') {
+                if !parents.contains(&parent) {
+                    parents.push(parent);
+                }
+                rest = parent;
+            }
+        }
+        parents
+    }
+
+    /// Cases: a fresh catalogue payload each, with up to [`MAX_MUTATIONS`] changes.
+    pub fn cases(&self) -> BoxedStrategy<FuzzCase> {
+        let kinds = self.mutation_kinds();
+        let mutations = if kinds.is_empty() {
+            Just(Vec::new()).boxed()
+        } else {
+            vec(proptest::strategy::Union::new(kinds), 0..=MAX_MUTATIONS).boxed()
+        };
+        (any::<u64>().no_shrink(), mutations)
+            .prop_map(|(seed, mutations)| FuzzCase { seed, mutations })
+            .boxed()
+    }
+
+    /// The payload `case` stands for: the catalogue payload of its seed with
+    /// every change applied that still fits it (a change to an attribute the
+    /// payload does not have, or has as `null`, is skipped).
+    pub fn payload(&self, case: &FuzzCase) -> Result<Value, SimulatorError> {
+        let mut payload = self
+            .provider
+            .build(self.event, &mut seeded_rng(case.seed))?;
+        for mutation in &case.mutations {
+            apply(&mut payload, mutation)?;
+        }
+        Ok(payload)
+    }
+}
+
+/// A value for a new attribute: any JSON type, since the attribute is new.
+fn new_attribute_value() -> BoxedStrategy<Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        select(BOUNDARY_INTEGERS).prop_map(Value::from),
+        strange_text().prop_map(Value::String),
+        strange_text().prop_map(|text| {
+            let mut object = Map::new();
+            object.insert("value".to_owned(), Value::String(text));
+            Value::Object(object)
+        }),
+    ]
+    .boxed()
+}
+
+fn apply(payload: &mut Value, mutation: &Mutation) -> Result<(), SimulatorError> {
+    match mutation {
+        Mutation::Text { path, text } => {
+            if get_path(payload, path).is_some_and(Value::is_string) {
+                set_path(payload, path, Value::String(text.clone()))?;
+            }
+        }
+        Mutation::Number { path, value } => {
+            let replacement = match get_path(payload, path) {
+                Some(Value::Number(n)) if n.is_f64() => {
+                    Number::from_f64(value.float).map(Value::Number)
+                }
+                Some(Value::Number(_)) => Some(Value::from(value.integer)),
+                _ => None,
+            };
+            if let Some(replacement) = replacement {
+                set_path(payload, path, replacement)?;
+            }
+        }
+        Mutation::Null { path } => {
+            if get_path(payload, path).is_some() {
+                set_path(payload, path, Value::Null)?;
+            }
+        }
+        Mutation::NewEnumMember { path, member } => {
+            if get_path(payload, path).is_some_and(Value::is_string) {
+                set_path(payload, path, Value::String(member.clone()))?;
+            }
+        }
+        Mutation::NewAttribute {
+            parent,
+            name,
+            value,
+        } => {
+            let object = if parent.is_empty() {
+                Some(&*payload)
+            } else {
+                get_path(payload, parent)
+            };
+            let fresh = object
+                .and_then(Value::as_object)
+                .is_some_and(|o| !o.contains_key(name.as_str()));
+            if fresh {
+                let path = if parent.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{parent}.{name}")
+                };
+                set_path(payload, &path, value.clone())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    use super::*;
+    use crate::providers::ProviderId;
+    use crate::providers::hemnet::{CONTACT_CREATE, CONTACT_ENUMS, NULLABLE_CONTACT_PATHS};
+
+    fn hemnet() -> FuzzSurface {
+        FuzzSurface::new(ProviderId::Hemnet.provider(), CONTACT_CREATE).expect("in the catalogue")
+    }
+
+    fn runner(cases: u32) -> TestRunner {
+        TestRunner::new_with_rng(
+            Config {
+                cases,
+                failure_persistence: None,
+                ..Config::default()
+            },
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+        )
+    }
+
+    /// The documented type of every attribute of a built contact.
+    fn kind(value: &Value) -> &'static str {
+        match value {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(n) if n.is_f64() => "float",
+            Value::Number(_) => "integer",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+
+    #[test]
+    fn documented_types_never_change_and_nulls_only_where_documented() {
+        let surface = hemnet();
+        runner(300)
+            .run(&surface.cases(), |case| {
+                let base = surface
+                    .provider
+                    .build(surface.event, &mut seeded_rng(case.seed))
+                    .expect("catalogue event");
+                let fuzzed = surface.payload(&case).expect("changes fit");
+                let (Some(before), Some(after)) =
+                    (base["data"].as_object(), fuzzed["data"].as_object())
+                else {
+                    panic!("data is an object");
+                };
+                for (key, old) in before {
+                    let new = &after[key];
+                    let nulled = new.is_null() && !old.is_null();
+                    if nulled {
+                        let path = format!("data.{key}");
+                        prop_assert!(NULLABLE_CONTACT_PATHS.contains(&path.as_str()), "{}", path);
+                    } else if !old.is_null() && !old.is_object() {
+                        prop_assert_eq!(kind(old), kind(new), "data.{}", key);
+                    }
+                }
+                prop_assert_eq!(&fuzzed["type"], &base["type"]);
+                prop_assert_eq!(&fuzzed["action"], &base["action"]);
+                prop_assert_eq!(&fuzzed["data"]["id"], &base["data"]["id"]);
+                let message = fuzzed["data"]["message"].as_str().unwrap_or("");
+                prop_assert!(message.len() <= MAX_TEXT_BYTES);
+                Ok(())
+            })
+            .expect("every case keeps the contract");
+    }
+
+    #[test]
+    fn cases_reach_every_kind_of_change() {
+        let surface = hemnet();
+        let strategy = surface.cases();
+        let mut runner = runner(1);
+        let mut seen = Vec::new();
+        let mut texts = String::new();
+        for _ in 0..400 {
+            let case = strategy
+                .new_tree(&mut runner)
+                .expect("no rejections")
+                .current();
+            for m in case.mutations {
+                if let Mutation::Text { text, .. } = &m {
+                    texts.push_str(text);
+                }
+                let kind = match m {
+                    Mutation::Text { .. } => "text",
+                    Mutation::Number { .. } => "number",
+                    Mutation::Null { .. } => "null",
+                    Mutation::NewEnumMember { path, member } => {
+                        let attribute = path.trim_start_matches("data.");
+                        let known = CONTACT_ENUMS
+                            .iter()
+                            .find(|(name, _)| *name == attribute)
+                            .expect("an enum path");
+                        assert!(known.1.iter().all(|m| !m.is_empty()), "{member}");
+                        "enum"
+                    }
+                    Mutation::NewAttribute { .. } => "attribute",
+                };
+                if !seen.contains(&kind) {
+                    seen.push(kind);
+                }
+            }
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, ["attribute", "enum", "null", "number", "text"]);
+        for sample in ["\u{2028}", "\u{200D}", "&"] {
+            assert!(texts.contains(sample), "no {sample:?} in 400 cases");
+        }
+        assert!(
+            texts
+                .chars()
+                .any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+        );
+        assert!(
+            texts
+                .chars()
+                .any(|c| ('\u{0621}'..='\u{064A}').contains(&c))
+        );
+        assert!(
+            texts
+                .chars()
+                .any(|c| ('\u{0905}'..='\u{0939}').contains(&c))
+        );
+    }
+
+    #[test]
+    fn a_failing_case_shrinks_to_the_offending_text() {
+        let surface = hemnet();
+        let has_emoji = |text: &str| {
+            text.chars()
+                .any(|c| ('\u{1F300}'..='\u{1FAFF}').contains(&c))
+        };
+        let error = runner(500)
+            .run(&surface.cases(), |case| {
+                let payload = surface.payload(&case).expect("changes fit");
+                let message = payload["data"]["message"].as_str().unwrap_or("");
+                prop_assert!(!has_emoji(message));
+                Ok(())
+            })
+            .expect_err("some case puts an emoji in the message");
+        let proptest::test_runner::TestError::Fail(_, minimal) = error else {
+            panic!("not an abort");
+        };
+        let payload = surface.payload(&minimal).expect("changes fit");
+        assert_eq!(minimal.mutations.len(), 1, "{minimal:?}");
+        let message = payload["data"]["message"].as_str().expect("a string");
+        assert!(has_emoji(message), "{message:?}");
+        assert!(message.chars().count() <= 2, "{message:?}");
+    }
+
+    #[test]
+    fn long_text_is_bounded() {
+        let long = truncate_to_bytes("å".repeat(MAX_TEXT_BYTES), MAX_TEXT_BYTES);
+        assert!(long.len() <= MAX_TEXT_BYTES);
+        assert_eq!(long.chars().count(), MAX_TEXT_BYTES / 2);
+    }
+}

@@ -1,0 +1,156 @@
+//! The `burst` step end to end: ten thousand Hemnet leads against the
+//! reference receiver pass with their percentiles in the JSON report, and a
+//! receiver that does its work before answering, one request at a time,
+//! fails with the percentile that broke.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::post;
+use serde_json::Value;
+
+use crate::receivers::{failed_rules, serve};
+use crate::{hooksim, repo_root, stderr, stdout};
+
+const BUILT_IN: &str = "scenarios/hemnet/burst-under-load.yaml";
+
+/// The built-in burst scenario with another `count`, in a folder of its own.
+fn built_in_burst_with_count(dir: &std::path::Path, count: u32) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(repo_root().join(BUILT_IN)).expect("the built-in burst");
+    assert!(
+        text.contains("count: 1000,"),
+        "the built-in burst sends 1000"
+    );
+    let folder = dir.join("scenarios/hemnet");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    let path = folder.join("burst-10k.yaml");
+    std::fs::write(
+        &path,
+        text.replace("count: 1000,", &format!("count: {count},")),
+    )
+    .expect("write scenario");
+    path
+}
+
+#[test]
+fn ten_thousand_hemnet_leads_pass_against_the_reference_receiver_with_percentiles() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = built_in_burst_with_count(dir.path(), 10_000);
+    let report = dir.path().join("report.json");
+    let snapshots = dir.path().join("snapshots");
+    let output = hooksim(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--update-snapshots",
+        "--snapshot-dir",
+        snapshots.to_str().expect("utf-8"),
+        "--json",
+        report.to_str().expect("utf-8"),
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
+    let transcript = std::fs::read_to_string(snapshots.join("hemnet/burst-10k.snap"))
+        .expect("the transcript was written");
+    assert!(
+        transcript.contains(
+            "burst CONTACT.CREATE x10000 at concurrency 64: 10000 acknowledged\n  expect all_acknowledged: all 10000 acknowledged -> all 10000 acknowledged ok\n  expect p99_under: p99 under 2s -> p99 under 2s ok"
+        ),
+        "{transcript}"
+    );
+    assert!(
+        !transcript.contains("ms"),
+        "no latency in the transcript:\n{transcript}"
+    );
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).expect("json");
+    let burst = &report["scenarios"][0]["steps"][0]["burst"];
+    assert_eq!(burst["sent"], 10_000, "{burst}");
+    assert_eq!(burst["outcomes"]["acknowledged"], 10_000, "{burst}");
+    let latency = |name: &str| {
+        burst["latency_ms"][name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("latency_ms.{name} in {burst}"))
+    };
+    let (p50, p90, p99, max) = (
+        latency("p50"),
+        latency("p90"),
+        latency("p99"),
+        latency("max"),
+    );
+    assert!(
+        0.0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= max && p99 < 2000.0,
+        "{burst}"
+    );
+    assert!(
+        burst["throughput_per_s"].as_f64().is_some_and(|t| t > 0.0),
+        "{burst}"
+    );
+    assert!(
+        burst["wall_time_ms"].as_f64().is_some_and(|t| t > 0.0),
+        "{burst}"
+    );
+}
+
+#[test]
+fn a_receiver_that_works_before_answering_one_at_a_time_fails_the_p99_bound() {
+    // The mistake: the work (here 20ms) is done under one global lock
+    // before answering, so at 60 in flight each answer waits for ~60 others.
+    let work = Arc::new(tokio::sync::Mutex::new(()));
+    let router = Router::new().route(
+        "/webhooks/hemnet",
+        post(move || {
+            let work = Arc::clone(&work);
+            async move {
+                let _one_at_a_time = work.lock().await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                StatusCode::OK
+            }
+        }),
+    );
+    let (url, _runtime) = serve(router, "/webhooks/hemnet");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = dir.path().join("serialised.yaml");
+    std::fs::write(
+        &scenario,
+        "name: Leads at once are acknowledged quickly\n\
+         provider: hemnet\n\
+         rule: hemnet/acknowledge-fast-under-load\n\
+         source: seeds/004_597c1aeaa0ae0942.txt (Process events asynchronously)\n\
+         settings: { secret: customer-key-123 }\n\
+         steps:\n\
+         \x20 - burst: { event: CONTACT.CREATE, count: 150, concurrency: 60 }\n\
+         \x20   expect: { all_acknowledged: true, p99_under: 500ms }\n",
+    )
+    .expect("write scenario");
+    let output = hooksim(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--target",
+        &format!("hemnet={url}"),
+        "--snapshot-dir",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}\n{}", stderr(&output));
+    assert!(
+        failed_rules(&out).contains("hemnet/acknowledge-fast-under-load"),
+        "{out}"
+    );
+    // Every lead was acknowledged in the end; only the latency broke.
+    assert!(!out.contains("expected all_acknowledged"), "{out}");
+    let broke = out
+        .lines()
+        .find(|line| line.contains("expected p99_under: p99 under 500ms, got p99 "))
+        .unwrap_or_else(|| panic!("the p99 failure is named:\n{out}"));
+    assert!(
+        broke.ends_with("> 500ms (hemnet response timeout 10s)"),
+        "{broke}"
+    );
+    assert!(
+        out.contains("latency p50 "),
+        "the figures are shown:\n{out}"
+    );
+}
