@@ -23,3 +23,7 @@ accept:
 # Show what the simulator knows about one provider (e.g. just provider hemnet)
 provider ID:
     cargo run --release -p hooksim -- providers show {{ID}}
+
+# Benchmark: burst throughput vs wrk on nginx, suite and 7-day wall times, 100k-burst peak memory
+bench:
+    bash tests/bench/run.sh

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# `just bench`: the four figures of issue 6, printed in one run (not a timed
+# test). Loopback only; every loop and command is bounded; nginx is stopped
+# on exit. Figures are recorded by hand in docs/performance.md.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+
+burst_count=${BENCH_BURST_COUNT:-20000}
+memory_burst_count=${BENCH_MEMORY_BURST_COUNT:-100000}
+concurrency=64
+body_bytes_goal=1024
+wrk_seconds=10
+
+# What the bench drives must be present; Debian packages, installed only when missing.
+apt_get=(apt-get)
+[ "$(id -u)" -eq 0 ] || apt_get=(sudo apt-get)
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v jq >/dev/null || missing+=(jq)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing from Debian: ${missing[*]}"
+    timeout 300 "${apt_get[@]}" update -q
+    DEBIAN_FRONTEND=noninteractive timeout 600 "${apt_get[@]}" install -y -q "${missing[@]}"
+fi
+# hyperfine is optional: it gives a mean of several runs instead of one.
+if ! command -v hyperfine >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive timeout 300 "${apt_get[@]}" install -y -q hyperfine ||
+        echo "hyperfine not installed: wall times are single runs"
+fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+echo "building hooksim (release)"
+timeout 900 cargo build --release -q -p hooksim
+hooksim="$repo/target/release/hooksim"
+
+work=$(mktemp -d)
+nginx_pid=""
+stop_nginx() {
+    if [ -n "$nginx_pid" ]; then
+        kill "$nginx_pid" 2>/dev/null || true
+        wait "$nginx_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap stop_nginx EXIT
+# An interrupt ends the script, so the EXIT trap stops nginx.
+trap 'exit 130' INT TERM
+
+# A receiver faster than anything under test: nginx answering every POST with 200 OK.
+port=$((20000 + RANDOM % 20000))
+mkdir -p "$work/nginx/logs" "$work/scenarios"
+cat >"$work/nginx/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx/body;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    client_max_body_size 1m;
+    server {
+        listen 127.0.0.1:$port;
+        location / { return 200 "ok\n"; }
+    }
+}
+EOF
+"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+nginx_pid=$!
+url="http://127.0.0.1:$port/hemnet"
+for _ in $(seq 1 50); do
+    curl -s -o /dev/null -X POST "$url" && break
+    sleep 0.1
+done
+# The port is chosen at random: a live nginx of ours, not another server, must answer.
+kill -0 "$nginx_pid" 2>/dev/null && curl -sf -o /dev/null -X POST "$url" || {
+    echo "nginx did not start on 127.0.0.1:$port" >&2
+    cat "$work/nginx/logs/error.log" >&2
+    exit 1
+}
+
+# A Hemnet burst scenario; MESSAGE pads data.message so each body is ~1 KB.
+write_burst() { # file count message
+    cat >"$1" <<EOF
+name: bench burst of $2 Hemnet leads at concurrency $concurrency
+provider: hemnet
+rule: bench/burst
+source: tests/bench/run.sh
+target: /hemnet
+settings: { secret: bench-secret }
+seed: 1
+steps:
+  - burst: { event: CONTACT.CREATE, count: $2, concurrency: $concurrency, set: { data.message: "$3" } }
+    expect: { all_acknowledged: true }
+EOF
+}
+run_burst() { # scenario-file json-file
+    timeout 300 "$hooksim" run "$1" --target "hemnet=$url" --json "$2" \
+        --update-snapshots --snapshot-dir "$work/snapshots" >"$work/run.log" 2>&1 || {
+        cat "$work/run.log" >&2
+        exit 1
+    }
+}
+burst_figure() { # json-file jq-path: one figure of the burst step, to one decimal
+    jq -r ".scenarios[0].steps[0].burst.$2 | if type == \"number\" then . * 10 | round / 10 else . end" "$1"
+}
+
+# One unpadded delivery tells how much padding makes a 1 KB body.
+write_burst "$work/scenarios/probe.yaml" 1 ""
+run_burst "$work/scenarios/probe.yaml" "$work/probe.json"
+unpadded=$(burst_figure "$work/probe.json" body_bytes)
+padding=$((body_bytes_goal - unpadded))
+[ "$padding" -ge 0 ] || padding=0
+message=$(head -c "$padding" /dev/zero | tr '\0' 'x')
+
+echo
+echo "== 1. burst throughput against nginx (1 KB bodies, concurrency $concurrency)"
+write_burst "$work/scenarios/burst.yaml" "$burst_count" "$message"
+run_burst "$work/scenarios/burst.yaml" "$work/burst.json"
+hooksim_rps=$(burst_figure "$work/burst.json" throughput_per_s)
+echo "hooksim: $burst_count deliveries of $(burst_figure "$work/burst.json" body_bytes) bytes," \
+    "$hooksim_rps/s (p50 $(burst_figure "$work/burst.json" latency_ms.p50) ms," \
+    "p99 $(burst_figure "$work/burst.json" latency_ms.p99) ms," \
+    "outcomes $(jq -c '.scenarios[0].steps[0].burst.outcomes' "$work/burst.json"))"
+
+cat >"$work/post-1k.lua" <<EOF
+wrk.method = "POST"
+wrk.body = string.rep("x", $body_bytes_goal)
+wrk.headers["Content-Type"] = "application/json"
+EOF
+timeout $((wrk_seconds + 30)) wrk -c "$concurrency" -t 2 -d "${wrk_seconds}s" \
+    -s "$work/post-1k.lua" "$url" >"$work/wrk.log"
+wrk_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.log")
+echo "wrk:     $wrk_rps/s ($(grep -E 'requests in' "$work/wrk.log" | sed 's/^ *//'))"
+echo "ratio hooksim/wrk: $(awk -v h="$hooksim_rps" -v w="$wrk_rps" 'BEGIN { printf "%.2f", h / w }') (goal >= 0.6)"
+
+# Wall time of one command: a mean of several runs with hyperfine, else one run.
+wall_time() { # runs label command...
+    local runs=$1 label=$2
+    shift 2
+    if command -v hyperfine >/dev/null; then
+        timeout 600 hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/hf.json" \
+            --style none "$*" >/dev/null
+        echo "$label: mean $(jq -r '.results[0].mean * 1000 | . * 10 | round / 10' "$work/hf.json") ms," \
+            "min $(jq -r '.results[0].min * 1000 | . * 10 | round / 10' "$work/hf.json") ms" \
+            "over $runs runs (hyperfine)"
+    else
+        local start end
+        start=$(date +%s%N)
+        timeout 600 "$@" >/dev/null
+        end=$(date +%s%N)
+        echo "$label: $(((end - start) / 1000000)) ms (one run)"
+    fi
+}
+
+echo
+echo "== 2. full built-in suite (hooksim run scenarios)"
+timeout 600 "$hooksim" run scenarios | tail -1
+wall_time 3 "full suite" "$hooksim" run scenarios
+
+echo
+echo "== 3. Hemnet 7-day retry schedule (whole process: start, built-in receiver, 17 attempts)"
+wall_time 20 "7-day schedule" "$hooksim" run scenarios/hemnet/retry-schedule-7-days.yaml
+
+echo
+echo "== 4. peak memory of a $memory_burst_count-delivery burst against nginx"
+write_burst "$work/scenarios/memory.yaml" "$memory_burst_count" "$message"
+timeout 300 /usr/bin/time -v "$hooksim" run "$work/scenarios/memory.yaml" --target "hemnet=$url" \
+    --json "$work/memory.json" --update-snapshots --snapshot-dir "$work/snapshots" \
+    >/dev/null 2>"$work/time.log"
+peak_kb=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$work/time.log")
+echo "peak RSS: $((peak_kb / 1024)) MB ($peak_kb kB) for $(burst_figure "$work/memory.json" sent) deliveries" \
+    "at $(burst_figure "$work/memory.json" throughput_per_s)/s (goal < 100 MB)"
