@@ -28,10 +28,6 @@ impl Default for Credentials {
 }
 
 /// The token of an `Authorization: Bearer TOKEN` header, if there is one.
-#[allow(
-    dead_code,
-    reason = "used by the provider APIs being written next to this seam"
-)]
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers
         .get(axum::http::header::AUTHORIZATION)?
