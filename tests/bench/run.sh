@@ -2,16 +2,31 @@
 # `just bench`: the four figures of issue 6, printed in one run (not a timed
 # test). Loopback only; every loop and command is bounded; nginx is stopped
 # on exit. Figures are recorded by hand in docs/performance.md.
+#
+# `just bench` runs every part; `just bench throughput` (or suite, schedule,
+# memory) runs only the parts named.
 set -euo pipefail
+
+parts=${*:-throughput suite schedule memory}
+wants() { [[ " $parts " == *" $1 "* ]]; }
+for part in $parts; do
+    case $part in
+    throughput | suite | schedule | memory) ;;
+    *)
+        echo "unknown part '$part': use throughput, suite, schedule or memory" >&2
+        exit 2
+        ;;
+    esac
+done
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 
-burst_count=${BENCH_BURST_COUNT:-20000}
+burst_count=${BENCH_BURST_COUNT:-200000}
 memory_burst_count=${BENCH_MEMORY_BURST_COUNT:-100000}
 concurrency=64
 body_bytes_goal=1024
-wrk_seconds=10
+load_seconds=10
 
 # What the bench drives must be present; Debian packages, installed only when missing.
 apt_get=(apt-get)
@@ -32,6 +47,12 @@ if ! command -v hyperfine >/dev/null; then
         echo "hyperfine not installed: wall times are single runs"
 fi
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+# oha, the load generator the issue names, from crates.io (--locked: without
+# it a dependency wants a newer rustc). Its build takes a few minutes, once.
+if wants throughput && ! command -v oha >/dev/null; then
+    echo "installing oha from crates.io (once)"
+    timeout 1500 cargo install oha --locked -q
+fi
 
 echo "building hooksim (release)"
 timeout 900 cargo build --release -q -p hooksim
@@ -120,26 +141,35 @@ padding=$((body_bytes_goal - unpadded))
 [ "$padding" -ge 0 ] || padding=0
 message=$(head -c "$padding" /dev/zero | tr '\0' 'x')
 
-echo
-echo "== 1. burst throughput against nginx (1 KB bodies, concurrency $concurrency)"
-write_burst "$work/scenarios/burst.yaml" "$burst_count" "$message"
-run_burst "$work/scenarios/burst.yaml" "$work/burst.json"
-hooksim_rps=$(burst_figure "$work/burst.json" throughput_per_s)
-echo "hooksim: $burst_count deliveries of $(burst_figure "$work/burst.json" body_bytes) bytes," \
-    "$hooksim_rps/s (p50 $(burst_figure "$work/burst.json" latency_ms.p50) ms," \
-    "p99 $(burst_figure "$work/burst.json" latency_ms.p99) ms," \
-    "outcomes $(jq -c '.scenarios[0].steps[0].burst.outcomes' "$work/burst.json"))"
+throughput() {
+    echo
+    echo "== 1. burst throughput against nginx (1 KB bodies, concurrency $concurrency)"
+    write_burst "$work/scenarios/burst.yaml" "$burst_count" "$message"
+    run_burst "$work/scenarios/burst.yaml" "$work/burst.json"
+    hooksim_rps=$(burst_figure "$work/burst.json" throughput_per_s)
+    echo "hooksim: $burst_count deliveries of $(burst_figure "$work/burst.json" body_bytes) bytes," \
+        "$hooksim_rps/s (p50 $(burst_figure "$work/burst.json" latency_ms.p50) ms," \
+        "p99 $(burst_figure "$work/burst.json" latency_ms.p99) ms," \
+        "outcomes $(jq -c '.scenarios[0].steps[0].burst.outcomes' "$work/burst.json"))"
 
-cat >"$work/post-1k.lua" <<EOF
-wrk.method = "POST"
-wrk.body = string.rep("x", $body_bytes_goal)
-wrk.headers["Content-Type"] = "application/json"
-EOF
-timeout $((wrk_seconds + 30)) wrk -c "$concurrency" -t 2 -d "${wrk_seconds}s" \
-    -s "$work/post-1k.lua" "$url" >"$work/wrk.log"
-wrk_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.log")
-echo "wrk:     $wrk_rps/s ($(grep -E 'requests in' "$work/wrk.log" | sed 's/^ *//'))"
-echo "ratio hooksim/wrk: $(awk -v h="$hooksim_rps" -v w="$wrk_rps" 'BEGIN { printf "%.2f", h / w }') (goal >= 0.6)"
+    head -c "$body_bytes_goal" /dev/zero | tr '\0' 'x' >"$work/body-1k"
+    timeout $((load_seconds + 30)) oha --no-tui --output-format json -z "${load_seconds}s" \
+        -c "$concurrency" -m POST -T application/json -D "$work/body-1k" "$url" >"$work/oha.json"
+    oha_rps=$(jq -r '.summary.requestsPerSec | . * 10 | round / 10' "$work/oha.json")
+    echo "oha:     $oha_rps/s ($(jq -r '.summary.successRate * 100' "$work/oha.json")% answered," \
+        "p50 $(jq -r '.latencyPercentiles.p50 * 10000 | round / 10' "$work/oha.json") ms," \
+        "p99 $(jq -r '.latencyPercentiles.p99 * 10000 | round / 10' "$work/oha.json") ms)"
+
+    printf 'wrk.method = "POST"\nwrk.body = string.rep("x", %d)\nwrk.headers["Content-Type"] = "application/json"\n' \
+        "$body_bytes_goal" >"$work/post-1k.lua"
+    timeout $((load_seconds + 30)) wrk -c "$concurrency" -t 2 -d "${load_seconds}s" \
+        -s "$work/post-1k.lua" "$url" >"$work/wrk.log"
+    wrk_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.log")
+    echo "wrk:     $wrk_rps/s ($(grep -E 'requests in' "$work/wrk.log" | sed 's/^ *//'))"
+    ratio() { awk -v h="$1" -v o="$2" 'BEGIN { printf "%.2f", h / o }'; }
+    echo "ratio hooksim/oha: $(ratio "$hooksim_rps" "$oha_rps") (goal >= 0.6)"
+    echo "ratio hooksim/wrk: $(ratio "$hooksim_rps" "$wrk_rps")"
+}
 
 # Wall time of one command: a mean of several runs with hyperfine, else one run.
 wall_time() { # runs label command...
@@ -160,21 +190,31 @@ wall_time() { # runs label command...
     fi
 }
 
-echo
-echo "== 2. full built-in suite (hooksim run scenarios)"
-timeout 600 "$hooksim" run scenarios | tail -1
-wall_time 3 "full suite" "$hooksim" run scenarios
+suite() {
+    echo
+    echo "== 2. full built-in suite (hooksim run scenarios)"
+    timeout 600 "$hooksim" run scenarios | tail -1
+    wall_time 5 "full suite" "$hooksim" run scenarios
+}
 
-echo
-echo "== 3. Hemnet 7-day retry schedule (whole process: start, built-in receiver, 17 attempts)"
-wall_time 20 "7-day schedule" "$hooksim" run scenarios/hemnet/retry-schedule-7-days.yaml
+schedule() {
+    echo
+    echo "== 3. Hemnet 7-day retry schedule (whole process: start, built-in receiver, 17 attempts)"
+    wall_time 20 "7-day schedule" "$hooksim" run scenarios/hemnet/retry-schedule-7-days.yaml
+}
 
-echo
-echo "== 4. peak memory of a $memory_burst_count-delivery burst against nginx"
-write_burst "$work/scenarios/memory.yaml" "$memory_burst_count" "$message"
-timeout 300 /usr/bin/time -v "$hooksim" run "$work/scenarios/memory.yaml" --target "hemnet=$url" \
-    --json "$work/memory.json" --update-snapshots --snapshot-dir "$work/snapshots" \
-    >/dev/null 2>"$work/time.log"
-peak_kb=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$work/time.log")
-echo "peak RSS: $((peak_kb / 1024)) MB ($peak_kb kB) for $(burst_figure "$work/memory.json" sent) deliveries" \
-    "at $(burst_figure "$work/memory.json" throughput_per_s)/s (goal < 100 MB)"
+memory() {
+    echo
+    echo "== 4. peak memory of a $memory_burst_count-delivery burst against nginx"
+    write_burst "$work/scenarios/memory.yaml" "$memory_burst_count" "$message"
+    timeout 300 /usr/bin/time -v "$hooksim" run "$work/scenarios/memory.yaml" --target "hemnet=$url" \
+        --json "$work/memory.json" --update-snapshots --snapshot-dir "$work/snapshots" \
+        >/dev/null 2>"$work/time.log"
+    peak_kb=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$work/time.log")
+    echo "peak RSS: $((peak_kb / 1024)) MB ($peak_kb kB) for $(burst_figure "$work/memory.json" sent) deliveries" \
+        "at $(burst_figure "$work/memory.json" throughput_per_s)/s (goal < 100 MB)"
+}
+
+for part in $parts; do
+    "$part"
+done

@@ -7,18 +7,18 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use hooksim_simulator::SimulatorError;
-use hooksim_simulator::clock::{Clock, TimeScale};
-use hooksim_simulator::delivery::{PreparedDelivery, deliver};
+use hooksim_simulator::delivery::{PreparedDelivery, attempt_headers, judge};
 use hooksim_simulator::payload::set_path;
 use hooksim_simulator::policy::DeliveryPolicy;
 use hooksim_simulator::providers::{Provider, ProviderId};
-use hooksim_simulator::schedule::{Schedule, format_nominal};
+use hooksim_simulator::schedule::format_nominal;
 use hooksim_simulator::signing::SigningKeys;
-use hooksim_simulator::transport::Transport;
+use hooksim_simulator::transport::keep_alive::KeepAlive;
 use rand::SeedableRng;
 use serde_json::{Value, json};
 
@@ -202,7 +202,8 @@ impl BurstRecord {
 /// Where and how a burst sends: the scenario's single route and policy.
 #[derive(Debug)]
 pub struct BurstPlan<'a> {
-    pub provider: &'a dyn Provider,
+    /// The 'static profile: every worker task holds it.
+    pub provider: &'static dyn Provider,
     pub policy: &'a DeliveryPolicy,
     pub url: &'a str,
     pub keys: &'a SigningKeys,
@@ -218,15 +219,25 @@ impl BurstPlan<'_> {
     /// The payload of the `index`th delivery: its own rng stream, so a
     /// delivery's data depends only on the seed, the step and its number.
     pub fn payload(&self, burst: &Burst, index: u32) -> Result<Value, SimulatorError> {
-        // Mixed with a constant so a burst's streams never repeat a deliver step's.
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed ^ BURST_SEED_MIX);
-        rng.set_stream(((self.step_index as u64) << 32) | u64::from(index));
-        let mut payload = self.provider.build(&burst.event, &mut rng)?;
-        for o in &burst.set {
-            set_path(&mut payload, &o.path, o.value.clone())?;
-        }
-        Ok(payload)
+        burst_payload(self.provider, self.seed, self.step_index, burst, index)
     }
+}
+
+fn burst_payload(
+    provider: &dyn Provider,
+    seed: u64,
+    step_index: usize,
+    burst: &Burst,
+    index: u32,
+) -> Result<Value, SimulatorError> {
+    // Mixed with a constant so a burst's streams never repeat a deliver step's.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ BURST_SEED_MIX);
+    rng.set_stream(((step_index as u64) << 32) | u64::from(index));
+    let mut payload = provider.build(&burst.event, &mut rng)?;
+    for o in &burst.set {
+        set_path(&mut payload, &o.path, o.value.clone())?;
+    }
+    Ok(payload)
 }
 
 /// An arbitrary odd constant: keeps burst payloads apart from deliver payloads.
@@ -234,80 +245,155 @@ const BURST_SEED_MIX: u64 = 0x5a0f_3a2c_9d4e_b001;
 
 /// Send the burst: at most `concurrency` in flight, no faster than `rate`,
 /// starting no delivery after the plan's wall-time limit.
-pub async fn run_burst(
-    transport: &Transport,
-    plan: &BurstPlan<'_>,
-    burst: &Burst,
-) -> Result<BurstRecord, SimulatorError> {
-    let once = Schedule::once();
+///
+/// `concurrency` worker tasks each take the next delivery number, build its
+/// payload, send it and tally the outcome, so the work spreads over every
+/// core of the runtime; the tallies are merged at the end.
+pub async fn run_burst(plan: &BurstPlan<'_>, burst: &Burst) -> Result<BurstRecord, SimulatorError> {
     let started = Instant::now();
     let deadline = started + plan.wall_time_limit.min(MAX_WALL_TIME);
-    let concurrency = burst.concurrency.clamp(1, MAX_CONCURRENCY) as usize;
+    let concurrency = burst.concurrency.clamp(1, MAX_CONCURRENCY);
     let count = burst.count.min(MAX_COUNT);
     let body_bytes = plan.provider.encode(&plan.payload(burst, 0)?).len();
-    let once = &once;
-    let sends = futures_util::stream::iter(0..count)
-        .map(|index| async move {
-            if let Some(rate) = burst.rate {
-                let start_at = started + rate.start_offset(index);
-                if start_at >= deadline {
-                    return Ok(None);
-                }
-                tokio::time::sleep_until(start_at.into()).await;
-            }
-            if Instant::now() >= deadline {
-                return Ok(None);
-            }
-            let payload = plan.payload(burst, index)?;
-            let prepared = PreparedDelivery::new(
-                plan.provider,
-                plan.url.to_owned(),
-                &payload,
-                plan.keys,
-                None,
-            );
-            // One attempt: the clock never advances, so its scale does not matter.
-            let mut clock = Clock::new(TimeScale::Instant);
-            let delivery = deliver(
-                transport,
-                plan.provider,
-                plan.policy,
-                once,
-                &prepared,
-                &mut clock,
-            )
-            .await?;
-            Ok(delivery
-                .attempts
-                .into_iter()
-                .next()
-                .map(|attempt| (attempt.outcome.kind(), attempt.latency)))
-        })
-        .buffer_unordered(concurrency);
-    futures_util::pin_mut!(sends);
-    let mut record = BurstRecord {
+    let shared = Arc::new(Shared {
+        provider: plan.provider,
+        policy: plan.policy.clone(),
+        url: plan.url.to_owned(),
+        keys: plan.keys.clone(),
         burst: burst.clone(),
-        sent: 0,
-        outcomes: BTreeMap::new(),
-        latency: LatencyHistogram::new(),
-        wall_time: Duration::ZERO,
-        body_bytes,
-        stopped_by_wall_time: false,
-        wall_time_limit: deadline - started,
-    };
-    while let Some(result) = sends.next().await {
-        let sent: Result<Option<(&'static str, Duration)>, SimulatorError> = result;
-        match sent? {
-            Some((kind, latency)) => {
-                record.sent += 1;
-                *record.outcomes.entry(kind).or_default() += 1;
-                record.latency.record(latency);
+        seed: plan.seed,
+        step_index: plan.step_index,
+        count,
+        started,
+        deadline,
+        next: AtomicU32::new(0),
+        failed: AtomicBool::new(false),
+    });
+    // Dropping the set (the run cancelled) aborts every worker.
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency.min(count.max(1)) {
+        workers.spawn(work(Arc::clone(&shared)));
+    }
+    let mut tally = Tally::default();
+    let mut failure = None;
+    while let Some(joined) = workers.join_next().await {
+        match joined {
+            Ok(Ok(worker)) => tally.merge(worker),
+            Ok(Err(error)) => {
+                failure.get_or_insert(error);
             }
-            None => record.stopped_by_wall_time = true,
+            Err(join_error) => {
+                shared.failed.store(true, Ordering::Relaxed);
+                failure.get_or_insert(SimulatorError::Client(format!(
+                    "a burst worker stopped: {join_error}"
+                )));
+            }
         }
     }
-    record.wall_time = started.elapsed();
-    Ok(record)
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    Ok(BurstRecord {
+        burst: burst.clone(),
+        stopped_by_wall_time: tally.sent < u64::from(count),
+        sent: tally.sent,
+        outcomes: tally.outcomes,
+        latency: tally.latency,
+        wall_time: started.elapsed(),
+        body_bytes,
+        wall_time_limit: deadline - started,
+    })
+}
+
+/// What the workers of one burst share.
+struct Shared {
+    provider: &'static dyn Provider,
+    policy: DeliveryPolicy,
+    url: String,
+    keys: SigningKeys,
+    burst: Burst,
+    seed: u64,
+    step_index: usize,
+    count: u32,
+    started: Instant,
+    deadline: Instant,
+    /// The next delivery number to take.
+    next: AtomicU32,
+    /// A worker failed: the others stop taking deliveries.
+    failed: AtomicBool,
+}
+
+/// One worker's counts, merged into the record at the end.
+#[derive(Default)]
+struct Tally {
+    sent: u64,
+    outcomes: BTreeMap<&'static str, u64>,
+    latency: LatencyHistogram,
+}
+
+impl Tally {
+    fn merge(&mut self, other: Tally) {
+        self.sent += other.sent;
+        for (kind, count) in other.outcomes {
+            *self.outcomes.entry(kind).or_default() += count;
+        }
+        self.latency.merge(&other.latency);
+    }
+}
+
+/// Take delivery numbers until none are left, the deadline passes or
+/// another worker failed; one attempt each, over this worker's own
+/// keep-alive connection (reopened after a failure).
+async fn work(shared: Arc<Shared>) -> Result<Tally, SimulatorError> {
+    let mut connection = KeepAlive::new(&shared.url, shared.policy.connect_timeout.value);
+    let mut tally = Tally::default();
+    while !shared.failed.load(Ordering::Relaxed) {
+        let index = shared.next.fetch_add(1, Ordering::Relaxed);
+        if index >= shared.count {
+            break;
+        }
+        if let Some(rate) = shared.burst.rate {
+            let start_at = shared.started + rate.start_offset(index);
+            if start_at >= shared.deadline {
+                break;
+            }
+            tokio::time::sleep_until(start_at.into()).await;
+        }
+        if Instant::now() >= shared.deadline {
+            break;
+        }
+        let exchange = async {
+            let payload = burst_payload(
+                shared.provider,
+                shared.seed,
+                shared.step_index,
+                &shared.burst,
+                index,
+            )?;
+            let prepared =
+                PreparedDelivery::new(shared.provider, String::new(), &payload, &shared.keys, None);
+            let headers = attempt_headers(shared.provider, &prepared);
+            connection
+                .send(
+                    &headers,
+                    prepared.body,
+                    shared.policy.response_timeout.value,
+                )
+                .await
+        };
+        let exchange = match exchange.await {
+            Ok(exchange) => exchange,
+            Err(error) => {
+                shared.failed.store(true, Ordering::Relaxed);
+                return Err(error);
+            }
+        };
+        let (outcome, _) = judge(&shared.policy, exchange.result);
+        tally.sent += 1;
+        *tally.outcomes.entry(outcome.kind()).or_default() += 1;
+        tally.latency.record(exchange.latency);
+    }
+    Ok(tally)
 }
 
 /// The burst's checks. `p99_under` is always checked: against the step's
@@ -598,7 +684,7 @@ mod tests {
         let policy = ProviderId::Hemnet.provider().policy();
         let keys = SigningKeys { keys: Vec::new() };
         let plan = plan(&url, &policy, &keys, MAX_WALL_TIME);
-        let record = run_burst(&Transport::new(), &plan, &burst(40, 4))
+        let record = run_burst(&plan, &burst(40, 4))
             .await
             .expect("the burst runs");
         assert_eq!(record.sent, 40);
@@ -615,7 +701,7 @@ mod tests {
         let policy = ProviderId::Hemnet.provider().policy();
         let keys = SigningKeys { keys: Vec::new() };
         let plan = plan(&url, &policy, &keys, Duration::from_millis(300));
-        let record = run_burst(&Transport::new(), &plan, &burst(1_000, 1))
+        let record = run_burst(&plan, &burst(1_000, 1))
             .await
             .expect("the burst runs");
         assert!(record.stopped_by_wall_time);
@@ -646,9 +732,7 @@ mod tests {
         let plan = plan(&url, &policy, &keys, MAX_WALL_TIME);
         let mut paced = burst(11, 8);
         paced.rate = Some(Rate::parse("50/s").expect("a valid rate"));
-        let record = run_burst(&Transport::new(), &plan, &paced)
-            .await
-            .expect("the burst runs");
+        let record = run_burst(&plan, &paced).await.expect("the burst runs");
         assert_eq!(record.acknowledged(), 11);
         // The 11th starts 10 × 20ms after the first.
         assert!(

@@ -52,6 +52,15 @@ impl LatencyHistogram {
         self.max_micros = self.max_micros.max(micros);
     }
 
+    /// Add every latency `other` recorded, as if recorded here.
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts.iter()) {
+            *mine += theirs;
+        }
+        self.total += other.total;
+        self.max_micros = self.max_micros.max(other.max_micros);
+    }
+
     /// How many latencies were recorded.
     pub fn count(&self) -> u64 {
         self.total
@@ -193,6 +202,30 @@ mod tests {
                 "reported {reported}, exact {exact}, allowed error {allowed}"
             );
             prop_assert_eq!(histogram.max(), Duration::from_micros(sorted[sorted.len() - 1]));
+        }
+
+        #[test]
+        fn merging_is_recording_in_one(
+            first in prop::collection::vec(0u64..100_000_000, 0..500),
+            second in prop::collection::vec(0u64..100_000_000, 0..500),
+        ) {
+            let mut one = LatencyHistogram::new();
+            let mut a = LatencyHistogram::new();
+            let mut b = LatencyHistogram::new();
+            for value in &first {
+                one.record_micros(*value);
+                a.record_micros(*value);
+            }
+            for value in &second {
+                one.record_micros(*value);
+                b.record_micros(*value);
+            }
+            a.merge(&b);
+            prop_assert_eq!(a.count(), one.count());
+            prop_assert_eq!(a.max(), one.max());
+            for quantile in [0.5, 0.9, 0.99, 1.0] {
+                prop_assert_eq!(a.percentile_micros(quantile), one.percentile_micros(quantile));
+            }
         }
 
         #[test]

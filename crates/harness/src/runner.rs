@@ -26,7 +26,7 @@ use crate::provider_api::{
     registered_targets,
 };
 use crate::scenario::{Action, Deliver, Location, Override, RotateKeys, Scenario, Step};
-use crate::stand_in::{STAND_IN_PREFIX, parse_stand_in};
+use crate::stand_in::{STAND_IN_PREFIX, STAND_IN_SPEEDUP, compressed, parse_stand_in};
 use crate::suggest::did_you_mean;
 
 /// Where deliveries go: `--target URL` (a base URL the scenario's relative
@@ -297,7 +297,17 @@ struct Route {
     target_shown: String,
     keys: SigningKeys,
     /// The stand-in receiver this route targets, if any; stops when dropped.
-    _stand_in: Option<StandIn>,
+    stand_in: Option<StandIn>,
+}
+
+/// The policy deliveries to `routes` really run under: when hooksim plays
+/// every receiver itself, in compressed real time (see [`STAND_IN_SPEEDUP`]).
+fn sending_policy(routes: &[Route], policy: &DeliveryPolicy) -> DeliveryPolicy {
+    if !routes.is_empty() && routes.iter().all(|r| r.stand_in.is_some()) {
+        policy.compressed(STAND_IN_SPEEDUP)
+    } else {
+        policy.clone()
+    }
 }
 
 /// What a scenario carries from step to step.
@@ -353,7 +363,7 @@ impl ScenarioState {
                 url,
                 target_shown: target.unwrap_or("[target]").to_owned(),
                 keys: signing_keys(scenario, secret),
-                _stand_in: stand_in,
+                stand_in,
             });
         }
         Ok(Self {
@@ -455,9 +465,10 @@ impl ScenarioState {
                         self.routes.len()
                     )));
                 };
+                let policy = sending_policy(&self.routes, &run.policy);
                 let plan = crate::burst::BurstPlan {
-                    provider,
-                    policy: &run.policy,
+                    provider: scenario.provider.provider(),
+                    policy: &policy,
                     url: &route.url,
                     keys: &route.keys,
                     seed: run.seed ^ crate::selection::fnv1a(scenario.rule.as_bytes()),
@@ -466,19 +477,15 @@ impl ScenarioState {
                 };
                 // A payload that cannot be built is the scenario's fault; find it before sending.
                 plan.payload(burst, 0).map_err(step_error)?;
-                let record = crate::burst::run_burst(transport, &plan, burst)
+                let record = crate::burst::run_burst(&plan, burst)
                     .await
                     .map_err(|source| HarnessError::Engine {
                         path: scenario.path.clone(),
                         step: index + 1,
                         source,
                     })?;
-                let checks = crate::burst::check_burst(
-                    &step.expect,
-                    &record,
-                    scenario.provider,
-                    &run.policy,
-                );
+                let checks =
+                    crate::burst::check_burst(&step.expect, &record, scenario.provider, &policy);
                 return Ok(finished(StepRecord::Burst(Box::new(record)), checks));
             }
             Action::Fuzz(fuzz) => {
@@ -488,10 +495,11 @@ impl ScenarioState {
                         self.routes.len()
                     )));
                 };
+                let policy = sending_policy(&self.routes, &run.policy);
                 let plan = crate::fuzz_step::FuzzPlan {
                     // The 'static profile: the search thread outlives this borrow's scope.
                     provider: scenario.provider.provider(),
-                    policy: &run.policy,
+                    policy: &policy,
                     url: &route.url,
                     keys: &route.keys,
                 };
@@ -605,7 +613,7 @@ impl ScenarioState {
                         target_shown: "[registered url]".to_owned(),
                         keys: signing_keys(scenario, r.secret.as_deref()),
                         url: r.url,
-                        _stand_in: None,
+                        stand_in: None,
                     })
                     .collect(),
                 Err(why) => {
@@ -640,7 +648,7 @@ impl ScenarioState {
         let deliveries = deliver_to_all(
             transport,
             provider,
-            &run.policy,
+            &sending_policy(routes, &run.policy),
             &schedule,
             &prepared,
             &mut self.clock,
@@ -878,16 +886,15 @@ async fn resolve_target(
 ) -> Result<(String, Option<StandIn>), HarnessError> {
     match destination(scenario, target, targets)? {
         Destination::StandIn(behaviour) => {
-            let stand_in =
-                StandIn::start(behaviour)
-                    .await
-                    .map_err(|source| HarnessError::Engine {
-                        path: scenario.path.clone(),
-                        step: 0,
-                        source: hooksim_simulator::SimulatorError::Client(format!(
-                            "cannot start the stand-in receiver: {source}"
-                        )),
-                    })?;
+            let stand_in = StandIn::start(compressed(behaviour))
+                .await
+                .map_err(|source| HarnessError::Engine {
+                    path: scenario.path.clone(),
+                    step: 0,
+                    source: hooksim_simulator::SimulatorError::Client(format!(
+                        "cannot start the stand-in receiver: {source}"
+                    )),
+                })?;
             Ok((stand_in.url().to_owned(), Some(stand_in)))
         }
         Destination::Url(url) => Ok((url, None)),

@@ -12,6 +12,25 @@ use crate::duration::parse_nominal_duration;
 /// `stand-in:status/301`, `stand-in:slow/6s` (200 after six seconds).
 pub const STAND_IN_PREFIX: &str = "stand-in:";
 
+/// A stand-in lives in compressed real time: hooksim plays both sides, so
+/// its delays and the provider's timeouts toward it are this many times
+/// shorter (`slow/6s` answers after 600 ms; Spark's 5 s timeout fires at
+/// 500 ms) and every race between them ends as it would at full length.
+/// Transcripts show the nominal times. A real receiver always gets the real
+/// timeouts.
+pub const STAND_IN_SPEEDUP: u32 = 10;
+
+/// The behaviour a stand-in really has: its delay [`STAND_IN_SPEEDUP`] times shorter.
+pub fn compressed(behaviour: Behaviour) -> Behaviour {
+    match behaviour {
+        Behaviour::Answer { status, after } => Behaviour::Answer {
+            status,
+            after: after / STAND_IN_SPEEDUP,
+        },
+        refuse @ Behaviour::RefuseConnections => refuse,
+    }
+}
+
 /// Read the part of a stand-in target after the prefix.
 pub fn parse_stand_in(spec: &str) -> Result<Behaviour, String> {
     let unknown = || {

@@ -1,3 +1,4 @@
 //! The harness's integration tests, one binary (see STYLE.md, point 7).
 
 mod scenario_errors;
+mod stand_in_time;

@@ -6,6 +6,7 @@ mod api_flow;
 mod api_propertyfinder;
 mod api_spark;
 mod delivery;
+mod keep_alive;
 mod misbehaving;
 
 use hooksim_simulator::api::ProviderApis;

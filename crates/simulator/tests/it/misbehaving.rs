@@ -3,13 +3,14 @@
 use std::time::Duration;
 
 use hooksim_simulator::clock::{Clock, TimeScale};
-use hooksim_simulator::delivery::{PreparedDelivery, deliver};
+use hooksim_simulator::delivery::{PreparedDelivery, attempt_headers, deliver, judge};
 use hooksim_simulator::fake::seeded_rng;
 use hooksim_simulator::outcome::Outcome;
 use hooksim_simulator::providers::ProviderId;
 use hooksim_simulator::schedule::Schedule;
 use hooksim_simulator::signing::{SigningKey, SigningKeys};
-use hooksim_simulator::transport::{RESPONSE_EXCERPT_LIMIT, Transport};
+use hooksim_simulator::transport::keep_alive::KeepAlive;
+use hooksim_simulator::transport::{RESPONSE_EXCERPT_LIMIT, ResponseExcerpt, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -67,53 +68,91 @@ async fn misbehave(mut stream: TcpStream, how: Misbehaviour) {
     }
 }
 
-async fn one_attempt(url: String) -> hooksim_simulator::delivery::Attempt {
+/// How an attempt is sent: by the pooled client of ordinary deliveries, or
+/// over a burst worker's own keep-alive connection. Both must see the same.
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    Pooled,
+    KeepAlive,
+}
+
+const BOTH: [Via; 2] = [Via::Pooled, Via::KeepAlive];
+
+async fn one_attempt(url: String, via: Via) -> (Outcome, Option<ResponseExcerpt>) {
     let hemnet = ProviderId::Hemnet.provider();
     let payload = hemnet
         .build("CONTACT.CREATE", &mut seeded_rng(3))
         .expect("builds");
     let keys = SigningKeys::single(SigningKey::new("secret", "k"));
-    let prepared = PreparedDelivery::new(hemnet, url, &payload, &keys, None);
-    let delivery = deliver(
-        &Transport::new(),
-        hemnet,
-        &hemnet.policy(),
-        &Schedule::once(),
-        &prepared,
-        &mut Clock::new(TimeScale::Instant),
-    )
-    .await
-    .expect("delivery runs");
-    delivery.attempts.into_iter().next().expect("one attempt")
+    let policy = hemnet.policy();
+    let prepared = PreparedDelivery::new(hemnet, url.clone(), &payload, &keys, None);
+    match via {
+        Via::Pooled => {
+            let delivery = deliver(
+                &Transport::new(),
+                hemnet,
+                &policy,
+                &Schedule::once(),
+                &prepared,
+                &mut Clock::new(TimeScale::Instant),
+            )
+            .await
+            .expect("delivery runs");
+            let attempt = delivery.attempts.into_iter().next().expect("one attempt");
+            (attempt.outcome, attempt.response)
+        }
+        Via::KeepAlive => {
+            let mut connection = KeepAlive::new(&url, policy.connect_timeout.value);
+            let exchange = connection
+                .send(
+                    &attempt_headers(hemnet, &prepared),
+                    prepared.body.clone(),
+                    policy.response_timeout.value,
+                )
+                .await
+                .expect("the exchange runs");
+            judge(&policy, exchange.result)
+        }
+    }
 }
 
 #[tokio::test]
 async fn closing_without_an_answer_is_classified() {
-    let attempt = one_attempt(misbehaving_receiver(Misbehaviour::CloseWithoutAnswer).await).await;
-    assert_eq!(attempt.outcome, Outcome::ClosedWithoutResponse);
+    for via in BOTH {
+        let url = misbehaving_receiver(Misbehaviour::CloseWithoutAnswer).await;
+        let (outcome, _) = one_attempt(url, via).await;
+        assert_eq!(outcome, Outcome::ClosedWithoutResponse, "{via:?}");
+    }
 }
 
 #[tokio::test]
 async fn a_reset_is_classified() {
-    let attempt = one_attempt(misbehaving_receiver(Misbehaviour::Reset).await).await;
-    assert_eq!(attempt.outcome, Outcome::Reset);
+    for via in BOTH {
+        let (outcome, _) = one_attempt(misbehaving_receiver(Misbehaviour::Reset).await, via).await;
+        assert_eq!(outcome, Outcome::Reset, "{via:?}");
+    }
 }
 
 #[tokio::test]
 async fn garbage_is_a_malformed_response() {
-    let attempt = one_attempt(misbehaving_receiver(Misbehaviour::Garbage).await).await;
-    assert!(
-        matches!(attempt.outcome, Outcome::MalformedResponse { .. }),
-        "got {:?}",
-        attempt.outcome
-    );
+    for via in BOTH {
+        let url = misbehaving_receiver(Misbehaviour::Garbage).await;
+        let (outcome, _) = one_attempt(url, via).await;
+        assert!(
+            matches!(outcome, Outcome::MalformedResponse { .. }),
+            "{via:?}: got {outcome:?}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn a_gigabyte_answer_is_cut_at_the_excerpt_limit() {
-    let attempt = one_attempt(misbehaving_receiver(Misbehaviour::HugeBody).await).await;
-    assert_eq!(attempt.outcome, Outcome::Acknowledged { status: 200 });
-    let excerpt = attempt.response.expect("answered");
-    assert!(excerpt.truncated);
-    assert_eq!(excerpt.body.len(), RESPONSE_EXCERPT_LIMIT);
+    for via in BOTH {
+        let url = misbehaving_receiver(Misbehaviour::HugeBody).await;
+        let (outcome, response) = one_attempt(url, via).await;
+        assert_eq!(outcome, Outcome::Acknowledged { status: 200 }, "{via:?}");
+        let excerpt = response.expect("answered");
+        assert!(excerpt.truncated, "{via:?}");
+        assert_eq!(excerpt.body.len(), RESPONSE_EXCERPT_LIMIT, "{via:?}");
+    }
 }

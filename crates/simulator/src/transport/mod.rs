@@ -3,8 +3,7 @@
 //! every failure sorted into a named class.
 
 use std::collections::HashMap;
-use std::error::Error as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -12,6 +11,8 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::SimulatorError;
 use crate::providers::HeaderLine;
+
+pub mod keep_alive;
 
 /// At most this much of a response body is kept; the rest is not read.
 pub const RESPONSE_EXCERPT_LIMIT: usize = 64 * 1024;
@@ -61,10 +62,11 @@ pub struct Exchange {
 }
 
 /// Sends requests. Clients are kept per connect timeout because reqwest sets
-/// that timeout on the client, not on the request.
-#[derive(Debug, Default)]
+/// that timeout on the client, not on the request. A clone shares the
+/// clients and their connection pools (a burst's worker tasks each hold one).
+#[derive(Debug, Default, Clone)]
 pub struct Transport {
-    clients: Mutex<HashMap<Duration, reqwest::Client>>,
+    clients: Arc<Mutex<HashMap<Duration, reqwest::Client>>>,
 }
 
 impl Transport {
@@ -218,36 +220,26 @@ async fn read_capped(mut response: reqwest::Response) -> Result<ResponseExcerpt,
 
 /// Sort a reqwest error into the class a provider would log.
 fn classify(error: &reqwest::Error) -> TransportFailure {
-    let io_kind = io_error_kind(error);
+    let io_kind = find_source::<std::io::Error>(error).map(std::io::Error::kind);
     if error.is_connect() {
         if error.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
             return TransportFailure::ConnectTimeout;
         }
-        return match io_kind {
-            Some(std::io::ErrorKind::ConnectionRefused) => TransportFailure::ConnectRefused,
-            Some(std::io::ErrorKind::ConnectionReset) => TransportFailure::Reset,
+        return match io_kind.and_then(classify_io) {
+            Some(class @ (TransportFailure::ConnectRefused | TransportFailure::Reset)) => class,
             _ => TransportFailure::Unreachable(root_cause(error)),
         };
     }
     if error.is_timeout() {
         return TransportFailure::ResponseTimeout;
     }
-    match io_kind {
-        Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe) => {
-            return TransportFailure::Reset;
-        }
-        Some(std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionAborted) => {
-            return TransportFailure::ClosedWithoutResponse;
-        }
-        _ => {}
+    if let Some(class) = io_kind.and_then(classify_io) {
+        return class;
     }
-    if let Some(hyper_error) = find_source::<hyper::Error>(error) {
-        if hyper_error.is_incomplete_message() {
-            return TransportFailure::ClosedWithoutResponse;
-        }
-        if hyper_error.is_parse() || hyper_error.is_parse_status() {
-            return TransportFailure::MalformedResponse(root_cause(error));
-        }
+    if let Some(class) = find_source::<hyper::Error>(error)
+        .and_then(|hyper_error| classify_hyper_kind(hyper_error, error))
+    {
+        return class;
     }
     if error.is_decode() || error.is_body() {
         return TransportFailure::MalformedResponse(root_cause(error));
@@ -255,11 +247,56 @@ fn classify(error: &reqwest::Error) -> TransportFailure {
     TransportFailure::Unreachable(root_cause(error))
 }
 
-fn io_error_kind(error: &reqwest::Error) -> Option<std::io::ErrorKind> {
-    find_source::<std::io::Error>(error).map(std::io::Error::kind)
+/// The class an I/O error kind names, if it names one.
+fn classify_io(kind: std::io::ErrorKind) -> Option<TransportFailure> {
+    use std::io::ErrorKind;
+    match kind {
+        ErrorKind::ConnectionRefused => Some(TransportFailure::ConnectRefused),
+        ErrorKind::TimedOut => Some(TransportFailure::ConnectTimeout),
+        ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => Some(TransportFailure::Reset),
+        ErrorKind::UnexpectedEof | ErrorKind::ConnectionAborted => {
+            Some(TransportFailure::ClosedWithoutResponse)
+        }
+        _ => None,
+    }
 }
 
-fn find_source<T: std::error::Error + 'static>(error: &reqwest::Error) -> Option<&T> {
+/// Sort a hyper error (from a connection hyper drives directly) into a class.
+fn classify_hyper(error: &hyper::Error) -> TransportFailure {
+    let io_kind = find_source::<std::io::Error>(error).map(std::io::Error::kind);
+    // A timed-out read or write on an open connection is a response timeout.
+    if io_kind == Some(std::io::ErrorKind::TimedOut) || error.is_timeout() {
+        return TransportFailure::ResponseTimeout;
+    }
+    if let Some(class) = io_kind.and_then(classify_io) {
+        return class;
+    }
+    if let Some(class) = classify_hyper_kind(error, error) {
+        return class;
+    }
+    if error.is_canceled() || error.is_closed() {
+        return TransportFailure::ClosedWithoutResponse;
+    }
+    TransportFailure::Unreachable(root_cause(error))
+}
+
+/// The classes hyper's own error kinds name; `outer` is the error to quote.
+fn classify_hyper_kind(
+    error: &hyper::Error,
+    outer: &(dyn std::error::Error + 'static),
+) -> Option<TransportFailure> {
+    if error.is_incomplete_message() {
+        return Some(TransportFailure::ClosedWithoutResponse);
+    }
+    if error.is_parse() || error.is_parse_status() || error.is_parse_too_large() {
+        return Some(TransportFailure::MalformedResponse(root_cause(outer)));
+    }
+    None
+}
+
+fn find_source<'e, T: std::error::Error + 'static>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
     let mut source = error.source();
     while let Some(current) = source {
         if let Some(found) = current.downcast_ref::<T>() {
@@ -271,7 +308,7 @@ fn find_source<T: std::error::Error + 'static>(error: &reqwest::Error) -> Option
 }
 
 /// The innermost message, which names the actual problem.
-fn root_cause(error: &reqwest::Error) -> String {
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(current) = source {
