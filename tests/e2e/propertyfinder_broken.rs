@@ -95,6 +95,7 @@ fn a_pf_receiver_that_requires_a_sub_namespace_fails_the_null_rules() {
         rules(&[
             "propertyfinder/attributes-may-be-added",
             "propertyfinder/every-event-acknowledged",
+            "propertyfinder/strange-but-valid",
             "propertyfinder/sub-namespace-null",
             "propertyfinder/unknown-events-acknowledged",
         ]),

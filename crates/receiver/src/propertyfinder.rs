@@ -48,8 +48,9 @@ use crate::provider_api::{
 };
 
 /// A notification is about a hundred bytes; this leaves room for attributes
-/// PF may add while refusing to buffer anything that is clearly not one.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+/// PF may add, even long ones (a fuzz case can add eight of 16 KiB each),
+/// while refusing to buffer anything that is clearly not one.
+const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// One delivery: `event` happened to `concept` of `client`. Unknown attributes
 /// are ignored, so PF can add some without breaking us.
@@ -58,14 +59,20 @@ pub struct Notification {
     /// Kept as text: PF can add events (its own example sends
     /// `property.updated`, which is not in its list).
     pub event: String,
-    pub client: u64,
+    pub client: ResourceId,
     pub concept: Concept,
 }
+
+/// An id the doc types as "integer" and nothing more: no range, no sign. So
+/// any integer JSON can carry is taken (an unsigned type would answer a
+/// negative id with 400, and lose that notification); a fraction or a
+/// string is not an integer and still fails.
+pub type ResourceId = i128;
 
 /// The resource a notification is about.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Concept {
-    pub id: u64,
+    pub id: ResourceId,
     pub namespace: Namespace,
     /// "Not always mentioned": null or absent as often as not.
     #[serde(default)]
@@ -389,6 +396,31 @@ mod tests {
         )
         .expect("a missing sub_namespace and extra attributes parse");
         assert_eq!(without.concept.sub_namespace, None);
+    }
+
+    #[test]
+    fn ids_are_any_integer_but_only_integers() {
+        for (client, id) in [
+            ("-9223372036854775808", "0"),
+            ("18446744073709551615", "-1"),
+            ("9007199254740993", "4294967295"),
+        ] {
+            let body = format!(
+                r#"{{"event":"lead.new","client":{client},"concept":{{"id":{id},"namespace":"lead","sub_namespace":null}}}}"#
+            );
+            let notification: Notification =
+                serde_json::from_str(&body).expect("an integer id of any size parses");
+            assert_eq!(notification.dedupe_key(), format!("lead.new:{client}:{id}"));
+        }
+        for client in ["1.5", "\"434\"", "null"] {
+            let body = format!(
+                r#"{{"event":"lead.new","client":{client},"concept":{{"id":1,"namespace":"lead"}}}}"#
+            );
+            assert!(
+                serde_json::from_str::<Notification>(&body).is_err(),
+                "{client}"
+            );
+        }
     }
 
     #[test]

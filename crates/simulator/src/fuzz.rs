@@ -353,9 +353,11 @@ fn apply(payload: &mut Value, mutation: &Mutation) -> Result<(), SimulatorError>
             } else {
                 get_path(payload, parent)
             };
+            // New in any casing: a case-insensitive deserializer (.NET's, for
+            // PascalCase providers) would fold `caseId` onto `CaseId`.
             let fresh = object
                 .and_then(Value::as_object)
-                .is_some_and(|o| !o.contains_key(name.as_str()));
+                .is_some_and(|o| !o.keys().any(|key| key.eq_ignore_ascii_case(name)));
             if fresh {
                 let path = if parent.is_empty() {
                     name.clone()
@@ -521,6 +523,30 @@ mod tests {
         let message = payload["data"]["message"].as_str().expect("a string");
         assert!(has_emoji(message), "{message:?}");
         assert!(message.chars().count() <= 2, "{message:?}");
+    }
+
+    #[test]
+    fn a_new_attribute_never_shadows_one_in_another_casing() {
+        let surface = hemnet();
+        let case = |name: &str| FuzzCase {
+            seed: 1,
+            mutations: vec![Mutation::NewAttribute {
+                parent: "data",
+                name: name.to_owned(),
+                value: Value::Bool(true),
+            }],
+        };
+        let base = surface
+            .payload(&FuzzCase {
+                seed: 1,
+                mutations: Vec::new(),
+            })
+            .expect("builds");
+        // `Email` next to `email` is what a case-insensitive reader folds together.
+        let shadowing = surface.payload(&case("Email")).expect("fits");
+        assert_eq!(shadowing, base);
+        let fresh = surface.payload(&case("emailTwo")).expect("fits");
+        assert_eq!(fresh["data"]["emailTwo"], Value::Bool(true));
     }
 
     #[test]

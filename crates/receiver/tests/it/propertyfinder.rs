@@ -218,7 +218,7 @@ async fn a_body_that_is_not_a_notification_is_400() -> TestResult {
         br#"{"property":{"event":"property.updated","client":9999,"concept":{"id":888999,"namespace":"property","sub_namespace":null}}}"#,
         br#"{"event":"lead.new","client":434}"#,
         br#"{"event":"lead.new","client":"434","concept":{"id":1,"namespace":"lead"}}"#,
-        br#"{"event":"lead.new","client":434,"concept":{"id":-1,"namespace":"lead"}}"#,
+        br#"{"event":"lead.new","client":434,"concept":{"id":1.5,"namespace":"lead"}}"#,
     ];
     for body in not_notifications {
         let response = post(&receiver, "/propertyfinder", body, None).await?;

@@ -14,7 +14,7 @@
 //! siblings and on the GraphQL inputs), the members of the other enums,
 //! what `operation` and `language` carry, the whole delivery policy (no
 //! signature, 10 s timeouts, any 2xx, retries like Standard Webhooks, no
-//! redirects) and compact JSON on the wire.
+//! redirects), compact JSON on the wire, and that enums and payloads may grow.
 
 use std::time::Duration;
 
@@ -343,6 +343,204 @@ pub const PROPERTY_TYPES: &[&str] = &["BUILDING", "LAND"];
 pub const PROPERTY_CATEGORIES: &[&str] =
     &["RESIDENTIAL", "COMMERCIAL", "RESIDENTIAL_AND_COMMERCIAL"];
 
+/// What the fuzzer may vary in one event's payload, as dotted paths. Left
+/// alone everywhere: ids, `objectId`s, emails, phone numbers, postcodes,
+/// `placeId`, coordinates (a latitude has a range), dates, file paths and
+/// MIME types, and the envelope (`operation` names the event; `subdomain`
+/// and `language` are codes).
+#[derive(Debug, Clone, Copy)]
+struct FuzzPaths {
+    /// Only where the builder already sends null: attributes the GraphQL
+    /// schema makes nullable. The webhook interfaces mark attributes
+    /// optional (`?`), which `JSON.stringify` leaves out rather than nulls.
+    nullable: &'static [&'static str],
+    /// Names, addresses, a unit's label, an applicant's message and answers.
+    free_text: &'static [&'static str],
+    /// Amounts, counts, sizes and numeric ids, typed `number` without a range.
+    free_numbers: &'static [&'static str],
+    enums: &'static [&'static str],
+}
+
+const NOTHING_TO_VARY: FuzzPaths = FuzzPaths {
+    nullable: &[],
+    free_text: &[],
+    free_numbers: &[],
+    enums: &[],
+};
+
+/// Listing events: the listing reference at `data` (assumed shape); `status`
+/// has assumed members.
+const LISTING_FUZZ: FuzzPaths = FuzzPaths {
+    nullable: &[],
+    free_text: &[
+        "data.property.address.streetName",
+        "data.property.address.streetNumber",
+        "data.property.address.city",
+        "data.unit.name",
+    ],
+    free_numbers: &[],
+    enums: &["data.property.type", "data.unit.type", "data.status"],
+};
+
+/// LISTING_PUBLISHED_TO_CHANNEL and _UNPUBLISHED_FROM_CHANNEL: a listing
+/// event plus the portal (assumed members).
+const LISTING_CHANNEL_FUZZ: FuzzPaths = FuzzPaths {
+    enums: &[
+        "data.property.type",
+        "data.unit.type",
+        "data.status",
+        "data.channel",
+    ],
+    ..LISTING_FUZZ
+};
+
+/// LISTING_CANDIDATE_APPLIED (documented): the applicant's name and the
+/// listing reference's address and unit name; `CANDIDATE_SOURCE`,
+/// `PROPERTY_TYPE` and `UNIT_TYPE` are the interface's enums.
+const CANDIDATE_APPLIED_FUZZ: FuzzPaths = FuzzPaths {
+    nullable: &[],
+    free_text: &[
+        "data.firstName",
+        "data.lastName",
+        "data.listing.property.address.streetName",
+        "data.listing.property.address.streetNumber",
+        "data.listing.property.address.city",
+        "data.listing.unit.name",
+    ],
+    free_numbers: &[],
+    enums: &[
+        "data.candidateSource",
+        "data.listing.property.type",
+        "data.listing.unit.type",
+    ],
+};
+
+/// CANDIDATE_PARSED (documented): what the applicant typed into the portal's
+/// form; the numbers (`number`, or `string | number` for
+/// `integration.internalId`) have no documented range. `candidateSource`,
+/// `integrationType` and `integration.type` are typed `string` but hold
+/// portal codes, so they vary as enums. Most paths are optional and left out
+/// now and then; the fuzzer skips a path the payload lacks.
+const CANDIDATE_PARSED_FUZZ: FuzzPaths = FuzzPaths {
+    nullable: &[],
+    free_text: &[
+        "data.firstName",
+        "data.lastName",
+        "data.street",
+        "data.number",
+        "data.city",
+        "data.hasPets.answer",
+        "data.message",
+    ],
+    free_numbers: &[
+        "data.netMonthlyIncome",
+        "data.netMonthlyIncomeRanges.from",
+        "data.netMonthlyIncomeRanges.to",
+        "data.noTotalPeopleMovingIn",
+        "data.householdPersons.count",
+        "data.integration.internalId",
+    ],
+    enums: &[
+        "data.candidateSource",
+        "data.integrationType",
+        "data.employmentType.selectedValue",
+        "data.integration.type",
+    ],
+};
+
+/// Viewing events: the documented listing reference at `data.listing`; the
+/// candidate carries only an id and an email, the time slot dates.
+const VIEWING_FUZZ: FuzzPaths = FuzzPaths {
+    nullable: &[],
+    free_text: &[
+        "data.listing.property.address.streetName",
+        "data.listing.property.address.streetNumber",
+        "data.listing.property.address.city",
+        "data.listing.unit.name",
+    ],
+    free_numbers: &[],
+    enums: &["data.listing.property.type", "data.listing.unit.type"],
+};
+
+/// Contract events without an audit trail: the file's name and its
+/// `order` and `size` (documented `string` and `number`), the rent terms in
+/// `contractData` (typed `any`; the terms are assumed), `CONTRACT_STATUS`
+/// and `CONTRACT_FLOW_TYPE`.
+const CONTRACT_FUZZ: FuzzPaths = FuzzPaths {
+    nullable: &[],
+    free_text: &["data.contractFile.name"],
+    free_numbers: &[
+        "data.contractData.coldRent",
+        "data.contractData.utilities",
+        "data.contractData.deposit",
+        "data.contractFile.order",
+        "data.contractFile.size",
+    ],
+    enums: &["data.status", "data.contractFlowType"],
+};
+
+/// LISTING_CONTRACT_FLOW_SIGNED (documented): [`CONTRACT_FUZZ`] plus the
+/// audit trail file.
+const CONTRACT_SIGNED_FUZZ: FuzzPaths = FuzzPaths {
+    free_text: &["data.contractFile.name", "data.auditTrailFile.name"],
+    free_numbers: &[
+        "data.contractData.coldRent",
+        "data.contractData.utilities",
+        "data.contractData.deposit",
+        "data.contractFile.order",
+        "data.contractFile.size",
+        "data.auditTrailFile.order",
+        "data.auditTrailFile.size",
+    ],
+    ..CONTRACT_FUZZ
+};
+
+/// Owner events (assumed shape): names and address; `companyName` is null
+/// for private owners (built so).
+const OWNER_FUZZ: FuzzPaths = FuzzPaths {
+    nullable: &["data.companyName"],
+    free_text: &[
+        "data.firstName",
+        "data.lastName",
+        "data.companyName",
+        "data.address.streetName",
+        "data.address.streetNumber",
+        "data.address.city",
+    ],
+    free_numbers: &[],
+    enums: &[],
+};
+
+/// Property events (assumed shape): name and address; `PROPERTY_TYPE` and
+/// `PROPERTY_CATEGORY` (documented members).
+const PROPERTY_FUZZ: FuzzPaths = FuzzPaths {
+    nullable: &[],
+    free_text: &[
+        "data.name",
+        "data.address.streetName",
+        "data.address.streetNumber",
+        "data.address.city",
+    ],
+    free_numbers: &[],
+    enums: &["data.type", "data.category"],
+};
+
+/// Unit events (assumed shape): the unit's label, its floor, area, rooms and
+/// rent; `livingSurface` and `rooms` are null for units without them (built
+/// so); `UNIT_TYPE` (documented members).
+const UNIT_FUZZ: FuzzPaths = FuzzPaths {
+    nullable: &["data.livingSurface", "data.rooms"],
+    free_text: &["data.name"],
+    free_numbers: &[
+        "data.floorNo",
+        "data.livingSurface",
+        "data.rooms.rooms",
+        "data.rooms.bathrooms",
+        "data.targetRent",
+    ],
+    enums: &["data.type"],
+};
+
 /// Portals applications come from, as (`candidateSource`, `integrationType`)
 /// (assumed: the enum's members are not published).
 const PORTALS: &[(&str, &str)] = &[
@@ -457,6 +655,65 @@ impl Provider for EverReal {
     /// Nothing to set: deliveries carry no secret.
     fn settings(&self) -> &'static [SettingSpec] {
         &[]
+    }
+
+    fn nullable_paths(&self, event: &str) -> &'static [&'static str] {
+        fuzz_paths(event).nullable
+    }
+
+    fn free_text_paths(&self, event: &str) -> &'static [&'static str] {
+        fuzz_paths(event).free_text
+    }
+
+    fn free_number_paths(&self, event: &str) -> &'static [&'static str] {
+        fuzz_paths(event).free_numbers
+    }
+
+    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
+        fuzz_paths(event).enums
+    }
+
+    /// Assumed (EverReal publishes no stability rule): `CANDIDATE_SOURCE`
+    /// follows the portals EverReal integrates, `UNIT_TYPE` and
+    /// `PROPERTY_TYPE` its product, and the webhook page already lists
+    /// events the seed does not; `everreal/enum-values-may-grow` asks the
+    /// same of a receiver.
+    fn enums_may_grow(&self) -> bool {
+        true
+    }
+
+    /// Assumed (EverReal publishes no stability rule): `data` is given as
+    /// TypeScript interfaces with no promise that they are closed, and
+    /// CANDIDATE_PARSED's already has fourteen optional attributes;
+    /// `everreal/attributes-may-be-added` asks the same of a receiver.
+    fn attributes_may_be_added(&self) -> bool {
+        true
+    }
+}
+
+/// What the fuzzer may vary in `event`, following [`event_data`]'s shapes;
+/// nothing for deletions (an id only) and events not in the catalogue.
+fn fuzz_paths(event: &str) -> &'static FuzzPaths {
+    match event {
+        LISTING_CREATED | LISTING_UPDATED | LISTING_ARCHIVED | LISTING_ACTIVATED
+        | LISTING_DEACTIVATED => &LISTING_FUZZ,
+        LISTING_PUBLISHED_TO_CHANNEL | LISTING_UNPUBLISHED_FROM_CHANNEL => &LISTING_CHANNEL_FUZZ,
+        CANDIDATE_PARSED => &CANDIDATE_PARSED_FUZZ,
+        LISTING_CANDIDATE_APPLIED => &CANDIDATE_APPLIED_FUZZ,
+        SCHEDULE_INVITED_VIEWING
+        | SCHEDULE_NEW_TIMESLOTS_REQUESTED
+        | SCHEDULE_TIMESLOT_BOOKED_ADMIN
+        | SCHEDULE_TIMESLOT_BOOKED_CANDIDATE
+        | SCHEDULE_BOOKING_REMOVED_ADMIN
+        | SCHEDULE_BOOKING_REMOVED_CANDIDATE => &VIEWING_FUZZ,
+        CONTRACT_FLOW_STARTED | CONTRACT_FLOW_WITHDRAWN | CONTRACT_FLOW_PARTIALLY_SIGNED => {
+            &CONTRACT_FUZZ
+        }
+        CONTRACT_FLOW_SIGNED => &CONTRACT_SIGNED_FUZZ,
+        OWNER_CREATED | OWNER_UPDATED => &OWNER_FUZZ,
+        PROPERTY_CREATED | PROPERTY_UPDATED => &PROPERTY_FUZZ,
+        UNIT_CREATED | UNIT_UPDATED => &UNIT_FUZZ,
+        _ => &NOTHING_TO_VARY,
     }
 }
 
@@ -950,6 +1207,113 @@ mod tests {
             .as_str()
             .and_then(|s| uuid::Uuid::parse_str(s).ok())
             .is_some_and(|u| u.get_version_num() == 4)
+    }
+
+    /// True when `path` may be missing from a built payload: an ancestor is
+    /// null, or the path sits under an attribute CANDIDATE_PARSED's interface
+    /// marks optional (`hasPets.answer` is itself optional).
+    fn may_be_absent(event: &str, payload: &Value, path: &str) -> bool {
+        let segments: Vec<&str> = path.split('.').collect();
+        let null_ancestor = (1..segments.len()).any(|depth| {
+            crate::payload::get_path(payload, &segments[..depth].join("."))
+                .is_some_and(Value::is_null)
+        });
+        let optional = event == CANDIDATE_PARSED
+            && (CANDIDATE_PARSED_OPTIONAL_KEYS.contains(&segments[1])
+                || path == "data.hasPets.answer");
+        null_ancestor || optional
+    }
+
+    /// Every declared path resolves to a value of its kind (`is_kind`), or
+    /// to null where declared nullable, or may be absent; and each resolves
+    /// to its kind for some seed, so no path is a typo.
+    fn assert_paths(event: &str, paths: &[&str], kind: &str, is_kind: fn(&Value) -> bool) {
+        let nullable = EverReal.nullable_paths(event);
+        for path in paths {
+            let mut seen = false;
+            for seed in 0..60 {
+                let payload = build(event, seed);
+                match crate::payload::get_path(&payload, path) {
+                    Some(value) if is_kind(value) => seen = true,
+                    Some(Value::Null) if nullable.contains(path) => {}
+                    None if may_be_absent(event, &payload, path) => {}
+                    other => panic!("{event} {path} at seed {seed}: {other:?} is not a {kind}"),
+                }
+            }
+            assert!(seen, "{event} {path} is never a {kind}");
+        }
+    }
+
+    #[test]
+    fn fuzz_paths_resolve_to_their_documented_types() {
+        for spec in EverReal.events() {
+            let event = spec.name;
+            assert_paths(
+                event,
+                EverReal.free_text_paths(event),
+                "string",
+                Value::is_string,
+            );
+            assert_paths(
+                event,
+                EverReal.free_number_paths(event),
+                "number",
+                Value::is_number,
+            );
+            assert_paths(
+                event,
+                EverReal.enum_paths(event),
+                "string",
+                Value::is_string,
+            );
+            for path in EverReal.nullable_paths(event) {
+                for seed in 0..60 {
+                    let payload = build(event, seed);
+                    assert!(
+                        crate::payload::get_path(&payload, path).is_some()
+                            || may_be_absent(event, &payload, path),
+                        "{event} {path} at seed {seed}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nullable_paths_are_null_in_some_built_payload() {
+        for spec in EverReal.events() {
+            for path in EverReal.nullable_paths(spec.name) {
+                assert!(
+                    (0..60).any(|seed| {
+                        crate::payload::get_path(&build(spec.name, seed), path)
+                            .is_some_and(Value::is_null)
+                    }),
+                    "{} {path} is never built null",
+                    spec.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_event_but_the_deletions_declares_something_to_vary() {
+        for spec in EverReal.events() {
+            let event = spec.name;
+            let declared = [
+                EverReal.nullable_paths(event),
+                EverReal.free_text_paths(event),
+                EverReal.free_number_paths(event),
+                EverReal.enum_paths(event),
+            ]
+            .concat();
+            let deletion = [OWNER_DELETED, PROPERTY_DELETED, UNIT_DELETED].contains(&event);
+            assert_eq!(declared.is_empty(), deletion, "{event}");
+            let surface = crate::fuzz::FuzzSurface::new(ProviderId::EverReal.provider(), event)
+                .expect("in the catalogue");
+            // Deletions still get new attributes on the envelope.
+            assert!(!surface.is_empty(), "{event}");
+        }
+        assert!(EverReal.free_text_paths("LISTING_DELETED").is_empty());
     }
 
     #[test]

@@ -13,8 +13,10 @@
 //! Assumed (Flow documents none of it): no delivery signature, 10 s timeouts,
 //! any 2xx is success, the Standard Webhooks retry schedule, redirects not
 //! followed, the request headers beyond `Content-Type`, id ranges, the integer
-//! members of the activities' `Type`, checklist keys, and that
-//! `EventCreatedDate` is Oslo time (the seed shows `+02:00` in April).
+//! members of the activities' `Type`, checklist keys, that
+//! `EventCreatedDate` is Oslo time (the seed shows `+02:00` in April), and
+//! that enums may grow and events gain fields (for the fuzzer, as the
+//! `flow/enum-values-may-grow` and `flow/attributes-may-be-added` rules do).
 
 use std::ops::RangeInclusive;
 use std::time::Duration;
@@ -387,6 +389,81 @@ pub const CHECKLIST_KEYS: &[&str] = &[
 /// assumed to number the participant types after `Unknown` (1 = TaskActivity).
 const ACTIVITY_TYPE_NUMBERS: RangeInclusive<u64> = 1..=10;
 
+/// Paths of `Payload.CaseId` alone, the whole Payload of most case events.
+const CASE_ID_PATHS: &[&str] = &["Payload.CaseId"];
+const STAKEHOLDER_ID_PATHS: &[&str] = &["Payload.Id", "Payload.ContactId", "Payload.CaseId"];
+const ACTIVITY_ID_PATHS: &[&str] = &["Payload.Id", "Payload.CaseId"];
+/// `StakeholderId` is left out: it is sent only for some showings, and a
+/// declared path must be in every payload the catalogue builds.
+const ACTIVITY_PARTICIPANT_ID_PATHS: &[&str] = &[
+    "Payload.Id",
+    "Payload.CaseId",
+    "Payload.ContactId",
+    "Payload.ActivityId",
+];
+/// The first case of the array Payload: the builder always names at least one.
+const SALE_TEXT_RELOAD_ID_PATHS: &[&str] = &["Payload.0.Id"];
+const SALE_TEXT_CHANGED_ID_PATHS: &[&str] = &["Payload.0.Id", "DynamicSaleTextHeaderId"];
+
+/// Per event, the integer ids a fuzzer may set to any integer (the seed
+/// documents their type, every example is `1`, and no range is given).
+/// GUIDs, dates, `RequireReload` and the `Type` codes keep their values.
+const FREE_NUMBER_PATHS: &[(&str, &[&str])] = &[
+    ("AppropriationDateChanged", CASE_ID_PATHS),
+    ("CaseStatusChanged", CASE_ID_PATHS),
+    ("CaseSold", CASE_ID_PATHS),
+    (
+        "PublicationChanged",
+        &["Payload.CaseId", "Payload.PublicationId"],
+    ),
+    ("OppdragCreated", CASE_ID_PATHS),
+    ("InteressentCreated", STAKEHOLDER_ID_PATHS),
+    ("InteressentChanged", STAKEHOLDER_ID_PATHS),
+    ("InteressentDeleted", &["Payload.Id"]),
+    ("AktivitetCreated", ACTIVITY_ID_PATHS),
+    ("AktivitetChanged", ACTIVITY_ID_PATHS),
+    ("AktivitetDeleted", ACTIVITY_ID_PATHS),
+    ("SettlementStatusChanged", CASE_ID_PATHS),
+    ("SellerInsuranceChanged", &["Payload.PropertyId"]),
+    (
+        "MarketingPackageChanged",
+        &["Payload.MarketingPackageId", "Payload.CaseId"],
+    ),
+    (
+        "ChecklistItemChecked",
+        &["Payload.CaseId", "Payload.Id", "Payload.DefinitionId"],
+    ),
+    ("EmployeeChanged", &["Payload.EmployeeId"]),
+    ("OfficeChanged", &["Payload.OfficeId"]),
+    (SALE_TEXT_RELOAD, SALE_TEXT_RELOAD_ID_PATHS),
+    (SALE_TEXT_CHANGED, SALE_TEXT_CHANGED_ID_PATHS),
+    (
+        "HyperlinkChanged",
+        &["Payload.GeneralTextId", "Payload.CaseId"],
+    ),
+    ("ActivityParticipantCreated", ACTIVITY_PARTICIPANT_ID_PATHS),
+    ("ActivityParticipantDeleted", ACTIVITY_PARTICIPANT_ID_PATHS),
+];
+
+/// Per event, the string enums: the participant `Type` (documented members)
+/// and the checklist `Key` (the seed shows a placeholder; its members are
+/// assumed, as in [`CHECKLIST_KEYS`]). The integer codes
+/// (`PublicationChanged.Type`, `Aktivitet*.Type`) are left out: a new member
+/// from the fuzzer is a string, which would change their documented type.
+const ENUM_PATHS: &[(&str, &[&str])] = &[
+    ("ChecklistItemChecked", &["Payload.Key"]),
+    ("ActivityParticipantCreated", &["Payload.Type"]),
+    ("ActivityParticipantDeleted", &["Payload.Type"]),
+];
+
+/// The paths `table` lists for `event`; none for an event it does not list.
+fn paths_for(table: &[(&str, &'static [&'static str])], event: &str) -> &'static [&'static str] {
+    table
+        .iter()
+        .find(|(name, _)| *name == event)
+        .map_or(&[], |(_, paths)| paths)
+}
+
 /// How many cases one `DynamicSaleTextChanged` names (assumed: a text shared
 /// by a few cases changes them together).
 const SALE_TEXT_CASES: RangeInclusive<usize> = 1..=3;
@@ -477,6 +554,42 @@ impl Provider for Flow {
     /// Nothing to configure: deliveries are not signed.
     fn settings(&self) -> &'static [SettingSpec] {
         &[]
+    }
+
+    /// None: the seed marks nothing nullable and the builder sends no null
+    /// (a `StakeholderId` that is not returned is left out, not null).
+    fn nullable_paths(&self, _event: &str) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// None: Flow's events carry ids, GUIDs, codes and dates, never text a
+    /// person typed; the receiver reads names and texts from the API.
+    fn free_text_paths(&self, _event: &str) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn free_number_paths(&self, event: &str) -> &'static [&'static str] {
+        paths_for(FREE_NUMBER_PATHS, event)
+    }
+
+    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
+        paths_for(ENUM_PATHS, event)
+    }
+
+    /// Assumed (the seed has no stability rule): its lists print a .NET
+    /// system's enums at one moment, the activity `Type` has no list at all,
+    /// and the 2024 participant events show Flow extends what it sends;
+    /// `flow/enum-values-may-grow` asks the same of a receiver.
+    fn enums_may_grow(&self) -> bool {
+        true
+    }
+
+    /// Assumed (the seed has no stability rule): it already shows fields
+    /// beside the Payload in one form of `DynamicSaleTextChanged` only, and
+    /// `StakeholderId` on some participants only; `flow/attributes-may-be-added`
+    /// asks the same of a receiver.
+    fn attributes_may_be_added(&self) -> bool {
+        true
     }
 }
 
@@ -658,8 +771,13 @@ fn last_sunday_of(year: i64, month: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
     use super::*;
     use crate::fake::seeded_rng;
+    use crate::fuzz::FuzzSurface;
+    use crate::payload::get_path;
 
     /// The seed's Payload keys per event, transcribed independently of the
     /// catalogue so a slip in either shows up here.
@@ -1037,6 +1155,165 @@ mod tests {
             policy.redirects_fail.provenance,
         ] {
             assert!(fact.is_assumed(), "{fact}");
+        }
+    }
+
+    /// Every declared path of `event`, with the JSON type it must hold.
+    fn declared_paths(event: &str) -> Vec<(&'static str, &'static str)> {
+        let typed = |paths: &'static [&'static str], kind| paths.iter().map(move |p| (*p, kind));
+        typed(Flow.free_text_paths(event), "string")
+            .chain(typed(Flow.free_number_paths(event), "integer"))
+            .chain(typed(Flow.enum_paths(event), "string"))
+            .chain(typed(Flow.nullable_paths(event), "nullable"))
+            .collect()
+    }
+
+    #[test]
+    fn declared_fuzz_paths_resolve_to_their_documented_types() {
+        for entry in CATALOGUE {
+            let event = entry.spec.name;
+            for seed in 0..40 {
+                let body = build(event, seed);
+                for (path, kind) in declared_paths(event) {
+                    let value = get_path(&body, path);
+                    let fits = match kind {
+                        "string" => value.is_some_and(Value::is_string),
+                        "integer" => value.is_some_and(|v| v.is_i64() || v.is_u64()),
+                        _ => {
+                            let parent = path.rsplit_once('.').map(|(parent, _)| parent);
+                            value.is_some()
+                                || parent.and_then(|p| get_path(&body, p)) == Some(&Value::Null)
+                        }
+                    };
+                    assert!(fits, "{event} seed {seed}: {path} = {value:?}, not {kind}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_integer_id_and_no_other_value_is_a_free_number() {
+        for entry in CATALOGUE {
+            let event = entry.spec.name;
+            let expected: Vec<String> = match entry.payload {
+                PayloadShape::Object(fields) => fields
+                    .iter()
+                    .filter(|(_, value)| matches!(value, FieldValue::Id(_)))
+                    .map(|(name, _)| format!("Payload.{name}"))
+                    .collect(),
+                PayloadShape::SaleTextCases { require_reload } => {
+                    let mut paths = vec!["Payload.0.Id".to_owned()];
+                    if !require_reload {
+                        paths.push("DynamicSaleTextHeaderId".to_owned());
+                    }
+                    paths
+                }
+            };
+            let mut declared = Flow.free_number_paths(event).to_vec();
+            let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+            declared.sort_unstable();
+            expected.sort_unstable();
+            assert_eq!(declared, expected, "{event}");
+        }
+    }
+
+    #[test]
+    fn fuzz_tables_name_catalogue_events_once() {
+        for table in [FREE_NUMBER_PATHS, ENUM_PATHS] {
+            let mut names: Vec<&str> = table.iter().map(|(name, _)| *name).collect();
+            assert!(
+                names.iter().all(|name| Flow.event(name).is_ok()),
+                "{names:?}"
+            );
+            names.sort_unstable();
+            let listed = names.len();
+            names.dedup();
+            assert_eq!(names.len(), listed, "an event listed twice");
+        }
+        assert_eq!(FREE_NUMBER_PATHS.len(), CATALOGUE_LEN);
+        assert!(Flow.free_number_paths("CaseDeleted").is_empty());
+    }
+
+    #[test]
+    fn every_event_has_something_to_fuzz() {
+        for event in Flow.events() {
+            let surface = FuzzSurface::new(ProviderId::Flow.provider(), event.name)
+                .expect("in the catalogue");
+            assert!(!surface.is_empty(), "{}", event.name);
+        }
+    }
+
+    /// A value's JSON type, which no fuzzed value may change.
+    fn kind(value: &Value) -> &'static str {
+        match value {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(n) if n.is_f64() => "float",
+            Value::Number(_) => "integer",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+
+    /// The value at `path`, `""` being the body itself.
+    fn value_at<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
+        if path.is_empty() {
+            Some(body)
+        } else {
+            get_path(body, path)
+        }
+    }
+
+    #[test]
+    fn fuzzed_events_keep_every_documented_type_and_fixed_value() {
+        let config = Config {
+            cases: 60,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        for entry in CATALOGUE {
+            let event = entry.spec.name;
+            let surface =
+                FuzzSurface::new(ProviderId::Flow.provider(), event).expect("in the catalogue");
+            let varied: Vec<&str> =
+                [Flow.free_number_paths(event), Flow.enum_paths(event)].concat();
+            let mut runner = TestRunner::new_with_rng(
+                config.clone(),
+                TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]),
+            );
+            runner
+                .run(&surface.cases(), |case| {
+                    let base = build(event, case.seed);
+                    let fuzzed = surface.payload(&case).expect("changes fit");
+                    // Every path of the catalogue payload, walked depth first.
+                    let mut documented = vec![String::new()];
+                    while let Some(path) = documented.pop() {
+                        let (Some(old), Some(new)) =
+                            (value_at(&base, &path), value_at(&fuzzed, &path))
+                        else {
+                            panic!("{event}: {path} lost");
+                        };
+                        prop_assert_eq!(kind(old), kind(new), "{}: {}", event, path);
+                        let child = |key: String| {
+                            if path.is_empty() {
+                                key
+                            } else {
+                                format!("{path}.{key}")
+                            }
+                        };
+                        match old {
+                            Value::Object(map) => documented.extend(map.keys().cloned().map(child)),
+                            Value::Array(items) => {
+                                documented.extend((0..items.len()).map(|i| child(i.to_string())))
+                            }
+                            _ if varied.contains(&path.as_str()) => {}
+                            _ => prop_assert_eq!(old, new, "{}: {}", event, path),
+                        }
+                    }
+                    Ok(())
+                })
+                .unwrap_or_else(|e| panic!("{event}: {e}"));
         }
     }
 

@@ -12,8 +12,9 @@
 //! among the 22; scenarios send it as an event a receiver does not know.
 //! Assumed here: every delivery rule (no signature, 10 s timeouts, any 2xx,
 //! the retry gaps, redirects not followed, the Content-Type header), that the
-//! namespace of the other families is the event's prefix, and which
-//! `sub_namespace` values appear and how often.
+//! namespace of the other families is the event's prefix, which
+//! `sub_namespace` values appear and how often, and (for the fuzzer) that
+//! the body may gain attributes and its namespaces new values.
 
 use std::time::Duration;
 
@@ -135,6 +136,22 @@ pub fn namespace_of(event: &str) -> Option<&'static Namespace> {
     NAMESPACES.iter().find(|n| n.name == prefix)
 }
 
+/// What a fuzzer may vary, the same for every event since every body has
+/// the same shape. No free text: the body is ids and resource types only.
+///
+/// `sub_namespace` may be null (documented: "not always mentioned", and the
+/// doc's example sends null).
+pub const NULLABLE_PATHS: &[&str] = &["concept.sub_namespace"];
+
+/// The client and concept ids: documented as integers, their range is not
+/// (the doc shows 434, 9999 and 888999), so any integer is fair.
+pub const FREE_NUMBER_PATHS: &[&str] = &["client", "concept.id"];
+
+/// Both "type of resource" strings (documented as strings; the doc lists no
+/// members for either). `event` is left alone: a fuzz case stays the event
+/// it was built as, and events outside the list are a scenario of their own.
+pub const ENUM_PATHS: &[&str] = &["concept.namespace", "concept.sub_namespace"];
+
 /// Client ids in the doc are 434 and 9999; concept ids such as 888999. The
 /// ranges keep to those sizes (assumed).
 const CLIENT_IDS: std::ops::RangeInclusive<u32> = 100..=99_999;
@@ -229,12 +246,55 @@ impl Provider for PropertyFinder {
     fn settings(&self) -> &'static [SettingSpec] {
         &[]
     }
+
+    fn nullable_paths(&self, event: &str) -> &'static [&'static str] {
+        if self.event(event).is_ok() {
+            NULLABLE_PATHS
+        } else {
+            &[]
+        }
+    }
+
+    fn free_number_paths(&self, event: &str) -> &'static [&'static str] {
+        if self.event(event).is_ok() {
+            FREE_NUMBER_PATHS
+        } else {
+            &[]
+        }
+    }
+
+    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
+        if self.event(event).is_ok() {
+            ENUM_PATHS
+        } else {
+            &[]
+        }
+    }
+
+    /// Assumed: PF Expert states no stability rule. But it documents no
+    /// members for `namespace` or `sub_namespace` (only "type of resource"),
+    /// so there is no closed list to keep to, and its own example sends an
+    /// event outside its list; the suite's rule
+    /// `propertyfinder/unknown-events-acknowledged` already sends new values.
+    fn enums_may_grow(&self) -> bool {
+        true
+    }
+
+    /// Assumed: the body is "a serialized version of a Version (internal
+    /// resource) of the object", so it follows that resource as it gains
+    /// attributes; the suite's rule `propertyfinder/attributes-may-be-added`
+    /// already asks receivers to ignore them.
+    fn attributes_may_be_added(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fake::seeded_rng;
+    use crate::fuzz::FuzzSurface;
+    use crate::payload::get_path;
 
     fn build(event: &str, seed: u64) -> Value {
         PropertyFinder
@@ -335,6 +395,88 @@ mod tests {
         assert!(EVENTS.iter().all(|e| namespace_of(e.name).is_some()));
         assert_eq!(namespace_of("viewing.new"), None);
         assert_eq!(namespace_of("lead"), None);
+    }
+
+    /// True when `path` is, or sits under, a nullable path that is null in `body`.
+    fn under_a_null(body: &Value, path: &str, nullable: &[&str]) -> bool {
+        nullable.iter().any(|n| {
+            let covers = path == *n || path.strip_prefix(n).is_some_and(|r| r.starts_with('.'));
+            covers && get_path(body, n).is_some_and(Value::is_null)
+        })
+    }
+
+    /// Asserts that every path declared for `event` holds, in `body`, the
+    /// JSON type a fuzzer writes there (or sits under a declared null), and
+    /// that every nullable path is there.
+    fn assert_fuzz_paths_resolve(event: &str, body: &Value) {
+        let nullable = PropertyFinder.nullable_paths(event);
+        let typed = |paths: &[&str], is_type: fn(&Value) -> bool, type_name: &str| {
+            for path in paths {
+                let value = get_path(body, path);
+                assert!(
+                    value.is_some_and(is_type) || under_a_null(body, path, nullable),
+                    "{event}: {path} is not a {type_name}: {value:?} in {body}"
+                );
+            }
+        };
+        typed(
+            PropertyFinder.free_text_paths(event),
+            Value::is_string,
+            "string",
+        );
+        typed(
+            PropertyFinder.free_number_paths(event),
+            Value::is_number,
+            "number",
+        );
+        typed(PropertyFinder.enum_paths(event), Value::is_string, "string");
+        for path in nullable {
+            let parent_null = path
+                .rsplit_once('.')
+                .is_some_and(|(parent, _)| get_path(body, parent).is_some_and(Value::is_null));
+            assert!(
+                get_path(body, path).is_some() || parent_null,
+                "{event}: {path} is missing in {body}"
+            );
+        }
+    }
+
+    #[test]
+    fn fuzz_paths_resolve_to_their_documented_types() {
+        for spec in EVENTS {
+            for seed in 0..20 {
+                assert_fuzz_paths_resolve(spec.name, &build(spec.name, seed));
+            }
+        }
+    }
+
+    #[test]
+    fn every_event_can_be_fuzzed_and_nothing_else() {
+        let provider = ProviderId::PropertyFinder.provider();
+        for spec in EVENTS {
+            let surface = FuzzSurface::new(provider, spec.name).expect("in the catalogue");
+            assert!(!surface.is_empty(), "{}", spec.name);
+            assert!(
+                provider.free_text_paths(spec.name).is_empty(),
+                "no free text"
+            );
+        }
+        assert!(
+            PropertyFinder
+                .free_number_paths("property.updated")
+                .is_empty()
+        );
+        assert!(PropertyFinder.nullable_paths("property.updated").is_empty());
+        assert!(PropertyFinder.enum_paths("property.updated").is_empty());
+    }
+
+    #[test]
+    fn only_the_documented_null_is_nullable() {
+        assert_eq!(NULLABLE_PATHS, ["concept.sub_namespace"]);
+        assert!(
+            !ENUM_PATHS.contains(&"event"),
+            "a fuzz case keeps its event"
+        );
     }
 
     #[test]

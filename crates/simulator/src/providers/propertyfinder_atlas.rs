@@ -16,8 +16,9 @@
 //! documented), the `id` format `<type>_<uuid>`, `entity.id` as a string of
 //! digits, `entity.type` as the event's family, the timestamp format, the
 //! Content-Type header, the 5 s connect timeout, the retry gaps, that
-//! redirects are not followed, and a `,` between signatures should keys ever
-//! rotate (Property Finder documents no rotation).
+//! redirects are not followed, a `,` between signatures should keys ever
+//! rotate (Property Finder documents no rotation), and (for the fuzzer) that
+//! payloads may gain attributes.
 
 use std::time::Duration;
 
@@ -208,6 +209,129 @@ pub const VERIFICATION_REJECTIONS: &[&str] = &[
     "The broker licence has expired.",
 ];
 
+/// What a fuzzer may vary in one kind of payload. Every `payload` shape is
+/// assumed (only the envelope is documented), so these are the attributes
+/// hooksim itself sends, kept to the types it sends them with; the envelope
+/// (`id`, `type`, `timestamp`, `entity`) is ids, a date and codes, left alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FuzzPaths {
+    /// Names, messages, places and reasons a person wrote.
+    pub free_text: &'static [&'static str],
+    /// Ids, counts and prices, whose range nothing documents.
+    pub free_numbers: &'static [&'static str],
+    /// Only what the builder itself sends as null for the event.
+    pub nullable: &'static [&'static str],
+    /// Attributes picked from a table above (roles, channels, statuses...).
+    pub enums: &'static [&'static str],
+}
+
+/// Users: the names and the public profile's name and id.
+pub const USER_FUZZ: FuzzPaths = FuzzPaths {
+    free_text: &[
+        "payload.firstName",
+        "payload.lastName",
+        "payload.publicProfile.name",
+    ],
+    free_numbers: &["payload.publicProfile.id"],
+    nullable: &[],
+    enums: &["payload.role", "payload.status"],
+};
+
+/// Leads: what the sender typed; `message` is null for a call, as built.
+/// The listing's id and reference are formatted strings, left alone.
+pub const LEAD_FUZZ: FuzzPaths = FuzzPaths {
+    free_text: &[
+        "payload.sender.name",
+        "payload.message",
+        "payload.publicProfile.name",
+    ],
+    free_numbers: &["payload.publicProfile.id"],
+    nullable: &["payload.message"],
+    enums: &["payload.channel", "payload.status"],
+};
+
+/// An approved verification has a null `reason`, as built.
+pub const APPROVED_FUZZ: FuzzPaths = FuzzPaths {
+    free_text: &["payload.publicProfile.name"],
+    free_numbers: &["payload.publicProfile.id", "payload.userId"],
+    nullable: &["payload.verification.reason"],
+    enums: &["payload.verification.status"],
+};
+
+/// A rejection always gives its reason (never null as built), in words.
+pub const REJECTED_FUZZ: FuzzPaths = FuzzPaths {
+    free_text: &["payload.publicProfile.name", "payload.verification.reason"],
+    free_numbers: &["payload.publicProfile.id", "payload.userId"],
+    nullable: &[],
+    enums: &["payload.verification.status"],
+};
+
+/// Listings: place names, the bedroom count and the price. The reference
+/// and the currency are codes, left alone.
+pub const LISTING_FUZZ: FuzzPaths = FuzzPaths {
+    free_text: &[
+        "payload.location.community",
+        "payload.location.city",
+        "payload.publicProfile.name",
+    ],
+    free_numbers: &[
+        "payload.bedrooms",
+        "payload.price.amount",
+        "payload.publicProfile.id",
+    ],
+    nullable: &[],
+    enums: &[
+        "payload.status",
+        "payload.offeringType",
+        "payload.propertyType",
+    ],
+};
+
+/// [`LISTING_FUZZ`] and the action taken.
+pub const LISTING_ACTION_FUZZ: FuzzPaths = FuzzPaths {
+    enums: &[
+        "payload.status",
+        "payload.offeringType",
+        "payload.propertyType",
+        "payload.action",
+    ],
+    ..LISTING_FUZZ
+};
+
+/// [`LISTING_FUZZ`] and the (one, as built) reason publishing failed.
+pub const LISTING_FAILED_FUZZ: FuzzPaths = FuzzPaths {
+    free_text: &[
+        "payload.location.community",
+        "payload.location.city",
+        "payload.publicProfile.name",
+        "payload.reasons.0",
+    ],
+    ..LISTING_FUZZ
+};
+
+const NOTHING_TO_FUZZ: FuzzPaths = FuzzPaths {
+    free_text: &[],
+    free_numbers: &[],
+    nullable: &[],
+    enums: &[],
+};
+
+/// What a fuzzer may vary in `event`; nothing for an event not in the catalogue.
+pub fn fuzz_paths(event: &str) -> &'static FuzzPaths {
+    let Some(atlas) = atlas_event(event) else {
+        return &NOTHING_TO_FUZZ;
+    };
+    match (atlas.entity, atlas.spec.name) {
+        (EntityKind::User, _) => &USER_FUZZ,
+        (EntityKind::Lead, _) => &LEAD_FUZZ,
+        (EntityKind::PublicProfile, "publicProfile.verification.rejected") => &REJECTED_FUZZ,
+        (EntityKind::PublicProfile, _) => &APPROVED_FUZZ,
+        (EntityKind::Listing, "listing.action") => &LISTING_ACTION_FUZZ,
+        (EntityKind::Listing, "listing.publishFailed") => &LISTING_FAILED_FUZZ,
+        (EntityKind::Listing, _) => &LISTING_FUZZ,
+    }
+}
+
 /// Property Finder's Enterprise API webhook sender.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PropertyFinderAtlas;
@@ -285,6 +409,37 @@ impl Provider for PropertyFinderAtlas {
 
     fn settings(&self) -> &'static [SettingSpec] {
         SETTINGS
+    }
+
+    fn nullable_paths(&self, event: &str) -> &'static [&'static str] {
+        fuzz_paths(event).nullable
+    }
+
+    fn free_text_paths(&self, event: &str) -> &'static [&'static str] {
+        fuzz_paths(event).free_text
+    }
+
+    fn free_number_paths(&self, event: &str) -> &'static [&'static str] {
+        fuzz_paths(event).free_numbers
+    }
+
+    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
+        fuzz_paths(event).enums
+    }
+
+    /// Not documented, and the members are hooksim's own assumption, so the
+    /// fuzzer sends none it has not seen; new event types are a scenario of
+    /// their own (`propertyfinder-atlas/unknown-events-acknowledged`).
+    fn enums_may_grow(&self) -> bool {
+        false
+    }
+
+    /// Assumed: no stability rule is documented, but only the envelope is:
+    /// a payload's shape is Property Finder's to change, and the suite's
+    /// rule `propertyfinder-atlas/attributes-may-be-added` already asks
+    /// receivers to ignore attributes they do not know.
+    fn attributes_may_be_added(&self) -> bool {
+        true
     }
 }
 
@@ -429,6 +584,8 @@ fn listing_payload(event: &str, rng: &mut SeededRng) -> Value {
 mod tests {
     use super::*;
     use crate::fake::seeded_rng;
+    use crate::fuzz::FuzzSurface;
+    use crate::payload::get_path;
 
     fn build(event: &str, seed: u64) -> Value {
         PropertyFinderAtlas
@@ -600,6 +757,107 @@ mod tests {
             );
             assert_eq!(build("user.activated", seed)["payload"]["status"], "active");
         }
+    }
+
+    /// True when `path` is, or sits under, a nullable path that is null in `body`.
+    fn under_a_null(body: &Value, path: &str, nullable: &[&str]) -> bool {
+        nullable.iter().any(|n| {
+            let covers = path == *n || path.strip_prefix(n).is_some_and(|r| r.starts_with('.'));
+            covers && get_path(body, n).is_some_and(Value::is_null)
+        })
+    }
+
+    /// Asserts that every path declared for `event` holds, in `body`, the
+    /// JSON type a fuzzer writes there (or sits under a declared null), and
+    /// that every nullable path is there.
+    fn assert_fuzz_paths_resolve(event: &str, body: &Value) {
+        let nullable = PropertyFinderAtlas.nullable_paths(event);
+        let typed = |paths: &[&str], is_type: fn(&Value) -> bool, type_name: &str| {
+            for path in paths {
+                let value = get_path(body, path);
+                assert!(
+                    value.is_some_and(is_type) || under_a_null(body, path, nullable),
+                    "{event}: {path} is not a {type_name}: {value:?} in {body}"
+                );
+            }
+        };
+        typed(
+            PropertyFinderAtlas.free_text_paths(event),
+            Value::is_string,
+            "string",
+        );
+        typed(
+            PropertyFinderAtlas.free_number_paths(event),
+            Value::is_number,
+            "number",
+        );
+        typed(
+            PropertyFinderAtlas.enum_paths(event),
+            Value::is_string,
+            "string",
+        );
+        for path in nullable {
+            let parent_null = path
+                .rsplit_once('.')
+                .is_some_and(|(parent, _)| get_path(body, parent).is_some_and(Value::is_null));
+            assert!(
+                get_path(body, path).is_some() || parent_null,
+                "{event}: {path} is missing in {body}"
+            );
+        }
+    }
+
+    #[test]
+    fn fuzz_paths_resolve_to_the_types_built() {
+        for atlas in ATLAS_EVENTS {
+            let event = atlas.spec.name;
+            // Each free text is text for some seed, not always a null.
+            let mut texts_seen: Vec<&str> = Vec::new();
+            for seed in 0..30 {
+                let body = build(event, seed);
+                assert_fuzz_paths_resolve(event, &body);
+                texts_seen.extend(
+                    PropertyFinderAtlas
+                        .free_text_paths(event)
+                        .iter()
+                        .filter(|path| get_path(&body, path).is_some_and(Value::is_string)),
+                );
+            }
+            for path in PropertyFinderAtlas.free_text_paths(event) {
+                assert!(texts_seen.contains(path), "{event}: {path} never text");
+            }
+        }
+    }
+
+    #[test]
+    fn every_event_can_be_fuzzed() {
+        let provider = ProviderId::PropertyFinderAtlas.provider();
+        for atlas in ATLAS_EVENTS {
+            let name = atlas.spec.name;
+            let surface = FuzzSurface::new(provider, name).expect("in the catalogue");
+            assert!(!surface.is_empty(), "{name}");
+            assert!(!provider.free_text_paths(name).is_empty(), "{name}");
+            assert!(!provider.free_number_paths(name).is_empty(), "{name}");
+        }
+        assert_eq!(fuzz_paths("lead.new"), &NOTHING_TO_FUZZ);
+    }
+
+    #[test]
+    fn nullable_only_where_the_builder_sends_null() {
+        for atlas in ATLAS_EVENTS {
+            let name = atlas.spec.name;
+            for path in PropertyFinderAtlas.nullable_paths(name) {
+                let nulls = (0..100)
+                    .filter(|seed| get_path(&build(name, *seed), path).is_some_and(Value::is_null))
+                    .count();
+                assert!(nulls > 0, "{name}: {path} is never built as null");
+            }
+        }
+        assert!(
+            PropertyFinderAtlas
+                .nullable_paths("publicProfile.verification.rejected")
+                .is_empty()
+        );
     }
 
     #[test]

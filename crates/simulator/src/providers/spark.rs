@@ -11,7 +11,8 @@
 //! Spark's "News Feeds: Metadata" page (the webhook page's example shows
 //! `New`). Assumed: the retry gaps, that redirects are not followed, that
 //! deliveries are not signed, the User-Agent, compact JSON on the wire, how
-//! the digits after an id's timestamp are made, and the time windows ids fall in.
+//! the digits after an id's timestamp are made, the time windows ids fall
+//! in, and that the enums and the body may grow.
 
 use std::time::Duration;
 
@@ -125,6 +126,14 @@ pub const NEWS_FEED_TYPE: &str = "SavedSearch";
 /// Characters in every Spark id (documented: "20100000000000000000000000").
 pub const ID_LENGTH: usize = 26;
 
+/// The body's enums, for the fuzzer: `Subscriber.Type` (Member or Contact,
+/// "otherwise" an account), `NewsFeed.Event` (the metadata's list) and
+/// `NewsFeed.Type` ("such as SavedSearch"), all documented. Nothing else in
+/// the body may vary: the ids are 26-digit codes kept as strings, the
+/// timestamp is a date, no attribute is a number or text a person typed,
+/// and none is documented (or built) as null.
+pub const ENUM_PATHS: &[&str] = &["Subscriber.Type", "NewsFeed.Event", "NewsFeed.Type"];
+
 const FIXED_HEADERS: &[(&str, &str)] = &[
     // Delivery bodies are JSON (documented); the header value is the usual one.
     JSON_CONTENT_TYPE,
@@ -215,6 +224,31 @@ impl Provider for Spark {
     /// Nothing to set: Spark deliveries carry no secret.
     fn settings(&self) -> &'static [SettingSpec] {
         &[]
+    }
+
+    /// [`ENUM_PATHS`] for every event: they all share the documented body.
+    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
+        if self.event(event).is_ok() {
+            ENUM_PATHS
+        } else {
+            &[]
+        }
+    }
+
+    /// Assumed (the webhook page has no stability rule): it names
+    /// `NewsFeed.Type` only "such as SavedSearch" and leaves `Subscriber.Type`
+    /// open ("otherwise"), and the metadata lists the events "currently
+    /// supported"; `spark/types-may-grow` and
+    /// `spark/unknown-event-values-acknowledged` ask the same of a receiver.
+    fn enums_may_grow(&self) -> bool {
+        true
+    }
+
+    /// Assumed (the webhook page has no stability rule): it gives the body
+    /// as "an example of the JSON payload", not a closed schema;
+    /// `spark/attributes-may-be-added` asks the same of a receiver.
+    fn attributes_may_be_added(&self) -> bool {
+        true
     }
 }
 
@@ -449,6 +483,33 @@ mod tests {
                 ("User-Agent", "Spark Platform news feed webhooks".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn fuzz_paths_are_strings_in_every_event() {
+        for spec in Spark.events() {
+            assert!(Spark.nullable_paths(spec.name).is_empty());
+            assert!(Spark.free_text_paths(spec.name).is_empty());
+            assert!(Spark.free_number_paths(spec.name).is_empty());
+            assert_eq!(Spark.enum_paths(spec.name), ENUM_PATHS);
+            for seed in 0..20 {
+                let body = build(spec.name, seed);
+                for path in ENUM_PATHS {
+                    let value = crate::payload::get_path(&body, path);
+                    assert!(value.is_some_and(Value::is_string), "{path}: {value:?}");
+                }
+            }
+        }
+        assert!(Spark.enum_paths("Withdrawn").is_empty());
+    }
+
+    #[test]
+    fn every_event_can_be_fuzzed() {
+        for spec in Spark.events() {
+            let surface = crate::fuzz::FuzzSurface::new(ProviderId::Spark.provider(), spec.name)
+                .expect("in the catalogue");
+            assert!(!surface.is_empty(), "{}", spec.name);
+        }
     }
 
     #[test]

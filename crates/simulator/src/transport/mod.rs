@@ -3,7 +3,7 @@
 //! every failure sorted into a named class.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -62,11 +62,11 @@ pub struct Exchange {
 }
 
 /// Sends requests. Clients are kept per connect timeout because reqwest sets
-/// that timeout on the client, not on the request. A clone shares the
-/// clients and their connection pools (a burst's worker tasks each hold one).
-#[derive(Debug, Default, Clone)]
+/// that timeout on the client, not on the request. (A burst sends over
+/// [`keep_alive::KeepAlive`] connections instead, one per worker.)
+#[derive(Debug, Default)]
 pub struct Transport {
-    clients: Arc<Mutex<HashMap<Duration, reqwest::Client>>>,
+    clients: Mutex<HashMap<Duration, reqwest::Client>>,
 }
 
 impl Transport {
