@@ -26,7 +26,10 @@ burst_count=${BENCH_BURST_COUNT:-200000}
 memory_burst_count=${BENCH_MEMORY_BURST_COUNT:-100000}
 concurrency=64
 body_bytes_goal=1024
-load_seconds=10
+load_seconds=${BENCH_LOAD_SECONDS:-5}
+# Rounds of the three load generators in turn: the machine is shared and
+# noisy, so the figures are medians.
+rounds=${BENCH_ROUNDS:-3}
 
 # What the bench drives must be present; Debian packages, installed only when missing.
 apt_get=(apt-get)
@@ -141,32 +144,46 @@ padding=$((body_bytes_goal - unpadded))
 [ "$padding" -ge 0 ] || padding=0
 message=$(head -c "$padding" /dev/zero | tr '\0' 'x')
 
+# The median of its arguments (numbers).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
 throughput() {
     echo
-    echo "== 1. burst throughput against nginx (1 KB bodies, concurrency $concurrency)"
+    echo "== 1. burst throughput against nginx (1 KB bodies, concurrency $concurrency," \
+        "$rounds rounds of hooksim, oha, wrk in turn; medians)"
     write_burst "$work/scenarios/burst.yaml" "$burst_count" "$message"
-    run_burst "$work/scenarios/burst.yaml" "$work/burst.json"
-    hooksim_rps=$(burst_figure "$work/burst.json" throughput_per_s)
-    echo "hooksim: $burst_count deliveries of $(burst_figure "$work/burst.json" body_bytes) bytes," \
-        "$hooksim_rps/s (p50 $(burst_figure "$work/burst.json" latency_ms.p50) ms," \
-        "p99 $(burst_figure "$work/burst.json" latency_ms.p99) ms," \
-        "outcomes $(jq -c '.scenarios[0].steps[0].burst.outcomes' "$work/burst.json"))"
-
     head -c "$body_bytes_goal" /dev/zero | tr '\0' 'x' >"$work/body-1k"
-    timeout $((load_seconds + 30)) oha --no-tui --output-format json -z "${load_seconds}s" \
-        -c "$concurrency" -m POST -T application/json -D "$work/body-1k" "$url" >"$work/oha.json"
-    oha_rps=$(jq -r '.summary.requestsPerSec | . * 10 | round / 10' "$work/oha.json")
-    echo "oha:     $oha_rps/s ($(jq -r '.summary.successRate * 100' "$work/oha.json")% answered," \
-        "p50 $(jq -r '.latencyPercentiles.p50 * 10000 | round / 10' "$work/oha.json") ms," \
-        "p99 $(jq -r '.latencyPercentiles.p99 * 10000 | round / 10' "$work/oha.json") ms)"
-
     printf 'wrk.method = "POST"\nwrk.body = string.rep("x", %d)\nwrk.headers["Content-Type"] = "application/json"\n' \
         "$body_bytes_goal" >"$work/post-1k.lua"
-    timeout $((load_seconds + 30)) wrk -c "$concurrency" -t 2 -d "${load_seconds}s" \
-        -s "$work/post-1k.lua" "$url" >"$work/wrk.log"
-    wrk_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.log")
-    echo "wrk:     $wrk_rps/s ($(grep -E 'requests in' "$work/wrk.log" | sed 's/^ *//'))"
+    local hooksim_runs=() oha_runs=() wrk_runs=()
+    for round in $(seq 1 "$rounds"); do
+        run_burst "$work/scenarios/burst.yaml" "$work/burst.json"
+        hooksim_runs+=("$(burst_figure "$work/burst.json" throughput_per_s)")
+        echo "round $round hooksim: $burst_count deliveries of" \
+            "$(burst_figure "$work/burst.json" body_bytes) bytes, ${hooksim_runs[-1]}/s" \
+            "(p50 $(burst_figure "$work/burst.json" latency_ms.p50) ms," \
+            "p99 $(burst_figure "$work/burst.json" latency_ms.p99) ms," \
+            "outcomes $(jq -c '.scenarios[0].steps[0].burst.outcomes' "$work/burst.json"))"
+
+        timeout $((load_seconds + 30)) oha --no-tui --output-format json -z "${load_seconds}s" \
+            -c "$concurrency" -m POST -T application/json -D "$work/body-1k" "$url" >"$work/oha.json"
+        oha_runs+=("$(jq -r '.summary.requestsPerSec | . * 10 | round / 10' "$work/oha.json")")
+        echo "round $round oha:     ${oha_runs[-1]}/s" \
+            "($(jq -r '.summary.successRate * 100' "$work/oha.json")% answered," \
+            "p50 $(jq -r '.latencyPercentiles.p50 * 10000 | round / 10' "$work/oha.json") ms," \
+            "p99 $(jq -r '.latencyPercentiles.p99 * 10000 | round / 10' "$work/oha.json") ms)"
+
+        timeout $((load_seconds + 30)) wrk -c "$concurrency" -t 2 -d "${load_seconds}s" \
+            -s "$work/post-1k.lua" "$url" >"$work/wrk.log"
+        wrk_runs+=("$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.log")")
+        echo "round $round wrk:     ${wrk_runs[-1]}/s ($(grep -E 'requests in' "$work/wrk.log" | sed 's/^ *//'))"
+    done
+    local hooksim_rps oha_rps wrk_rps
+    hooksim_rps=$(median "${hooksim_runs[@]}")
+    oha_rps=$(median "${oha_runs[@]}")
+    wrk_rps=$(median "${wrk_runs[@]}")
     ratio() { awk -v h="$1" -v o="$2" 'BEGIN { printf "%.2f", h / o }'; }
+    echo "medians: hooksim $hooksim_rps/s, oha $oha_rps/s, wrk $wrk_rps/s"
     echo "ratio hooksim/oha: $(ratio "$hooksim_rps" "$oha_rps") (goal >= 0.6)"
     echo "ratio hooksim/wrk: $(ratio "$hooksim_rps" "$wrk_rps")"
 }
