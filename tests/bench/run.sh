@@ -194,7 +194,7 @@ wall_time() { # runs label command...
     shift 2
     if command -v hyperfine >/dev/null; then
         timeout 600 hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/hf.json" \
-            --style none "$*" >/dev/null
+            --style none "$*" >/dev/null 2>"$work/hf.err"
         echo "$label: mean $(jq -r '.results[0].mean * 1000 | . * 10 | round / 10' "$work/hf.json") ms," \
             "min $(jq -r '.results[0].min * 1000 | . * 10 | round / 10' "$work/hf.json") ms" \
             "over $runs runs (hyperfine)"
