@@ -154,3 +154,56 @@ fn a_receiver_that_works_before_answering_one_at_a_time_fails_the_p99_bound() {
         "the figures are shown:\n{out}"
     );
 }
+
+#[test]
+fn acknowledgements_queued_beyond_the_timeout_fail_the_default_bound() {
+    // The same mistake against Spark's 5 s timeout, with no bound in the
+    // scenario: 100ms of work under one lock, 64 notifications at once, so
+    // the answers after the 50th come too late for Spark.
+    let work = Arc::new(tokio::sync::Mutex::new(()));
+    let router = Router::new().route(
+        "/webhooks/spark",
+        post(move || {
+            let work = Arc::clone(&work);
+            async move {
+                let _one_at_a_time = work.lock().await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                StatusCode::OK
+            }
+        }),
+    );
+    let (url, _runtime) = serve(router, "/webhooks/spark");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = dir.path().join("queued.yaml");
+    std::fs::write(
+        &scenario,
+        "name: Notifications at once are all answered within 5 s\n\
+         provider: spark\n\
+         rule: spark/respond-within-5s-under-load\n\
+         source: seeds/002_c95171b849b71e6a.txt (Requests to Webhooks)\n\
+         steps:\n\
+         \x20 - burst: { event: New, count: 64, concurrency: 64 }\n\
+         \x20   expect: { all_acknowledged: true }\n",
+    )
+    .expect("write scenario");
+    let output = hooksim(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--target",
+        &format!("spark={url}"),
+        "--snapshot-dir",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}\n{}", stderr(&output));
+    let broke = out
+        .lines()
+        .find(|line| line.contains("expected p99_under: p99 under 5s, got p99 "))
+        .unwrap_or_else(|| panic!("the p99 failure is named:\n{out}"));
+    assert!(
+        broke.ends_with("> 5s (spark response timeout 5s)"),
+        "{broke}"
+    );
+    // Spark counts the late ones as failed: they are response timeouts.
+    assert!(out.contains("response-timeout"), "{out}");
+}
