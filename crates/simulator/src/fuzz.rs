@@ -189,8 +189,9 @@ impl FuzzSurface {
 
     fn mutation_kinds(&self) -> Vec<BoxedStrategy<Mutation>> {
         let p = self.provider;
+        let paths = p.fuzz_paths(self.event);
         let mut kinds = Vec::new();
-        let text = p.free_text_paths(self.event);
+        let text = paths.free_text;
         if !text.is_empty() {
             kinds.push(
                 (select(text), strange_text())
@@ -198,7 +199,7 @@ impl FuzzSurface {
                     .boxed(),
             );
         }
-        let numbers = p.free_number_paths(self.event);
+        let numbers = paths.free_numbers;
         if !numbers.is_empty() {
             kinds.push(
                 (
@@ -213,7 +214,7 @@ impl FuzzSurface {
                     .boxed(),
             );
         }
-        let nullable = p.nullable_paths(self.event);
+        let nullable = paths.nullable;
         if !nullable.is_empty() {
             kinds.push(
                 select(nullable)
@@ -221,7 +222,7 @@ impl FuzzSurface {
                     .boxed(),
             );
         }
-        let enums = p.enum_paths(self.event);
+        let enums = paths.enums;
         if p.enums_may_grow() && !enums.is_empty() {
             kinds.push(
                 (select(enums), "[A-Z][A-Z_]{0,23}")
@@ -250,13 +251,13 @@ impl FuzzSurface {
 
     /// The payload itself and every object above a path the provider named.
     fn object_paths(&self) -> Vec<&'static str> {
-        let p = self.provider;
+        let paths = self.provider.fuzz_paths(self.event);
         let mut parents: Vec<&'static str> = vec![""];
         for path in [
-            p.free_text_paths(self.event),
-            p.free_number_paths(self.event),
-            p.nullable_paths(self.event),
-            p.enum_paths(self.event),
+            paths.free_text,
+            paths.free_numbers,
+            paths.nullable,
+            paths.enums,
         ]
         .concat()
         {
@@ -369,6 +370,43 @@ fn apply(payload: &mut Value, mutation: &Mutation) -> Result<(), SimulatorError>
         }
     }
     Ok(())
+}
+
+/// Asserts that every path `provider` declares for `event` holds, in
+/// `body` (a payload built for it), the JSON type a fuzzer writes there or
+/// sits under a declared null, and that every nullable path is there: what
+/// the providers' tests check of their declarations.
+#[cfg(test)]
+pub(crate) fn assert_declared_paths_resolve(provider: &dyn Provider, event: &str, body: &Value) {
+    let paths = provider.fuzz_paths(event);
+    // `path` is, or sits under, a nullable path that is null in `body`.
+    let under_a_null = |path: &str| {
+        paths.nullable.iter().any(|n| {
+            let covers = path == *n || path.strip_prefix(n).is_some_and(|r| r.starts_with('.'));
+            covers && get_path(body, n).is_some_and(Value::is_null)
+        })
+    };
+    let typed = |declared: &[&str], is_type: fn(&Value) -> bool, type_name: &str| {
+        for path in declared {
+            let value = get_path(body, path);
+            assert!(
+                value.is_some_and(is_type) || under_a_null(path),
+                "{event}: {path} is not a {type_name}: {value:?} in {body}"
+            );
+        }
+    };
+    typed(paths.free_text, Value::is_string, "string");
+    typed(paths.free_numbers, Value::is_number, "number");
+    typed(paths.enums, Value::is_string, "string");
+    for path in paths.nullable {
+        let parent_null = path
+            .rsplit_once('.')
+            .is_some_and(|(parent, _)| get_path(body, parent).is_some_and(Value::is_null));
+        assert!(
+            get_path(body, path).is_some() || parent_null,
+            "{event}: {path} is missing in {body}"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,8 @@ use crate::fake::calendar::{self, UtcDateTime};
 use crate::fake::{self, DE_DE, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
 use crate::providers::{
-    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+    AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
+    SettingSpec,
 };
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
@@ -343,30 +344,16 @@ pub const PROPERTY_TYPES: &[&str] = &["BUILDING", "LAND"];
 pub const PROPERTY_CATEGORIES: &[&str] =
     &["RESIDENTIAL", "COMMERCIAL", "RESIDENTIAL_AND_COMMERCIAL"];
 
-/// What the fuzzer may vary in one event's payload, as dotted paths. Left
-/// alone everywhere: ids, `objectId`s, emails, phone numbers, postcodes,
-/// `placeId`, coordinates (a latitude has a range), dates, file paths and
-/// MIME types, and the envelope (`operation` names the event; `subdomain`
-/// and `language` are codes).
-#[derive(Debug, Clone, Copy)]
-struct FuzzPaths {
-    /// Only where the builder already sends null: attributes the GraphQL
-    /// schema makes nullable. The webhook interfaces mark attributes
-    /// optional (`?`), which `JSON.stringify` leaves out rather than nulls.
-    nullable: &'static [&'static str],
-    /// Names, addresses, a unit's label, an applicant's message and answers.
-    free_text: &'static [&'static str],
-    /// Amounts, counts, sizes and numeric ids, typed `number` without a range.
-    free_numbers: &'static [&'static str],
-    enums: &'static [&'static str],
-}
-
-const NOTHING_TO_VARY: FuzzPaths = FuzzPaths {
-    nullable: &[],
-    free_text: &[],
-    free_numbers: &[],
-    enums: &[],
-};
+// What the fuzzer may vary, event family by event family. Left alone
+// everywhere: ids, `objectId`s, emails, phone numbers, postcodes, `placeId`,
+// coordinates (a latitude has a range), dates, file paths and MIME types,
+// and the envelope (`operation` names the event; `subdomain` and `language`
+// are codes). Free text: names, addresses, a unit's label, an applicant's
+// message and answers. Free numbers: amounts, counts, sizes and numeric
+// ids, typed `number` without a range. Nullable only where the builder
+// already sends null: attributes the GraphQL schema makes nullable (the
+// webhook interfaces mark attributes optional, `?`, which `JSON.stringify`
+// leaves out rather than nulls).
 
 /// Listing events: the listing reference at `data` (assumed shape); `status`
 /// has assumed members.
@@ -657,20 +644,8 @@ impl Provider for EverReal {
         &[]
     }
 
-    fn nullable_paths(&self, event: &str) -> &'static [&'static str] {
-        fuzz_paths(event).nullable
-    }
-
-    fn free_text_paths(&self, event: &str) -> &'static [&'static str] {
-        fuzz_paths(event).free_text
-    }
-
-    fn free_number_paths(&self, event: &str) -> &'static [&'static str] {
-        fuzz_paths(event).free_numbers
-    }
-
-    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
-        fuzz_paths(event).enums
+    fn fuzz_paths(&self, event: &str) -> FuzzPaths {
+        event_fuzz_paths(event)
     }
 
     /// Assumed (EverReal publishes no stability rule): `CANDIDATE_SOURCE`
@@ -693,27 +668,27 @@ impl Provider for EverReal {
 
 /// What the fuzzer may vary in `event`, following [`event_data`]'s shapes;
 /// nothing for deletions (an id only) and events not in the catalogue.
-fn fuzz_paths(event: &str) -> &'static FuzzPaths {
+fn event_fuzz_paths(event: &str) -> FuzzPaths {
     match event {
         LISTING_CREATED | LISTING_UPDATED | LISTING_ARCHIVED | LISTING_ACTIVATED
-        | LISTING_DEACTIVATED => &LISTING_FUZZ,
-        LISTING_PUBLISHED_TO_CHANNEL | LISTING_UNPUBLISHED_FROM_CHANNEL => &LISTING_CHANNEL_FUZZ,
-        CANDIDATE_PARSED => &CANDIDATE_PARSED_FUZZ,
-        LISTING_CANDIDATE_APPLIED => &CANDIDATE_APPLIED_FUZZ,
+        | LISTING_DEACTIVATED => LISTING_FUZZ,
+        LISTING_PUBLISHED_TO_CHANNEL | LISTING_UNPUBLISHED_FROM_CHANNEL => LISTING_CHANNEL_FUZZ,
+        CANDIDATE_PARSED => CANDIDATE_PARSED_FUZZ,
+        LISTING_CANDIDATE_APPLIED => CANDIDATE_APPLIED_FUZZ,
         SCHEDULE_INVITED_VIEWING
         | SCHEDULE_NEW_TIMESLOTS_REQUESTED
         | SCHEDULE_TIMESLOT_BOOKED_ADMIN
         | SCHEDULE_TIMESLOT_BOOKED_CANDIDATE
         | SCHEDULE_BOOKING_REMOVED_ADMIN
-        | SCHEDULE_BOOKING_REMOVED_CANDIDATE => &VIEWING_FUZZ,
+        | SCHEDULE_BOOKING_REMOVED_CANDIDATE => VIEWING_FUZZ,
         CONTRACT_FLOW_STARTED | CONTRACT_FLOW_WITHDRAWN | CONTRACT_FLOW_PARTIALLY_SIGNED => {
-            &CONTRACT_FUZZ
+            CONTRACT_FUZZ
         }
-        CONTRACT_FLOW_SIGNED => &CONTRACT_SIGNED_FUZZ,
-        OWNER_CREATED | OWNER_UPDATED => &OWNER_FUZZ,
-        PROPERTY_CREATED | PROPERTY_UPDATED => &PROPERTY_FUZZ,
-        UNIT_CREATED | UNIT_UPDATED => &UNIT_FUZZ,
-        _ => &NOTHING_TO_VARY,
+        CONTRACT_FLOW_SIGNED => CONTRACT_SIGNED_FUZZ,
+        OWNER_CREATED | OWNER_UPDATED => OWNER_FUZZ,
+        PROPERTY_CREATED | PROPERTY_UPDATED => PROPERTY_FUZZ,
+        UNIT_CREATED | UNIT_UPDATED => UNIT_FUZZ,
+        _ => FuzzPaths::NONE,
     }
 }
 
@@ -1228,7 +1203,7 @@ mod tests {
     /// to null where declared nullable, or may be absent; and each resolves
     /// to its kind for some seed, so no path is a typo.
     fn assert_paths(event: &str, paths: &[&str], kind: &str, is_kind: fn(&Value) -> bool) {
-        let nullable = EverReal.nullable_paths(event);
+        let nullable = EverReal.fuzz_paths(event).nullable;
         for path in paths {
             let mut seen = false;
             for seed in 0..60 {
@@ -1250,23 +1225,23 @@ mod tests {
             let event = spec.name;
             assert_paths(
                 event,
-                EverReal.free_text_paths(event),
+                EverReal.fuzz_paths(event).free_text,
                 "string",
                 Value::is_string,
             );
             assert_paths(
                 event,
-                EverReal.free_number_paths(event),
+                EverReal.fuzz_paths(event).free_numbers,
                 "number",
                 Value::is_number,
             );
             assert_paths(
                 event,
-                EverReal.enum_paths(event),
+                EverReal.fuzz_paths(event).enums,
                 "string",
                 Value::is_string,
             );
-            for path in EverReal.nullable_paths(event) {
+            for path in EverReal.fuzz_paths(event).nullable {
                 for seed in 0..60 {
                     let payload = build(event, seed);
                     assert!(
@@ -1282,7 +1257,7 @@ mod tests {
     #[test]
     fn nullable_paths_are_null_in_some_built_payload() {
         for spec in EverReal.events() {
-            for path in EverReal.nullable_paths(spec.name) {
+            for path in EverReal.fuzz_paths(spec.name).nullable {
                 assert!(
                     (0..60).any(|seed| {
                         crate::payload::get_path(&build(spec.name, seed), path)
@@ -1300,10 +1275,10 @@ mod tests {
         for spec in EverReal.events() {
             let event = spec.name;
             let declared = [
-                EverReal.nullable_paths(event),
-                EverReal.free_text_paths(event),
-                EverReal.free_number_paths(event),
-                EverReal.enum_paths(event),
+                EverReal.fuzz_paths(event).nullable,
+                EverReal.fuzz_paths(event).free_text,
+                EverReal.fuzz_paths(event).free_numbers,
+                EverReal.fuzz_paths(event).enums,
             ]
             .concat();
             let deletion = [OWNER_DELETED, PROPERTY_DELETED, UNIT_DELETED].contains(&event);
@@ -1313,7 +1288,7 @@ mod tests {
             // Deletions still get new attributes on the envelope.
             assert!(!surface.is_empty(), "{event}");
         }
-        assert!(EverReal.free_text_paths("LISTING_DELETED").is_empty());
+        assert!(EverReal.fuzz_paths("LISTING_DELETED").free_text.is_empty());
     }
 
     #[test]

@@ -30,7 +30,8 @@ use crate::fake::calendar::{civil_from_days, days_from_civil};
 use crate::fake::{self, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
 use crate::providers::{
-    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+    AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
+    SettingSpec,
 };
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
@@ -556,24 +557,17 @@ impl Provider for Flow {
         &[]
     }
 
-    /// None: the seed marks nothing nullable and the builder sends no null
-    /// (a `StakeholderId` that is not returned is left out, not null).
-    fn nullable_paths(&self, _event: &str) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// None: Flow's events carry ids, GUIDs, codes and dates, never text a
-    /// person typed; the receiver reads names and texts from the API.
-    fn free_text_paths(&self, _event: &str) -> &'static [&'static str] {
-        &[]
-    }
-
-    fn free_number_paths(&self, event: &str) -> &'static [&'static str] {
-        paths_for(FREE_NUMBER_PATHS, event)
-    }
-
-    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
-        paths_for(ENUM_PATHS, event)
+    /// Ids and string enums only. Nothing nullable: the seed marks nothing
+    /// so and the builder sends no null (a `StakeholderId` that is not
+    /// returned is left out, not null). No free text: Flow's events carry
+    /// ids, GUIDs, codes and dates, never text a person typed; the receiver
+    /// reads names and texts from the API.
+    fn fuzz_paths(&self, event: &str) -> FuzzPaths {
+        FuzzPaths {
+            free_numbers: paths_for(FREE_NUMBER_PATHS, event),
+            enums: paths_for(ENUM_PATHS, event),
+            ..FuzzPaths::NONE
+        }
     }
 
     /// Assumed (the seed has no stability rule): its lists print a .NET
@@ -1161,10 +1155,10 @@ mod tests {
     /// Every declared path of `event`, with the JSON type it must hold.
     fn declared_paths(event: &str) -> Vec<(&'static str, &'static str)> {
         let typed = |paths: &'static [&'static str], kind| paths.iter().map(move |p| (*p, kind));
-        typed(Flow.free_text_paths(event), "string")
-            .chain(typed(Flow.free_number_paths(event), "integer"))
-            .chain(typed(Flow.enum_paths(event), "string"))
-            .chain(typed(Flow.nullable_paths(event), "nullable"))
+        typed(Flow.fuzz_paths(event).free_text, "string")
+            .chain(typed(Flow.fuzz_paths(event).free_numbers, "integer"))
+            .chain(typed(Flow.fuzz_paths(event).enums, "string"))
+            .chain(typed(Flow.fuzz_paths(event).nullable, "nullable"))
             .collect()
     }
 
@@ -1209,7 +1203,7 @@ mod tests {
                     paths
                 }
             };
-            let mut declared = Flow.free_number_paths(event).to_vec();
+            let mut declared = Flow.fuzz_paths(event).free_numbers.to_vec();
             let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
             declared.sort_unstable();
             expected.sort_unstable();
@@ -1231,7 +1225,7 @@ mod tests {
             assert_eq!(names.len(), listed, "an event listed twice");
         }
         assert_eq!(FREE_NUMBER_PATHS.len(), CATALOGUE_LEN);
-        assert!(Flow.free_number_paths("CaseDeleted").is_empty());
+        assert!(Flow.fuzz_paths("CaseDeleted").free_numbers.is_empty());
     }
 
     #[test]
@@ -1276,8 +1270,11 @@ mod tests {
             let event = entry.spec.name;
             let surface =
                 FuzzSurface::new(ProviderId::Flow.provider(), event).expect("in the catalogue");
-            let varied: Vec<&str> =
-                [Flow.free_number_paths(event), Flow.enum_paths(event)].concat();
+            let varied: Vec<&str> = [
+                Flow.fuzz_paths(event).free_numbers,
+                Flow.fuzz_paths(event).enums,
+            ]
+            .concat();
             let mut runner = TestRunner::new_with_rng(
                 config.clone(),
                 TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]),

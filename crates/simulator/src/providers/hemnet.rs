@@ -18,7 +18,8 @@ use crate::error::SimulatorError;
 use crate::fake::{self, SV_SE, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
 use crate::providers::{
-    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+    AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
+    SettingSpec,
 };
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
@@ -285,35 +286,15 @@ impl Provider for Hemnet {
         SETTINGS
     }
 
-    fn nullable_paths(&self, event: &str) -> &'static [&'static str] {
-        if event == CONTACT_CREATE {
-            NULLABLE_CONTACT_PATHS
-        } else {
-            &[]
+    fn fuzz_paths(&self, event: &str) -> FuzzPaths {
+        if event != CONTACT_CREATE {
+            return FuzzPaths::NONE;
         }
-    }
-
-    fn free_text_paths(&self, event: &str) -> &'static [&'static str] {
-        if event == CONTACT_CREATE {
-            FREE_TEXT_CONTACT_PATHS
-        } else {
-            &[]
-        }
-    }
-
-    fn free_number_paths(&self, event: &str) -> &'static [&'static str] {
-        if event == CONTACT_CREATE {
-            FREE_NUMBER_CONTACT_PATHS
-        } else {
-            &[]
-        }
-    }
-
-    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
-        if event == CONTACT_CREATE {
-            CONTACT_ENUM_PATHS
-        } else {
-            &[]
+        FuzzPaths {
+            nullable: NULLABLE_CONTACT_PATHS,
+            free_text: FREE_TEXT_CONTACT_PATHS,
+            free_numbers: FREE_NUMBER_CONTACT_PATHS,
+            enums: CONTACT_ENUM_PATHS,
         }
     }
 

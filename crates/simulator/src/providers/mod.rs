@@ -155,6 +155,31 @@ impl HeaderLine {
     }
 }
 
+/// What a fuzzer may vary in one event's payload, as dotted paths
+/// (`data.listing.id`, `Payload.0.Id`), each of which the event's built
+/// payload has (or has under a documented null).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FuzzPaths {
+    /// Documented as nullable: a fuzzer sends `null` there and nowhere else.
+    pub nullable: &'static [&'static str],
+    /// Free-text strings (names, messages, addresses): any text.
+    pub free_text: &'static [&'static str],
+    /// Numbers whose value may be anything of their type (ids): boundary values.
+    pub free_numbers: &'static [&'static str],
+    /// Enum attributes: new members, when the provider's enums may grow.
+    pub enums: &'static [&'static str],
+}
+
+impl FuzzPaths {
+    /// Nothing to vary.
+    pub const NONE: Self = Self {
+        nullable: &[],
+        free_text: &[],
+        free_numbers: &[],
+        enums: &[],
+    };
+}
+
 /// A provider profile. Implementations are stateless: everything that varies
 /// per delivery comes in as arguments.
 pub trait Provider: Send + Sync + fmt::Debug {
@@ -187,27 +212,9 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// The settings this provider reads (`secret`, ...).
     fn settings(&self) -> &'static [SettingSpec];
 
-    /// Dotted payload paths of `event` the provider documents as nullable;
-    /// a fuzzer sends `null` there and nowhere else.
-    fn nullable_paths(&self, _event: &str) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// Dotted paths of `event`'s free-text strings (names, messages,
-    /// addresses), which a fuzzer may fill with any text.
-    fn free_text_paths(&self, _event: &str) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// Dotted paths of `event`'s numbers whose value may be anything of
-    /// their type (ids), which a fuzzer may set to boundary values.
-    fn free_number_paths(&self, _event: &str) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// Dotted paths of `event`'s enum attributes.
-    fn enum_paths(&self, _event: &str) -> &'static [&'static str] {
-        &[]
+    /// What a fuzzer may vary in `event`'s payload; nothing by default.
+    fn fuzz_paths(&self, _event: &str) -> FuzzPaths {
+        FuzzPaths::NONE
     }
 
     /// The provider documents that enums may gain members.

@@ -26,7 +26,8 @@ use crate::error::SimulatorError;
 use crate::fake::{self, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
 use crate::providers::{
-    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+    AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
+    SettingSpec,
 };
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
@@ -247,27 +248,16 @@ impl Provider for PropertyFinder {
         &[]
     }
 
-    fn nullable_paths(&self, event: &str) -> &'static [&'static str] {
-        if self.event(event).is_ok() {
-            NULLABLE_PATHS
-        } else {
-            &[]
+    /// The same for every event: they all share the documented body.
+    fn fuzz_paths(&self, event: &str) -> FuzzPaths {
+        if self.event(event).is_err() {
+            return FuzzPaths::NONE;
         }
-    }
-
-    fn free_number_paths(&self, event: &str) -> &'static [&'static str] {
-        if self.event(event).is_ok() {
-            FREE_NUMBER_PATHS
-        } else {
-            &[]
-        }
-    }
-
-    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
-        if self.event(event).is_ok() {
-            ENUM_PATHS
-        } else {
-            &[]
+        FuzzPaths {
+            nullable: NULLABLE_PATHS,
+            free_numbers: FREE_NUMBER_PATHS,
+            enums: ENUM_PATHS,
+            ..FuzzPaths::NONE
         }
     }
 
@@ -294,7 +284,6 @@ mod tests {
     use super::*;
     use crate::fake::seeded_rng;
     use crate::fuzz::FuzzSurface;
-    use crate::payload::get_path;
 
     fn build(event: &str, seed: u64) -> Value {
         PropertyFinder
@@ -397,48 +386,8 @@ mod tests {
         assert_eq!(namespace_of("lead"), None);
     }
 
-    /// True when `path` is, or sits under, a nullable path that is null in `body`.
-    fn under_a_null(body: &Value, path: &str, nullable: &[&str]) -> bool {
-        nullable.iter().any(|n| {
-            let covers = path == *n || path.strip_prefix(n).is_some_and(|r| r.starts_with('.'));
-            covers && get_path(body, n).is_some_and(Value::is_null)
-        })
-    }
-
-    /// Asserts that every path declared for `event` holds, in `body`, the
-    /// JSON type a fuzzer writes there (or sits under a declared null), and
-    /// that every nullable path is there.
     fn assert_fuzz_paths_resolve(event: &str, body: &Value) {
-        let nullable = PropertyFinder.nullable_paths(event);
-        let typed = |paths: &[&str], is_type: fn(&Value) -> bool, type_name: &str| {
-            for path in paths {
-                let value = get_path(body, path);
-                assert!(
-                    value.is_some_and(is_type) || under_a_null(body, path, nullable),
-                    "{event}: {path} is not a {type_name}: {value:?} in {body}"
-                );
-            }
-        };
-        typed(
-            PropertyFinder.free_text_paths(event),
-            Value::is_string,
-            "string",
-        );
-        typed(
-            PropertyFinder.free_number_paths(event),
-            Value::is_number,
-            "number",
-        );
-        typed(PropertyFinder.enum_paths(event), Value::is_string, "string");
-        for path in nullable {
-            let parent_null = path
-                .rsplit_once('.')
-                .is_some_and(|(parent, _)| get_path(body, parent).is_some_and(Value::is_null));
-            assert!(
-                get_path(body, path).is_some() || parent_null,
-                "{event}: {path} is missing in {body}"
-            );
-        }
+        crate::fuzz::assert_declared_paths_resolve(&PropertyFinder, event, body);
     }
 
     #[test]
@@ -457,17 +406,28 @@ mod tests {
             let surface = FuzzSurface::new(provider, spec.name).expect("in the catalogue");
             assert!(!surface.is_empty(), "{}", spec.name);
             assert!(
-                provider.free_text_paths(spec.name).is_empty(),
+                provider.fuzz_paths(spec.name).free_text.is_empty(),
                 "no free text"
             );
         }
         assert!(
             PropertyFinder
-                .free_number_paths("property.updated")
+                .fuzz_paths("property.updated")
+                .free_numbers
                 .is_empty()
         );
-        assert!(PropertyFinder.nullable_paths("property.updated").is_empty());
-        assert!(PropertyFinder.enum_paths("property.updated").is_empty());
+        assert!(
+            PropertyFinder
+                .fuzz_paths("property.updated")
+                .nullable
+                .is_empty()
+        );
+        assert!(
+            PropertyFinder
+                .fuzz_paths("property.updated")
+                .enums
+                .is_empty()
+        );
     }
 
     #[test]

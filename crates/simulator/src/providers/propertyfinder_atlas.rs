@@ -31,7 +31,8 @@ use crate::error::SimulatorError;
 use crate::fake::{self, Community, EN_AE, SeededRng, UAE_COMMUNITIES, UtcDateTime};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
 use crate::providers::{
-    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+    AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
+    SettingSpec,
 };
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
@@ -209,21 +210,15 @@ pub const VERIFICATION_REJECTIONS: &[&str] = &[
     "The broker licence has expired.",
 ];
 
-/// What a fuzzer may vary in one kind of payload. Every `payload` shape is
-/// assumed (only the envelope is documented), so these are the attributes
-/// hooksim itself sends, kept to the types it sends them with; the envelope
-/// (`id`, `type`, `timestamp`, `entity`) is ids, a date and codes, left alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FuzzPaths {
-    /// Names, messages, places and reasons a person wrote.
-    pub free_text: &'static [&'static str],
-    /// Ids, counts and prices, whose range nothing documents.
-    pub free_numbers: &'static [&'static str],
-    /// Only what the builder itself sends as null for the event.
-    pub nullable: &'static [&'static str],
-    /// Attributes picked from a table above (roles, channels, statuses...).
-    pub enums: &'static [&'static str],
-}
+// What a fuzzer may vary, payload kind by payload kind. Every `payload`
+// shape is assumed (only the envelope is documented), so these are the
+// attributes hooksim itself sends, kept to the types it sends them with:
+// free text is names, messages, places and reasons a person wrote; free
+// numbers are ids, counts and prices, whose range nothing documents;
+// nullable is only what the builder itself sends as null for the event;
+// enums are attributes picked from a table above (roles, channels,
+// statuses...). The envelope (`id`, `type`, `timestamp`, `entity`) is ids,
+// a date and codes, left alone.
 
 /// Users: the names and the public profile's name and id.
 pub const USER_FUZZ: FuzzPaths = FuzzPaths {
@@ -309,26 +304,19 @@ pub const LISTING_FAILED_FUZZ: FuzzPaths = FuzzPaths {
     ..LISTING_FUZZ
 };
 
-const NOTHING_TO_FUZZ: FuzzPaths = FuzzPaths {
-    free_text: &[],
-    free_numbers: &[],
-    nullable: &[],
-    enums: &[],
-};
-
 /// What a fuzzer may vary in `event`; nothing for an event not in the catalogue.
-pub fn fuzz_paths(event: &str) -> &'static FuzzPaths {
+pub fn event_fuzz_paths(event: &str) -> FuzzPaths {
     let Some(atlas) = atlas_event(event) else {
-        return &NOTHING_TO_FUZZ;
+        return FuzzPaths::NONE;
     };
     match (atlas.entity, atlas.spec.name) {
-        (EntityKind::User, _) => &USER_FUZZ,
-        (EntityKind::Lead, _) => &LEAD_FUZZ,
-        (EntityKind::PublicProfile, "publicProfile.verification.rejected") => &REJECTED_FUZZ,
-        (EntityKind::PublicProfile, _) => &APPROVED_FUZZ,
-        (EntityKind::Listing, "listing.action") => &LISTING_ACTION_FUZZ,
-        (EntityKind::Listing, "listing.publishFailed") => &LISTING_FAILED_FUZZ,
-        (EntityKind::Listing, _) => &LISTING_FUZZ,
+        (EntityKind::User, _) => USER_FUZZ,
+        (EntityKind::Lead, _) => LEAD_FUZZ,
+        (EntityKind::PublicProfile, "publicProfile.verification.rejected") => REJECTED_FUZZ,
+        (EntityKind::PublicProfile, _) => APPROVED_FUZZ,
+        (EntityKind::Listing, "listing.action") => LISTING_ACTION_FUZZ,
+        (EntityKind::Listing, "listing.publishFailed") => LISTING_FAILED_FUZZ,
+        (EntityKind::Listing, _) => LISTING_FUZZ,
     }
 }
 
@@ -411,20 +399,8 @@ impl Provider for PropertyFinderAtlas {
         SETTINGS
     }
 
-    fn nullable_paths(&self, event: &str) -> &'static [&'static str] {
-        fuzz_paths(event).nullable
-    }
-
-    fn free_text_paths(&self, event: &str) -> &'static [&'static str] {
-        fuzz_paths(event).free_text
-    }
-
-    fn free_number_paths(&self, event: &str) -> &'static [&'static str] {
-        fuzz_paths(event).free_numbers
-    }
-
-    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
-        fuzz_paths(event).enums
+    fn fuzz_paths(&self, event: &str) -> FuzzPaths {
+        event_fuzz_paths(event)
     }
 
     /// Not documented, and the members are hooksim's own assumption, so the
@@ -759,52 +735,8 @@ mod tests {
         }
     }
 
-    /// True when `path` is, or sits under, a nullable path that is null in `body`.
-    fn under_a_null(body: &Value, path: &str, nullable: &[&str]) -> bool {
-        nullable.iter().any(|n| {
-            let covers = path == *n || path.strip_prefix(n).is_some_and(|r| r.starts_with('.'));
-            covers && get_path(body, n).is_some_and(Value::is_null)
-        })
-    }
-
-    /// Asserts that every path declared for `event` holds, in `body`, the
-    /// JSON type a fuzzer writes there (or sits under a declared null), and
-    /// that every nullable path is there.
     fn assert_fuzz_paths_resolve(event: &str, body: &Value) {
-        let nullable = PropertyFinderAtlas.nullable_paths(event);
-        let typed = |paths: &[&str], is_type: fn(&Value) -> bool, type_name: &str| {
-            for path in paths {
-                let value = get_path(body, path);
-                assert!(
-                    value.is_some_and(is_type) || under_a_null(body, path, nullable),
-                    "{event}: {path} is not a {type_name}: {value:?} in {body}"
-                );
-            }
-        };
-        typed(
-            PropertyFinderAtlas.free_text_paths(event),
-            Value::is_string,
-            "string",
-        );
-        typed(
-            PropertyFinderAtlas.free_number_paths(event),
-            Value::is_number,
-            "number",
-        );
-        typed(
-            PropertyFinderAtlas.enum_paths(event),
-            Value::is_string,
-            "string",
-        );
-        for path in nullable {
-            let parent_null = path
-                .rsplit_once('.')
-                .is_some_and(|(parent, _)| get_path(body, parent).is_some_and(Value::is_null));
-            assert!(
-                get_path(body, path).is_some() || parent_null,
-                "{event}: {path} is missing in {body}"
-            );
-        }
+        crate::fuzz::assert_declared_paths_resolve(&PropertyFinderAtlas, event, body);
     }
 
     #[test]
@@ -818,12 +750,13 @@ mod tests {
                 assert_fuzz_paths_resolve(event, &body);
                 texts_seen.extend(
                     PropertyFinderAtlas
-                        .free_text_paths(event)
+                        .fuzz_paths(event)
+                        .free_text
                         .iter()
                         .filter(|path| get_path(&body, path).is_some_and(Value::is_string)),
                 );
             }
-            for path in PropertyFinderAtlas.free_text_paths(event) {
+            for path in PropertyFinderAtlas.fuzz_paths(event).free_text {
                 assert!(texts_seen.contains(path), "{event}: {path} never text");
             }
         }
@@ -836,17 +769,17 @@ mod tests {
             let name = atlas.spec.name;
             let surface = FuzzSurface::new(provider, name).expect("in the catalogue");
             assert!(!surface.is_empty(), "{name}");
-            assert!(!provider.free_text_paths(name).is_empty(), "{name}");
-            assert!(!provider.free_number_paths(name).is_empty(), "{name}");
+            assert!(!provider.fuzz_paths(name).free_text.is_empty(), "{name}");
+            assert!(!provider.fuzz_paths(name).free_numbers.is_empty(), "{name}");
         }
-        assert_eq!(fuzz_paths("lead.new"), &NOTHING_TO_FUZZ);
+        assert_eq!(event_fuzz_paths("lead.new"), FuzzPaths::NONE);
     }
 
     #[test]
     fn nullable_only_where_the_builder_sends_null() {
         for atlas in ATLAS_EVENTS {
             let name = atlas.spec.name;
-            for path in PropertyFinderAtlas.nullable_paths(name) {
+            for path in PropertyFinderAtlas.fuzz_paths(name).nullable {
                 let nulls = (0..100)
                     .filter(|seed| get_path(&build(name, *seed), path).is_some_and(Value::is_null))
                     .count();
@@ -855,7 +788,8 @@ mod tests {
         }
         assert!(
             PropertyFinderAtlas
-                .nullable_paths("publicProfile.verification.rejected")
+                .fuzz_paths("publicProfile.verification.rejected")
+                .nullable
                 .is_empty()
         );
     }

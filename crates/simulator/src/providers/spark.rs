@@ -25,7 +25,8 @@ use crate::fake::SeededRng;
 use crate::fake::calendar::{self, UtcDateTime};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
 use crate::providers::{
-    AttemptStamp, EventSpec, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId, SettingSpec,
+    AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
+    SettingSpec,
 };
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
@@ -227,11 +228,13 @@ impl Provider for Spark {
     }
 
     /// [`ENUM_PATHS`] for every event: they all share the documented body.
-    fn enum_paths(&self, event: &str) -> &'static [&'static str] {
-        if self.event(event).is_ok() {
-            ENUM_PATHS
-        } else {
-            &[]
+    fn fuzz_paths(&self, event: &str) -> FuzzPaths {
+        if self.event(event).is_err() {
+            return FuzzPaths::NONE;
+        }
+        FuzzPaths {
+            enums: ENUM_PATHS,
+            ..FuzzPaths::NONE
         }
     }
 
@@ -488,10 +491,10 @@ mod tests {
     #[test]
     fn fuzz_paths_are_strings_in_every_event() {
         for spec in Spark.events() {
-            assert!(Spark.nullable_paths(spec.name).is_empty());
-            assert!(Spark.free_text_paths(spec.name).is_empty());
-            assert!(Spark.free_number_paths(spec.name).is_empty());
-            assert_eq!(Spark.enum_paths(spec.name), ENUM_PATHS);
+            assert!(Spark.fuzz_paths(spec.name).nullable.is_empty());
+            assert!(Spark.fuzz_paths(spec.name).free_text.is_empty());
+            assert!(Spark.fuzz_paths(spec.name).free_numbers.is_empty());
+            assert_eq!(Spark.fuzz_paths(spec.name).enums, ENUM_PATHS);
             for seed in 0..20 {
                 let body = build(spec.name, seed);
                 for path in ENUM_PATHS {
@@ -500,7 +503,7 @@ mod tests {
                 }
             }
         }
-        assert!(Spark.enum_paths("Withdrawn").is_empty());
+        assert!(Spark.fuzz_paths("Withdrawn").enums.is_empty());
     }
 
     #[test]
