@@ -770,7 +770,7 @@ mod tests {
 
     use super::*;
     use crate::fake::seeded_rng;
-    use crate::fuzz::FuzzSurface;
+    use crate::fuzz::{FuzzSurface, json_kind};
     use crate::payload::get_path;
 
     /// The seed's Payload keys per event, transcribed independently of the
@@ -1237,19 +1237,6 @@ mod tests {
         }
     }
 
-    /// A value's JSON type, which no fuzzed value may change.
-    fn kind(value: &Value) -> &'static str {
-        match value {
-            Value::Null => "null",
-            Value::Bool(_) => "bool",
-            Value::Number(n) if n.is_f64() => "float",
-            Value::Number(_) => "integer",
-            Value::String(_) => "string",
-            Value::Array(_) => "array",
-            Value::Object(_) => "object",
-        }
-    }
-
     /// The value at `path`, `""` being the body itself.
     fn value_at<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
         if path.is_empty() {
@@ -1291,7 +1278,7 @@ mod tests {
                         else {
                             panic!("{event}: {path} lost");
                         };
-                        prop_assert_eq!(kind(old), kind(new), "{}: {}", event, path);
+                        prop_assert_eq!(json_kind(old), json_kind(new), "{}: {}", event, path);
                         let child = |key: String| {
                             if path.is_empty() {
                                 key

@@ -103,38 +103,13 @@ impl Transport {
     ) -> Result<Exchange, SimulatorError> {
         let client = self.client(connect_timeout)?;
         let headers = header_map(&request.headers)?;
-        let started = Instant::now();
-        let exchange = async {
-            let response = client
-                .post(&request.url)
-                .headers(headers)
-                .body(request.body.clone())
-                .send()
-                .await
-                .map_err(|e| classify(&e))?;
-            let status = response.status().as_u16();
-            let location = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let excerpt = read_capped(response).await?;
-            Ok(Response {
-                status,
-                location,
-                excerpt,
-            })
-        };
+        let post = client
+            .post(&request.url)
+            .headers(headers)
+            .body(request.body.clone());
         // The per-request timeout covers connect, headers and body; the
         // explicit outer timeout also bounds a body that trickles forever.
-        let result = match tokio::time::timeout(response_timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportFailure::ResponseTimeout),
-        };
-        Ok(Exchange {
-            result,
-            latency: started.elapsed(),
-        })
+        Ok(exchange(post, response_timeout).await)
     }
 }
 
@@ -153,36 +128,42 @@ impl Transport {
         let client = self.client(call.timeout)?;
         let method = reqwest::Method::from_bytes(call.method.as_bytes())
             .map_err(|e| SimulatorError::Client(format!("method `{}`: {e}", call.method)))?;
-        let started = Instant::now();
-        let exchange = async {
-            let mut request = client.request(method, &call.url);
-            if let Some(json) = &call.json {
-                request = request
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(serde_json::to_vec(json).unwrap_or_default());
-            }
-            let response = request.send().await.map_err(|e| classify(&e))?;
-            let status = response.status().as_u16();
-            let location = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let excerpt = read_capped(response).await?;
-            Ok(Response {
-                status,
-                location,
-                excerpt,
-            })
-        };
-        let result = match tokio::time::timeout(call.timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportFailure::ResponseTimeout),
-        };
-        Ok(Exchange {
-            result,
-            latency: started.elapsed(),
+        let mut request = client.request(method, &call.url);
+        if let Some(json) = &call.json {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(json).unwrap_or_default());
+        }
+        Ok(exchange(request, call.timeout).await)
+    }
+}
+
+/// Send `request` and read the answer (capped), all within `timeout`;
+/// every failure becomes a [`TransportFailure`].
+async fn exchange(request: reqwest::RequestBuilder, timeout: Duration) -> Exchange {
+    let started = Instant::now();
+    let answer = async {
+        let response = request.send().await.map_err(|e| classify(&e))?;
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let excerpt = read_capped(response).await?;
+        Ok(Response {
+            status,
+            location,
+            excerpt,
         })
+    };
+    let result = match tokio::time::timeout(timeout, answer).await {
+        Ok(result) => result,
+        Err(_) => Err(TransportFailure::ResponseTimeout),
+    };
+    Exchange {
+        result,
+        latency: started.elapsed(),
     }
 }
 
