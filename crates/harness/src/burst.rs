@@ -429,6 +429,7 @@ async fn work(shared: Arc<Shared>) -> Result<Tally, SimulatorError> {
                 &shared.burst,
                 index,
             )?;
+            // No URL: the worker's connection already holds the target.
             let prepared =
                 PreparedDelivery::new(shared.provider, String::new(), &payload, &shared.keys, None);
             let headers = attempt_headers(shared.provider, &prepared);

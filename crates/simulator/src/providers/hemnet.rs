@@ -387,6 +387,7 @@ fn contact(rng: &mut SeededRng) -> Value {
 mod tests {
     use super::*;
     use crate::fake::seeded_rng;
+    use crate::providers::keys;
 
     fn build(seed: u64) -> Value {
         Hemnet
@@ -396,15 +397,6 @@ mod tests {
 
     fn data(payload: &Value) -> &serde_json::Map<String, Value> {
         payload["data"].as_object().expect("data is an object")
-    }
-
-    fn keys(object: &Value) -> Vec<&str> {
-        object
-            .as_object()
-            .expect("an object")
-            .keys()
-            .map(String::as_str)
-            .collect()
     }
 
     #[test]

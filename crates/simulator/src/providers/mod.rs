@@ -180,6 +180,18 @@ impl FuzzPaths {
     };
 }
 
+/// An object's keys in order: what the profiles' tests compare with the
+/// documented attribute order.
+#[cfg(test)]
+pub(crate) fn keys(object: &Value) -> Vec<&str> {
+    object
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 /// A provider profile. Implementations are stateless: everything that varies
 /// per delivery comes in as arguments.
 pub trait Provider: Send + Sync + fmt::Debug {

@@ -284,20 +284,12 @@ mod tests {
     use super::*;
     use crate::fake::seeded_rng;
     use crate::fuzz::FuzzSurface;
+    use crate::providers::keys;
 
     fn build(event: &str, seed: u64) -> Value {
         PropertyFinder
             .build(event, &mut seeded_rng(seed))
             .expect("the event is in the catalogue")
-    }
-
-    fn keys(object: &Value) -> Vec<&str> {
-        object
-            .as_object()
-            .expect("an object")
-            .keys()
-            .map(String::as_str)
-            .collect()
     }
 
     #[test]

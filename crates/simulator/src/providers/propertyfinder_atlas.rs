@@ -562,20 +562,12 @@ mod tests {
     use crate::fake::seeded_rng;
     use crate::fuzz::FuzzSurface;
     use crate::payload::get_path;
+    use crate::providers::keys;
 
     fn build(event: &str, seed: u64) -> Value {
         PropertyFinderAtlas
             .build(event, &mut seeded_rng(seed))
             .expect("the event is in the catalogue")
-    }
-
-    fn keys(object: &Value) -> Vec<&str> {
-        object
-            .as_object()
-            .expect("an object")
-            .keys()
-            .map(String::as_str)
-            .collect()
     }
 
     fn is_iso8601_utc(text: &str) -> bool {

@@ -199,6 +199,9 @@ impl KeepAlive {
         let connecting = TcpStream::connect((target.host.as_str(), target.port));
         let stream = match tokio::time::timeout(self.connect_timeout, connecting).await {
             Ok(Ok(stream)) => stream,
+            Ok(Err(error)) if error.kind() == std::io::ErrorKind::TimedOut => {
+                return Err(TransportFailure::ConnectTimeout);
+            }
             Ok(Err(error)) => {
                 return Err(classify_io(error.kind()).unwrap_or_else(|| {
                     TransportFailure::Unreachable(format!("cannot connect: {error}"))

@@ -228,12 +228,13 @@ fn classify(error: &reqwest::Error) -> TransportFailure {
     TransportFailure::Unreachable(root_cause(error))
 }
 
-/// The class an I/O error kind names, if it names one.
+/// The class an I/O error kind names, if it names one. A timed-out I/O
+/// error is not one of them: whether it is a connect or a response timeout
+/// depends on where it happened, which the caller knows.
 fn classify_io(kind: std::io::ErrorKind) -> Option<TransportFailure> {
     use std::io::ErrorKind;
     match kind {
         ErrorKind::ConnectionRefused => Some(TransportFailure::ConnectRefused),
-        ErrorKind::TimedOut => Some(TransportFailure::ConnectTimeout),
         ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => Some(TransportFailure::Reset),
         ErrorKind::UnexpectedEof | ErrorKind::ConnectionAborted => {
             Some(TransportFailure::ClosedWithoutResponse)
