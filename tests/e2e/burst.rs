@@ -55,7 +55,7 @@ fn ten_thousand_hemnet_leads_pass_against_the_reference_receiver_with_percentile
         .expect("the transcript was written");
     assert!(
         transcript.contains(
-            "burst CONTACT.CREATE x10000 at concurrency 64: 10000 acknowledged\n  expect all_acknowledged: all 10000 acknowledged -> all 10000 acknowledged ok\n  expect p99_under: p99 under 2s -> p99 under 2s ok"
+            "burst CONTACT.CREATE x10000 at concurrency 16: 10000 acknowledged\n  expect all_acknowledged: all 10000 acknowledged -> all 10000 acknowledged ok\n  expect p99_under: p99 under 10s -> p99 under 10s ok"
         ),
         "{transcript}"
     );

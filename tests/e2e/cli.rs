@@ -101,24 +101,79 @@ fn send_delivers_once_under_the_full_policy_and_prints_the_transcript() {
 }
 
 #[test]
-fn a_new_scenario_fails_until_its_snapshot_is_accepted() {
+fn a_new_transcript_waits_for_review_and_only_snapshots_check_fails_on_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = write_scenario(dir.path(), "one-lead.yaml", VALID);
     let path = path.to_str().expect("utf-8");
+    let snapshots = dir.path().join("snapshots");
+    let snapshots = snapshots.to_str().expect("utf-8");
+    let scenarios = dir.path().join("scenarios");
+    let scenarios = scenarios.to_str().expect("utf-8");
+    let check = || {
+        hooksim(&[
+            "snapshots",
+            "--check",
+            "--dir",
+            snapshots,
+            "--scenarios",
+            scenarios,
+        ])
+    };
+    // A snapshot shows change; it never fails the run.
     let first = hooksim(&["run", path]);
-    assert_eq!(first.status.code(), Some(1), "{}", stdout(&first));
+    assert_eq!(first.status.code(), Some(0), "{}", stdout(&first));
+    assert!(
+        stdout(&first).contains("1 passed, 0 failed, 0 skipped"),
+        "{}",
+        stdout(&first)
+    );
+    assert!(
+        stdout(&first).contains("(new snapshot pending review)"),
+        "{}",
+        stdout(&first)
+    );
     let pending = dir.path().join("snapshots/hemnet/one-lead.snap.new");
     assert!(pending.exists(), "{}", stdout(&first));
-    let snapshots = dir.path().join("snapshots");
-    let accept = hooksim(&[
-        "snapshots",
-        "accept",
-        "--dir",
-        snapshots.to_str().expect("utf-8"),
-    ]);
+    // The CI that wants a gate on it has one.
+    assert_eq!(check().status.code(), Some(1), "{}", stdout(&check()));
+    let accept = hooksim(&["snapshots", "accept", "--dir", snapshots]);
     assert_eq!(accept.status.code(), Some(0));
     assert!(dir.path().join("snapshots/hemnet/one-lead.snap").exists());
     let second = hooksim(&["run", path]);
     assert_eq!(second.status.code(), Some(0), "{}", stdout(&second));
-    assert!(stdout(&second).contains("1 passed, 0 failed"));
+    assert!(!stdout(&second).contains("SNAPSHOT"), "{}", stdout(&second));
+    assert_eq!(check().status.code(), Some(0), "{}", stdout(&check()));
+}
+
+#[test]
+fn update_snapshots_never_accepts_a_transcript_with_a_failed_expectation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Hemnet acknowledges with 200 only, so expecting a 202 fails.
+    let failing = VALID.replace(
+        "{ acknowledged: true }",
+        "{ acknowledged: true, status: 202 }",
+    );
+    let path = write_scenario(dir.path(), "wrong.yaml", &failing);
+    let output = hooksim(&["run", path.to_str().expect("utf-8"), "--update-snapshots"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("not accepted into"), "{out}");
+    let snapshots = dir.path().join("snapshots/hemnet");
+    assert!(!snapshots.join("wrong.snap").exists(), "{out}");
+    assert!(!snapshots.join("wrong.snap.new").exists(), "{out}");
+}
+
+#[test]
+fn two_scenario_files_that_would_share_a_snapshot_are_bad_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let yaml = write_scenario(dir.path(), "same.yaml", VALID);
+    write_scenario(dir.path(), "same.yml", VALID);
+    let folder = yaml.parent().expect("a folder");
+    let output = hooksim(&["run", folder.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("would both write"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -12,6 +12,7 @@ mod hemnet_suite;
 mod propertyfinder_broken;
 mod receivers;
 mod spark_broken;
+mod strangers;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -6,14 +6,12 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
-use hooksim_receiver::ReceiverConfig;
 use hooksim_simulator::providers::Provider;
 use hooksim_simulator::providers::propertyfinder::PropertyFinder;
 use hooksim_simulator::signing::hmac_sha256_hex;
@@ -26,18 +24,16 @@ use crate::{assert_suite_passes_against_the_reference_receiver, repo_root};
 const ATLAS_SECRET: &str = "hooksim-test-secret";
 
 /// The scenarios of `suite` that reach the receiver under test: stand-in
-/// scenarios never do (and the 5 s timeout one costs real seconds). Those
-/// that use the provider API (`{{api.…}}`) need a receiver that connects
-/// itself, which the receivers here, each wrong about one delivery rule, do not.
+/// scenarios never do (and the 5 s timeout one costs real seconds), nor do
+/// those shown with the reference receiver. Those that use the provider
+/// API need a receiver started with it, which the receivers here, each
+/// wrong about one delivery rule, are not.
 fn receiver_scenarios(suite: &str) -> Vec<String> {
     scenarios_where(suite, |text| {
-        !text.contains("target: stand-in:") && !text.contains("{{api.")
+        !text.contains("target: stand-in:")
+            && !text.contains("receiver: reference")
+            && !text.contains("requires: [api")
     })
-}
-
-/// The scenarios of `suite` that connect the receiver through the provider API.
-fn api_scenarios(suite: &str) -> Vec<String> {
-    scenarios_where(suite, |text| text.contains("{{api."))
 }
 
 /// `suite/file.yaml` for every scenario of `suite` whose text `keep` accepts, sorted.
@@ -55,11 +51,19 @@ fn scenarios_where(suite: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
     paths
 }
 
-/// Runs the receiver-facing scenarios of `suite` against `base_url`.
+/// Runs the receiver-facing scenarios of `suite` against `base_url`; the
+/// Atlas receivers here serve an unsigned subscription at `/propertyfinder-atlas`.
 fn run_receiver_scenarios_against(suite: &str, base_url: &str) -> (Option<i32>, String) {
     let scenarios = receiver_scenarios(suite);
     let scenarios: Vec<&str> = scenarios.iter().map(String::as_str).collect();
-    run_suite_against(&scenarios, base_url, &[])
+    run_suite_against(
+        &scenarios,
+        base_url,
+        &[
+            "--set",
+            "propertyfinder-atlas.unsigned_target=/propertyfinder-atlas",
+        ],
+    )
 }
 
 fn signed_by_us(headers: &HeaderMap, body: &[u8]) -> bool {
@@ -265,38 +269,68 @@ fn an_atlas_receiver_that_answers_409_to_a_repeated_id_fails_at_least_once() {
     assert!(out.contains("rejected 409"), "{out}");
 }
 
-/// The reference receiver, except that its connect endpoints report success
-/// when the provider API refused, as a setup script that never reads the
-/// answer would.
-async fn claims_connected_whatever_the_api_said(request: Request, next: Next) -> Response {
-    let connecting = request.uri().path().ends_with("/connect");
-    let response = next.run(request).await;
-    if connecting && !response.status().is_success() {
-        Json(json!({"registered": true})).into_response()
-    } else {
-        response
-    }
-}
-
+/// A PF Expert receiver whose registration endpoint says it registered
+/// whatever the API answered, as a setup script that never reads the answer
+/// would.
 #[test]
-fn a_receiver_that_ignores_the_apis_refusal_fails_the_refusal_rules() {
-    let router = hooksim_receiver::router(ReceiverConfig::default())
-        .layer(middleware::from_fn(claims_connected_whatever_the_api_said));
+fn a_receiver_that_ignores_the_apis_refusal_fails_the_refusal_rule() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let api = format!("http://127.0.0.1:{port}/propertyfinder");
+    let hooks = format!("{api}/hooks");
+    let router = Router::new()
+        .route("/hooks/pf", post(|| async { StatusCode::OK }))
+        .route(
+            "/setup/pf",
+            post(move |headers: HeaderMap| {
+                let hooks = hooks.clone();
+                async move {
+                    let host = headers
+                        .get("host")
+                        .and_then(|h| h.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let body = json!({"hook": {"event": "lead.new", "target": format!("http://{host}/hooks/pf")}});
+                    // The mistake: the answer is never looked at.
+                    let _ = reqwest::Client::new()
+                        .post(&hooks)
+                        .bearer_auth("hooksim-api-token")
+                        .header("content-type", "application/json")
+                        .body(body.to_string())
+                        .send()
+                        .await;
+                    Json(json!({"registered": true})).into_response()
+                }
+            }),
+        );
     let (url, _runtime) = serve(router, "");
-    let mut scenarios = api_scenarios("scenarios/propertyfinder");
-    scenarios.extend(api_scenarios("scenarios/propertyfinder-atlas"));
-    let scenarios: Vec<&str> = scenarios.iter().map(String::as_str).collect();
-    let (code, out) = run_suite_against(&scenarios, &url, &[]);
+    let api_addr = format!("127.0.0.1:{port}");
+    let (code, out) = run_suite_against(
+        &[
+            "scenarios/propertyfinder/api-client-level-token.yaml",
+            "scenarios/propertyfinder/api-registered-hook-receives.yaml",
+        ],
+        &format!("propertyfinder={url}/hooks/pf"),
+        &[
+            "--api-addr",
+            &api_addr,
+            "--set",
+            &format!("propertyfinder.api={api}"),
+            "--set",
+            "propertyfinder.register=/setup/pf",
+        ],
+    );
     assert_eq!(code, Some(1), "{out}");
-    // Every other API rule passes: the hooks it did register still work.
+    // The hook it did register still works.
     assert_eq!(
         failed_rules(&out),
-        rules(&[
-            "propertyfinder-atlas/api-secret-at-most-32",
-            "propertyfinder-atlas/api-wrong-key-refused",
-            "propertyfinder/api-client-level-token",
-        ]),
+        rules(&["propertyfinder/api-client-level-token"]),
         "{out}"
     );
-    assert!(out.contains("expected status: 502, got 200"), "{out}");
+    assert!(
+        out.contains("expected answer: an error (nothing registered), got 200"),
+        "{out}"
+    );
 }

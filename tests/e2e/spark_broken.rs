@@ -122,7 +122,7 @@ fn a_receiver_that_refuses_unknown_event_values_fails_forward_compatibility() {
     let (url, _runtime) = serve(router, ROUTE);
     let (code, out) = run_against("scenarios/spark", &url);
     assert_eq!(code, Some(1), "{out}");
-    // The `spark/api-*` scenarios fail too: this receiver has no `/spark/connect`.
+    // The `spark/api-*` scenarios are skipped: nothing says how it meets Spark's API.
     let failed = failed_rules(&out);
     let delivery_rules: Vec<&String> = failed
         .iter()
@@ -142,41 +142,64 @@ fn a_receiver_that_refuses_unknown_event_values_fails_forward_compatibility() {
 
 /// The customer's mistake the Spark docs warn about: registering the webhook
 /// without `"Active": true`. Spark keeps it inactive and delivers nothing;
-/// the scenario must fail and say so.
+/// the scenario must fail and say so. The receiver was started with this
+/// run's Spark API and registers at its own `/admin/spark`.
 #[test]
 fn a_receiver_that_registers_without_active_gets_nothing_and_is_told_why() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let api = format!("http://127.0.0.1:{port}/spark");
+    let webhooks = format!("{api}/v1/developers/newsfeeds/webhooks");
     let router = Router::new()
         .route(ROUTE, post(|| async { StatusCode::OK }))
         .route(
-            "/spark/connect",
-            post(|headers: axum::http::HeaderMap, body: Bytes| async move {
-                let host = headers
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned();
-                let request = json(&body);
-                let api = request["api"].as_str().unwrap_or_default();
-                let token = request["token"].as_str().unwrap_or_default();
-                let registered = reqwest::Client::new()
-                    .post(format!("{api}/v1/developers/newsfeeds/webhooks"))
-                    .bearer_auth(token)
-                    .header("X-SparkApi-User-Agent", "customer-receiver")
-                    .header(header::CONTENT_TYPE, "application/json")
-                    // The mistake: no "Active": true.
-                    .body(
-                        serde_json::json!({ "D": { "Uri": format!("http://{host}{ROUTE}") } })
-                            .to_string(),
-                    )
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
-                axum::Json(serde_json::json!({ "registered": registered, "active": true }))
-                    .into_response()
+            "/admin/spark",
+            post(move |headers: axum::http::HeaderMap| {
+                let webhooks = webhooks.clone();
+                async move {
+                    let host = headers
+                        .get(header::HOST)
+                        .and_then(|h| h.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let registered = reqwest::Client::new()
+                        .post(&webhooks)
+                        .bearer_auth("hooksim-api-token")
+                        .header("X-SparkApi-User-Agent", "customer-receiver")
+                        .header(header::CONTENT_TYPE, "application/json")
+                        // The mistake: no "Active": true.
+                        .body(
+                            serde_json::json!({ "D": { "Uri": format!("http://{host}{ROUTE}") } })
+                                .to_string(),
+                        )
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status().is_success());
+                    let status = if registered {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::BAD_GATEWAY
+                    };
+                    status.into_response()
+                }
             }),
         );
     let (url, _runtime) = serve(router, ROUTE);
-    let (code, out) = run_against("scenarios/spark/api-registered-webhook-receives.yaml", &url);
+    let api_addr = format!("127.0.0.1:{port}");
+    let (code, out) = run_suite_against(
+        &["scenarios/spark/api-registered-webhook-receives.yaml"],
+        &format!("spark={url}"),
+        &[
+            "--api-addr",
+            &api_addr,
+            "--set",
+            &format!("spark.api={api}"),
+            "--set",
+            "spark.register=/admin/spark",
+        ],
+    );
     assert_eq!(code, Some(1), "{out}");
     assert!(
         failed_rules(&out).contains("spark/api-registered-webhook-receives"),

@@ -14,8 +14,8 @@ pub struct Args {
     pub command: Command,
 }
 
-pub const EXIT_CODES: &str =
-    "Exit codes: 0 every scenario passed, 1 a scenario failed, 2 bad input, 3 runtime error.";
+pub const EXIT_CODES: &str = "Exit codes: 0 no scenario failed (warnings and skips allowed), \
+1 a scenario failed (or warned, with --strict), 2 bad input, 3 runtime error.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -70,12 +70,20 @@ pub struct RunArgs {
     /// Seed for fake data, replacing each scenario's own.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Write changed transcripts to the snapshots instead of failing.
+    /// Accept new and changed transcripts into the snapshots (never one with a failed expectation).
     #[arg(long)]
     pub update_snapshots: bool,
-    /// The folder holding `<provider>/<scenario>.snap` [default: `snapshots/` beside `scenarios/`]
+    /// Your own folder of `<provider>/<scenario>.snap`, compared with your receiver's transcripts
+    /// [default: hooksim's runs only, with `snapshots/` beside `scenarios/`]
     #[arg(long, value_name = "DIR")]
     pub snapshot_dir: Option<PathBuf>,
+    /// Fail on warnings too: rules that rest on an assumption about the provider.
+    #[arg(long)]
+    pub strict: bool,
+    /// Where the provider APIs are served for a receiver started with their address
+    /// (http://ADDR/<provider>), when a scenario needs them.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+    pub api_addr: SocketAddr,
     /// Spend nominal/FACTOR of real time on retry gaps and waits [default: no real waiting]
     #[arg(long, value_name = "FACTOR")]
     pub time_scale: Option<f64>,

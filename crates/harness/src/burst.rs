@@ -495,13 +495,12 @@ pub fn check_burst(
         } else {
             format!("not all {count} acknowledged")
         };
-        checks.push(Check {
-            key: "all_acknowledged",
+        checks.push(Check::judged(
+            "all_acknowledged",
             expected,
             actual,
-            passed: all == wanted,
-            subscription: None,
-        });
+            all == wanted,
+        ));
     }
     let timeout = policy.response_timeout.value;
     let bound = expect.p99_under.unwrap_or(timeout);
@@ -519,13 +518,7 @@ pub fn check_burst(
             format_nominal(timeout)
         )
     };
-    checks.push(Check {
-        key: "p99_under",
-        expected,
-        actual,
-        passed,
-        subscription: None,
-    });
+    checks.push(Check::judged("p99_under", expected, actual, passed));
     checks
 }
 

@@ -34,6 +34,15 @@ pub enum HarnessError {
         #[source]
         source: std::io::Error,
     },
+    /// The provider APIs for the run could not listen (runtime).
+    #[error(
+        "cannot serve the provider APIs on {addr}: {source} (pass --api-addr for another address)"
+    )]
+    ApiServer {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     /// A report could not be produced (runtime).
     #[error("report: {0}")]
     Report(String),
@@ -54,7 +63,10 @@ impl HarnessError {
         match self {
             Self::Step { .. } | Self::Target { .. } | Self::Usage(_) => true,
             Self::Discover { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
-            Self::Snapshot { .. } | Self::Engine { .. } | Self::Report(_) => false,
+            Self::Snapshot { .. }
+            | Self::Engine { .. }
+            | Self::Report(_)
+            | Self::ApiServer { .. } => false,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Steps that involve the provider APIs hooksim plays (registrations, the
 //! journal of calls a receiver makes) and the receiver's own API (probes).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use hooksim_simulator::api::{ProviderApis, Registration};
@@ -24,6 +24,8 @@ pub struct Placeholders<'a> {
     pub apis: Option<&'a ProviderApis>,
     pub provider: ProviderId,
     pub sent: &'a HashMap<String, Value>,
+    /// The scenario's effective settings (`{{settings.contact_lookup}}`).
+    pub settings: &'a BTreeMap<String, String>,
 }
 
 impl Placeholders<'_> {
@@ -31,6 +33,17 @@ impl Placeholders<'_> {
     /// `api.read_only_token`, `api.client_id`, `api.client_secret`, or
     /// `sent.ALIAS.dotted.path`.
     fn value(&self, name: &str) -> Result<Value, String> {
+        if let Some(setting) = name.strip_prefix("settings.") {
+            // An unset setting is empty: a scenario that cannot do without it
+            // names it in `requires` and is skipped before anything is sent.
+            let text = self.settings.get(setting).cloned().unwrap_or_default();
+            // A reference value may itself name the API (`{{api.base_url}}`).
+            let inner = Placeholders {
+                settings: &BTreeMap::new(),
+                ..*self
+            };
+            return inner.fill(&text).map(Value::String);
+        }
         if let Some(field) = name.strip_prefix("api.") {
             let apis = self
                 .apis
@@ -67,12 +80,29 @@ impl Placeholders<'_> {
                 .ok_or_else(|| format!("`{{{{{name}}}}}`: `{alias}` has nothing at `{path}`"));
         }
         Err(format!(
-            "unknown placeholder `{{{{{name}}}}}`: use `{{{{api.…}}}}` or `{{{{sent.ALIAS.path}}}}`"
+            "unknown placeholder `{{{{{name}}}}}`: use `{{{{api.…}}}}`, `{{{{settings.NAME}}}}` or `{{{{sent.ALIAS.path}}}}`"
         ))
     }
 
     /// `text` with every `{{...}}` replaced by its value (strings unquoted).
     pub fn fill(&self, text: &str) -> Result<String, String> {
+        self.fill_where(text, &|_| true)
+    }
+
+    /// `text` as a transcript shows it: every placeholder filled except
+    /// those of the provider API (`{{api.connection}}` holds a port that
+    /// changes from run to run).
+    pub fn fill_for_transcript(&self, text: &str) -> String {
+        self.fill_where(text, &|name| !name.starts_with("api."))
+            .unwrap_or_else(|_| text.to_owned())
+    }
+
+    /// `text` with only its `{{settings.*}}` filled.
+    pub fn fill_settings(&self, text: &str) -> Result<String, String> {
+        self.fill_where(text, &|name| name.starts_with("settings."))
+    }
+
+    fn fill_where(&self, text: &str, wanted: &dyn Fn(&str) -> bool) -> Result<String, String> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("{{") {
@@ -81,7 +111,13 @@ impl Placeholders<'_> {
             let end = after
                 .find("}}")
                 .ok_or_else(|| format!("`{text}`: `{{{{` without `}}}}`"))?;
-            match self.value(after[..end].trim())? {
+            let name = after[..end].trim();
+            if !wanted(name) {
+                out.push_str(&rest[start..start + 2 + end + 2]);
+                rest = &after[end + 2..];
+                continue;
+            }
+            match self.value(name)? {
                 Value::String(s) => out.push_str(&s),
                 other => out.push_str(&other.to_string()),
             }
@@ -125,11 +161,123 @@ impl Placeholders<'_> {
 #[derive(Debug, Clone)]
 pub struct ProbeRecord {
     pub method: String,
-    /// The path as the scenario writes it (placeholders unfilled: they hold ports).
+    /// The path as sent (an absolute URL's origin left out, `{{api.*}}`
+    /// placeholders left as written: they hold ports).
     pub path: String,
     /// `200`, or what went wrong (`connection refused`).
     pub answer: String,
     pub body: String,
+}
+
+/// A call hooksim makes to the receiver's own API: a probe, a registration
+/// trigger. `target` is a path joined to `base_url`, or an absolute URL.
+#[derive(Debug)]
+pub struct ReceiverCall<'a> {
+    pub method: &'a str,
+    pub target: &'a str,
+    pub params: &'a [(String, String)],
+    pub headers: &'a [String],
+    pub json: Option<&'a Value>,
+}
+
+impl ReceiverCall<'_> {
+    /// The URL, the path a transcript shows, the headers and the body, all
+    /// filled in.
+    fn prepare(
+        &self,
+        base_url: &str,
+        placeholders: &Placeholders<'_>,
+    ) -> Result<(Call, String), String> {
+        let mut target = placeholders.fill(self.target)?;
+        let mut shown = placeholders.fill_for_transcript(self.target);
+        for (name, value) in self.params {
+            let pattern = format!("{{{name}}}");
+            target = target.replace(&pattern, &placeholders.fill(value)?);
+            shown = shown.replace(&pattern, &placeholders.fill_for_transcript(value));
+        }
+        let url = if is_absolute(&target) {
+            target
+        } else if target.starts_with('/') {
+            format!("{}{target}", base_url.trim_end_matches('/'))
+        } else {
+            return Err(format!(
+                "`{target}` is neither a path nor an http(s) URL (check the setting it came from)"
+            ));
+        };
+        let mut headers = Vec::new();
+        for line in self.headers {
+            let line = placeholders.fill(line)?;
+            if !line.trim().is_empty() {
+                headers.push(header_line(&line)?);
+            }
+        }
+        let json = self.json.map(|j| placeholders.fill_json(j)).transpose()?;
+        let call = Call {
+            method: self.method.to_owned(),
+            url,
+            headers,
+            json,
+            timeout: PROBE_TIMEOUT,
+        };
+        Ok((call, path_of(&shown).to_owned()))
+    }
+
+    /// Send it once: the record and the JSON answer, when there is one.
+    pub(crate) async fn send(
+        &self,
+        transport: &Transport,
+        base_url: &str,
+        placeholders: &Placeholders<'_>,
+    ) -> Result<(ProbeRecord, Option<u16>), String> {
+        let (call, path) = self.prepare(base_url, placeholders)?;
+        let exchange = transport.call(&call).await.map_err(|e| e.to_string())?;
+        let (status, body) = match &exchange.result {
+            Ok(response) => (
+                Some(response.status),
+                String::from_utf8_lossy(&response.excerpt.body).into_owned(),
+            ),
+            Err(failure) => (None, format!("{failure:?}")),
+        };
+        let answer = status.map_or_else(|| body.clone(), |s| s.to_string());
+        let record = ProbeRecord {
+            method: self.method.to_owned(),
+            path,
+            answer,
+            body,
+        };
+        Ok((record, status))
+    }
+}
+
+fn is_absolute(target: &str) -> bool {
+    target.starts_with("http://") || target.starts_with("https://")
+}
+
+/// `/leads?x=1` of `http://host:port/leads?x=1`; a path stays as it is.
+pub fn path_of(target: &str) -> &str {
+    let Some(scheme_end) = target.find("://").map(|i| i + 3) else {
+        return target;
+    };
+    target[scheme_end..]
+        .find('/')
+        .map_or("/", |i| &target[scheme_end + i..])
+}
+
+/// `Name: value` as a header, or why it is not one.
+pub fn header_line(line: &str) -> Result<(String, String), String> {
+    let (name, value) = line
+        .split_once(':')
+        .ok_or_else(|| format!("header `{line}` is not `Name: value`"))?;
+    let name = name.trim();
+    let token = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    let value = value.trim();
+    if !token || value.bytes().any(|b| b == b'\r' || b == b'\n') {
+        return Err(format!("header `{line}` is not `Name: value`"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// Call the receiver's own API and check the answer, again every
@@ -141,9 +289,23 @@ pub async fn probe(
     expect: &Expectations,
     placeholders: &Placeholders<'_>,
 ) -> Result<(ProbeRecord, Vec<Check>), String> {
+    let call = ReceiverCall {
+        method: &probe.method,
+        target: &probe.path,
+        params: &probe.params,
+        headers: &probe.headers,
+        json: probe.json.as_ref(),
+    };
+    let count_at = probe
+        .count_at
+        .as_deref()
+        .map(|at| placeholders.fill(at))
+        .transpose()?
+        .filter(|at| !at.trim().is_empty());
     let deadline = tokio::time::Instant::now() + probe.within.unwrap_or_default();
     loop {
-        let (record, checks) = probe_once(transport, base_url, probe, expect, placeholders).await?;
+        let (record, status) = call.send(transport, base_url, placeholders).await?;
+        let checks = probe_checks(&record, status, expect, count_at.as_deref());
         if checks.iter().all(|c| c.passed) || tokio::time::Instant::now() >= deadline {
             return Ok((record, checks));
         }
@@ -151,39 +313,18 @@ pub async fn probe(
     }
 }
 
-async fn probe_once(
-    transport: &Transport,
-    base_url: &str,
-    probe: &Probe,
+fn probe_checks(
+    record: &ProbeRecord,
+    status: Option<u16>,
     expect: &Expectations,
-    placeholders: &Placeholders<'_>,
-) -> Result<(ProbeRecord, Vec<Check>), String> {
-    let path = placeholders.fill(&probe.path)?;
-    let json = probe
-        .json
-        .as_ref()
-        .map(|j| placeholders.fill_json(j))
-        .transpose()?;
-    let call = Call {
-        method: probe.method.clone(),
-        url: format!("{}{path}", base_url.trim_end_matches('/')),
-        json,
-        timeout: PROBE_TIMEOUT,
-    };
-    let exchange = transport.call(&call).await.map_err(|e| e.to_string())?;
-    let (status, body) = match &exchange.result {
-        Ok(response) => (
-            Some(response.status),
-            String::from_utf8_lossy(&response.excerpt.body).into_owned(),
-        ),
-        Err(failure) => (None, format!("{failure:?}")),
-    };
-    let answer = status.map_or_else(|| body.clone(), |s| s.to_string());
+    count_at: Option<&str>,
+) -> Vec<Check> {
     let mut checks = Vec::new();
     if let Some(expected) = expect.status {
-        checks.push(Check::new("status", expected, &answer));
+        let passed = status.is_some_and(|status| expected.matches(status));
+        checks.push(Check::judged("status", expected, &record.answer, passed));
     }
-    let parsed: Option<Value> = serde_json::from_str(&body).ok();
+    let parsed: Option<Value> = serde_json::from_str(&record.body).ok();
     for (path, expected) in &expect.json {
         let actual = parsed
             .as_ref()
@@ -195,13 +336,40 @@ async fn probe_once(
             format!("{path} = {actual}"),
         ));
     }
-    let record = ProbeRecord {
-        method: probe.method.clone(),
-        path: probe.path.clone(),
-        answer,
-        body,
+    if let Some(expected) = expect.count {
+        let actual = stored_count(status, parsed.as_ref(), count_at).map_or_else(
+            || match count_at {
+                Some(at) => format!("no count at `{at}` in the answer"),
+                None => "an answer that is neither a JSON list nor an object".to_owned(),
+            },
+            |n| n.to_string(),
+        );
+        checks.push(Check::new("count", expected, actual));
+    }
+    checks
+}
+
+/// How many records a lookup's answer holds: the number (or list length) at
+/// `count_at`; without it, a list's length, or 1 for an object; 0 for a 404.
+pub fn stored_count(
+    status: Option<u16>,
+    body: Option<&Value>,
+    count_at: Option<&str>,
+) -> Option<u64> {
+    if status == Some(404) {
+        return Some(0);
+    }
+    let body = body?;
+    let counted = match count_at {
+        Some(at) => get_path(body, at)?,
+        None => body,
     };
-    Ok((record, checks))
+    match counted {
+        Value::Array(items) => u64::try_from(items.len()).ok(),
+        Value::Number(n) if count_at.is_some() => n.as_u64(),
+        Value::Object(_) if count_at.is_none() => Some(1),
+        _ => None,
+    }
 }
 
 /// What a wait for a registration found.
@@ -241,6 +409,131 @@ pub async fn await_registration(
         registrations,
     };
     (record, vec![Check::new("registered", true, found)])
+}
+
+/// What a `register` or `unregister` step did.
+#[derive(Debug, Clone)]
+pub struct RegistrationCall {
+    /// `register` or `unregister`.
+    pub keyword: &'static str,
+    /// The call to the receiver and its answer.
+    pub call: ProbeRecord,
+    pub event: Option<String>,
+    /// Every registration of the provider at the end, as [`describe_registration`] has them.
+    pub registrations: Vec<String>,
+}
+
+impl RegistrationCall {
+    /// `register for lead.new: POST /admin/hooks`.
+    pub fn title(&self) -> String {
+        let what = match &self.event {
+            Some(event) => format!("{} for {event}", self.keyword),
+            None => self.keyword.to_owned(),
+        };
+        format!("{what}: {} {}", self.call.method, self.call.path)
+    }
+}
+
+/// Ask the receiver to register (`register: true`) or to remove its
+/// registrations, then wait up to `within` for the provider's API to show
+/// it. Two checks: whether a registration (covering `event`) is there, and
+/// whether the receiver's answer told the truth about it (2xx exactly when
+/// it did what was asked), since whoever set the receiver up reads that.
+#[allow(clippy::too_many_arguments)]
+pub async fn registration(
+    transport: &Transport,
+    base_url: &str,
+    call: &ReceiverCall<'_>,
+    placeholders: &Placeholders<'_>,
+    register: bool,
+    event: Option<&str>,
+    within: Duration,
+    expect: &Expectations,
+) -> Result<(RegistrationCall, Vec<Check>), String> {
+    let apis = placeholders
+        .apis
+        .ok_or_else(|| "this scenario has no provider API".to_owned())?;
+    let provider = placeholders.provider;
+    let (record, status) = call.send(transport, base_url, placeholders).await?;
+    let succeeded = status.is_some_and(|s| (200..300).contains(&s));
+    let covers =
+        |r: &Registration| event.is_none() || r.event.is_none() || r.event.as_deref() == event;
+    let present = || apis.state().registrations(provider).iter().any(covers);
+    // The receiver may answer first and finish the work right after.
+    let deadline = tokio::time::Instant::now() + within;
+    let mut now_present = present();
+    while succeeded && now_present != register && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(POLL).await;
+        now_present = present();
+    }
+    let did_it = now_present == register;
+    let mut checks = Vec::new();
+    if let Some(expected) = expect.registered {
+        checks.push(Check::new("registered", expected, now_present));
+    }
+    let (done, not_done) = if register {
+        ("2xx (it registered)", "an error (nothing registered)")
+    } else {
+        (
+            "2xx (nothing left registered)",
+            "an error (still registered)",
+        )
+    };
+    checks.push(Check::judged(
+        "answer",
+        if did_it { done } else { not_done },
+        &record.answer,
+        succeeded == did_it,
+    ));
+    let registrations = apis
+        .state()
+        .registrations(provider)
+        .iter()
+        .map(describe_registration)
+        .collect();
+    let step = RegistrationCall {
+        keyword: if register { "register" } else { "unregister" },
+        call: record,
+        event: event.map(str::to_owned),
+        registrations,
+    };
+    Ok((step, checks))
+}
+
+/// The ids a scenario's deliveries announced, as words: the text of every
+/// string and number of four characters or more in their payloads. A call
+/// to a provider API shared by a whole run belongs to the scenario whose
+/// ids it names (Flow's reads name the case).
+pub fn announced_ids<'a>(payloads: impl IntoIterator<Item = &'a Value>) -> BTreeSet<String> {
+    fn walk(value: &Value, ids: &mut BTreeSet<String>) {
+        match value {
+            Value::String(text) if text.len() >= 4 && text.len() <= 64 => {
+                ids.insert(text.clone());
+            }
+            Value::Number(n) if n.to_string().len() >= 4 => {
+                ids.insert(n.to_string());
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, ids)),
+            Value::Object(map) => map.values().for_each(|item| walk(item, ids)),
+            _ => {}
+        }
+    }
+    let mut ids = BTreeSet::new();
+    for payload in payloads {
+        walk(payload, &mut ids);
+    }
+    ids
+}
+
+/// Whether a journalled call names one of `ids` in its path or query.
+pub fn names_one_of(entry: &hooksim_simulator::api::JournalEntry, ids: &BTreeSet<String>) -> bool {
+    let query = entry.query.as_deref().unwrap_or("");
+    let decoded = query.replace("%20", " ").replace('+', " ");
+    entry
+        .path
+        .split('/')
+        .chain(decoded.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.' || c == ':')))
+        .any(|word| ids.contains(word))
 }
 
 /// `12 New active`: a registration as a transcript shows it (its URL holds a port).
@@ -310,9 +603,10 @@ pub fn describe_call(entry: &hooksim_simulator::api::JournalEntry) -> String {
     format!("{} {}{query} -> {}", entry.method, entry.path, entry.status)
 }
 
-/// Wait (real time) until the receiver made the calls `callback` describes.
+/// Wait (real time) until the receiver made the calls `callback` describes,
+/// among those `journal` gives (the scenario's own).
 pub async fn expect_callback(
-    apis: &ProviderApis,
+    journal: &dyn Fn() -> Vec<hooksim_simulator::api::JournalEntry>,
     provider: ProviderId,
     callback: &Callback,
     placeholders: &Placeholders<'_>,
@@ -324,15 +618,18 @@ pub async fn expect_callback(
         .map(|q| placeholders.fill(q))
         .transpose()?;
     let matches = || {
-        apis.state()
-            .journal()
+        journal()
             .iter()
             .filter(|e| e.provider == Some(provider))
+            // A call refused for its token is the receiver renewing an
+            // expired one (a long-lived receiver meets a new run's API), not
+            // another read: it is not counted.
+            .filter(|e| e.status != 401)
             .filter(|e| e.method == callback.method && path_matches(&path, &e.path))
             .filter(|e| {
                 query
                     .as_deref()
-                    .is_none_or(|q| e.query.as_deref().unwrap_or("").contains(q))
+                    .is_none_or(|q| query_matches(q, e.query.as_deref().unwrap_or("")))
             })
             .count()
     };
@@ -348,9 +645,7 @@ pub async fn expect_callback(
         tokio::time::sleep(Duration::from_millis(200)).await;
         matched = matches();
     }
-    let calls = apis
-        .state()
-        .journal()
+    let calls = journal()
         .iter()
         .filter(|e| e.provider == Some(provider))
         .map(describe_call)
@@ -372,6 +667,61 @@ pub async fn expect_callback(
         calls,
     };
     Ok((record, vec![Check::new("calls", expected, actual)]))
+}
+
+/// Whether a call's query string has what `wanted` asks for: each
+/// `name=value` of it a parameter of that name (percent-decoded) whose
+/// value is the same or, for a comma-separated list (`$select=Id,Status`),
+/// holds every item wanted; a bare `name` that the parameter is there.
+fn query_matches(wanted: &str, query: &str) -> bool {
+    let params: Vec<(String, String)> = query
+        .split('&')
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decoded(name), percent_decoded(value))
+        })
+        .collect();
+    wanted.split('&').all(|pair| {
+        let (name, value) = match pair.split_once('=') {
+            Some((name, value)) => (percent_decoded(name), Some(percent_decoded(value))),
+            None => (percent_decoded(pair), None),
+        };
+        params.iter().any(|(have_name, have_value)| {
+            *have_name == name
+                && value.as_deref().is_none_or(|value| {
+                    have_value == value || {
+                        let items: Vec<&str> = have_value.split(',').map(str::trim).collect();
+                        value.split(',').all(|item| items.contains(&item.trim()))
+                    }
+                })
+        })
+    })
+}
+
+/// `%24select` → `$select`, `+` → space; bytes that do not decode stay.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `*` matches one path segment; everything else literally.
@@ -407,11 +757,22 @@ mod tests {
     fn fills_sent_values_keeping_their_type() {
         let mut sent = HashMap::new();
         sent.insert("status".to_owned(), json!({"Payload": {"CaseId": 42}}));
+        let settings = BTreeMap::from([("contact_lookup".to_owned(), "/leads/{id}".to_owned())]);
         let p = Placeholders {
             apis: None,
             provider: ProviderId::Flow,
             sent: &sent,
+            settings: &settings,
         };
+        assert_eq!(
+            p.fill("{{settings.contact_lookup}}").as_deref(),
+            Ok("/leads/{id}")
+        );
+        assert_eq!(p.fill("{{settings.unset}}").as_deref(), Ok(""));
+        assert_eq!(
+            p.fill_for_transcript("/x/{{api.connection}}/{{sent.status.Payload.CaseId}}"),
+            "/x/{{api.connection}}/42"
+        );
         assert_eq!(
             p.fill("/Properties/{{sent.status.Payload.CaseId}}/x")
                 .as_deref(),
@@ -427,5 +788,85 @@ mod tests {
         );
         assert!(p.fill("{{sent.other.x}}").is_err());
         assert!(p.fill("{{nope").is_err());
+    }
+
+    #[test]
+    fn a_lookup_counts_a_list_an_object_or_the_number_it_names() {
+        let list = json!([{"id": 1}, {"id": 2}]);
+        assert_eq!(stored_count(Some(200), Some(&list), None), Some(2));
+        assert_eq!(
+            stored_count(Some(200), Some(&json!({"id": 1})), None),
+            Some(1)
+        );
+        let wrapped = json!({"total": 3, "leads": [1, 2]});
+        assert_eq!(
+            stored_count(Some(200), Some(&wrapped), Some("total")),
+            Some(3)
+        );
+        assert_eq!(
+            stored_count(Some(200), Some(&wrapped), Some("leads")),
+            Some(2)
+        );
+        assert_eq!(stored_count(Some(200), Some(&wrapped), Some("nope")), None);
+        assert_eq!(stored_count(Some(404), None, None), Some(0));
+        assert_eq!(stored_count(Some(200), Some(&json!("text")), None), None);
+    }
+
+    #[test]
+    fn a_query_matches_by_parameter_and_list_item() {
+        assert!(query_matches(
+            "$select=Status",
+            "$filter=Id%20eq%201&$select=Id,Status"
+        ));
+        assert!(query_matches(
+            "$select=Status",
+            "%24filter=Id+eq+1&%24select=Status"
+        ));
+        assert!(!query_matches("$select=Status", "$select=TransferDate"));
+        assert!(!query_matches("$select=Status", "$filter=Status"));
+        assert!(query_matches("$filter", "$filter=Id eq 1"));
+        assert_eq!(percent_decoded("a%2"), "a%2");
+    }
+
+    #[test]
+    fn header_lines_are_checked() {
+        assert_eq!(
+            header_line("Authorization: Bearer x").ok(),
+            Some(("Authorization".to_owned(), "Bearer x".to_owned()))
+        );
+        assert!(header_line("no colon").is_err());
+        assert!(header_line("Bad Name: x").is_err());
+        assert_eq!(path_of("http://127.0.0.1:9/a?b=1"), "/a?b=1");
+        assert_eq!(path_of("http://127.0.0.1:9"), "/");
+        assert_eq!(path_of("/a"), "/a");
+    }
+
+    #[test]
+    fn a_call_belongs_to_the_scenario_whose_ids_it_names() {
+        let ids = announced_ids([&json!({"Payload": {"CaseId": 275292, "Kind": 7}})]);
+        let entry = |path: &str, query: Option<&str>| hooksim_simulator::api::JournalEntry {
+            provider: Some(ProviderId::Flow),
+            method: "GET".to_owned(),
+            path: path.to_owned(),
+            query: query.map(str::to_owned),
+            status: 200,
+            body: String::new(),
+        };
+        assert!(names_one_of(
+            &entry("/api/Properties/275292/Information", None),
+            &ids
+        ));
+        assert!(names_one_of(
+            &entry(
+                "/api/Search/AdvancedPropertySearch",
+                Some("$filter=Id%20eq%20275292&$select=Status")
+            ),
+            &ids
+        ));
+        assert!(!names_one_of(
+            &entry("/api/Properties/2752921/Information", None),
+            &ids
+        ));
+        assert!(!names_one_of(&entry("/authtoken", None), &ids));
     }
 }

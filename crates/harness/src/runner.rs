@@ -3,12 +3,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use hooksim_simulator::api::ProviderApis;
+use hooksim_simulator::api::{ApiConditions, ApiState, JournalEntry, ProviderApis};
 use hooksim_simulator::clock::{Clock, TimeScale};
 use hooksim_simulator::delivery::{Delivery, PreparedDelivery, Verdict, deliver_to_all};
+use hooksim_simulator::identity::{Replacement, freshen};
 use hooksim_simulator::payload::set_path;
 use hooksim_simulator::policy::DeliveryPolicy;
 use hooksim_simulator::providers::{Provider, ProviderId};
@@ -22,10 +24,12 @@ use serde_json::Value;
 use crate::error::HarnessError;
 use crate::expect::{Check, check_delivery};
 use crate::provider_api::{
-    self, CallbackRecord, Placeholders, ProbeRecord, RegistrationRecord, describe_call,
-    registered_targets,
+    self, CallbackRecord, Placeholders, ProbeRecord, ReceiverCall, RegistrationCall,
+    RegistrationRecord, announced_ids, describe_call, names_one_of, path_of, registered_targets,
 };
-use crate::scenario::{Action, Deliver, Location, Override, RotateKeys, Scenario, Step};
+use crate::scenario::{Action, ApiChange, Deliver, Location, Override, RotateKeys, Scenario, Step};
+pub use crate::settings::SettingOverride;
+use crate::settings::{Skip, effective_settings, method_and_target, missing_requirement};
 use crate::stand_in::{STAND_IN_PREFIX, STAND_IN_SPEEDUP, compressed, parse_stand_in};
 use crate::suggest::did_you_mean;
 
@@ -35,6 +39,9 @@ use crate::suggest::did_you_mean;
 pub struct Targets {
     pub base: Option<String>,
     pub exact: BTreeMap<ProviderId, String>,
+    /// The base URL of hooksim's own reference receiver, when this run
+    /// started it: a target there is hooksim playing the receiver.
+    pub reference: Option<String>,
 }
 
 impl Targets {
@@ -72,14 +79,6 @@ fn check_url(arg: &str, url: &str) -> Result<String, HarnessError> {
     }
 }
 
-/// A `--set provider.key=value` from the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SettingOverride {
-    pub provider: ProviderId,
-    pub key: String,
-    pub value: String,
-}
-
 impl SettingOverride {
     pub fn parse(arg: &str) -> Result<Self, HarnessError> {
         let usage = |why: String| HarnessError::Usage(format!("--set {arg}: {why}"));
@@ -90,13 +89,13 @@ impl SettingOverride {
             .split_once('.')
             .ok_or_else(|| usage("expected provider.key=value".into()))?;
         let provider = parse_provider(provider, &format!("--set {arg}: "))?;
-        let known = provider.provider().settings();
-        if !known.iter().any(|s| s.name == key) {
-            let names: Vec<&str> = known.iter().map(|s| s.name).collect();
-            return Err(usage(format!(
-                "{provider} has no setting `{key}` (it has: {})",
-                names.join(", ")
-            )));
+        let names = crate::settings::setting_names(provider);
+        if !names.contains(&key) {
+            let hint = did_you_mean(key, &names, "it has");
+            return Err(usage(format!("{provider} has no setting `{key}`; {hint}")));
+        }
+        if key == "admin_header" && !value.trim().is_empty() {
+            provider_api::header_line(value).map_err(usage)?;
         }
         Ok(Self {
             provider,
@@ -114,6 +113,12 @@ pub struct RunOptions {
     /// Replaces every scenario's own seed.
     pub seed: Option<u64>,
     pub time_scale: TimeScale,
+    /// The provider APIs for the whole run, for receivers started with their
+    /// address (those hooksim did not write).
+    pub shared_apis: Option<Arc<SharedApis>>,
+    /// Mixed into the identities sent to receivers hooksim did not write,
+    /// so every run sends new ones (see [`hooksim_simulator::identity`]).
+    pub run_nonce: u64,
 }
 
 impl Default for RunOptions {
@@ -123,38 +128,146 @@ impl Default for RunOptions {
             settings: Vec::new(),
             seed: None,
             time_scale: TimeScale::Instant,
+            shared_apis: None,
+            run_nonce: 0,
         }
     }
 }
 
-/// The settings a scenario runs with: provider defaults, then the file's,
-/// then the command line's.
-pub fn effective_settings(
-    scenario: &Scenario,
-    overrides: &[SettingOverride],
-) -> BTreeMap<String, String> {
-    let mut settings: BTreeMap<String, String> = scenario
-        .provider
-        .provider()
-        .settings()
-        .iter()
-        .filter_map(|s| s.default.map(|d| (s.name.to_owned(), d.to_owned())))
-        .collect();
-    settings.extend(scenario.settings.clone());
-    for o in overrides.iter().filter(|o| o.provider == scenario.provider) {
-        settings.insert(o.key.clone(), o.value.clone());
+/// Who plays the receiver a scenario's deliveries go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiverUnderTest {
+    /// hooksim itself: stand-ins and its reference receiver. Built-in
+    /// snapshots record this; the reference receiver's settings apply.
+    Hooksim,
+    /// A receiver hooksim did not write (`--target`).
+    Theirs,
+}
+
+/// Whether `scenario` tests a receiver hooksim did not write: a route that
+/// is neither a stand-in nor the run's reference receiver.
+pub fn receiver_under_test(scenario: &Scenario, targets: &Targets) -> ReceiverUnderTest {
+    if scenario.reference_only {
+        return ReceiverUnderTest::Hooksim;
     }
-    settings
+    let is_reference = |url: &str| {
+        targets
+            .reference
+            .as_deref()
+            .is_some_and(|reference| url.starts_with(reference))
+    };
+    let no_settings = BTreeMap::new();
+    let theirs = route_specs(scenario, &no_settings)
+        .into_iter()
+        .any(
+            |(_, target, _)| match destination(scenario, target, targets, &no_settings) {
+                Ok(Destination::StandIn(_)) => false,
+                Ok(Destination::Url(url)) => !is_reference(&url),
+                Ok(Destination::BasePath(_)) => !targets.base.as_deref().is_some_and(is_reference),
+                Ok(Destination::ReceiverPath(_)) => {
+                    receiver_base(scenario, targets).is_none_or(|base| !is_reference(&base))
+                }
+                Err(_) => true,
+            },
+        );
+    if theirs {
+        ReceiverUnderTest::Theirs
+    } else {
+        ReceiverUnderTest::Hooksim
+    }
+}
+
+/// What a scenario will run with, decided before anything is sent.
+#[derive(Debug, Clone)]
+pub struct ScenarioPlan {
+    pub receiver: ReceiverUnderTest,
+    pub settings: BTreeMap<String, String>,
+    /// Set when a setting the scenario requires is missing: it does not run.
+    pub skip: Option<Skip>,
+}
+
+/// Plan `scenario`: who plays the receiver, its settings, and whether it
+/// is skipped. Settings that cannot work are bad input, found here, before
+/// any scenario sends anything.
+pub fn plan_scenario(
+    scenario: &Scenario,
+    options: &RunOptions,
+) -> Result<ScenarioPlan, HarnessError> {
+    let receiver = receiver_under_test(scenario, &options.targets);
+    let settings = effective_settings(
+        scenario,
+        &options.settings,
+        receiver == ReceiverUnderTest::Hooksim,
+    );
+    let skip = match receiver {
+        ReceiverUnderTest::Theirs => missing_requirement(scenario, &settings),
+        ReceiverUnderTest::Hooksim => None,
+    };
+    Ok(ScenarioPlan {
+        receiver,
+        settings,
+        skip,
+    })
+}
+
+/// A planned scenario's `api` setting, checked against the APIs this run
+/// serves: a receiver started with another address would call nothing.
+pub fn check_api_setting(
+    scenario: &Scenario,
+    plan: &ScenarioPlan,
+    shared: Option<&SharedApis>,
+) -> Result<(), HarnessError> {
+    let uses_api = plan.receiver == ReceiverUnderTest::Theirs
+        && plan.skip.is_none()
+        && needs_provider_apis(scenario);
+    let (true, Some(given)) = (uses_api, plan.settings.get("api")) else {
+        return Ok(());
+    };
+    let provider = scenario.provider;
+    let served = shared.map(|shared| shared.apis().base_url(provider));
+    match served {
+        Some(served) if given.trim_end_matches('/') == served => Ok(()),
+        Some(served) => Err(HarnessError::Usage(format!(
+            "{provider}.api is {given}, but this run serves the {provider} API at {served}: \
+             start your receiver with {served}, or pass --api-addr for the address it uses"
+        ))),
+        None => Err(HarnessError::Usage(format!(
+            "{provider}.api is set, but this run serves no provider API"
+        ))),
+    }
+}
+
+/// The provider APIs at one address for a whole run, so a receiver started
+/// with that address (and the documented credentials) uses them. Scenarios
+/// that use them take turns: registrations and conditions are each one's
+/// own while it runs. Calls are told apart by the ids they name.
+#[derive(Debug)]
+pub struct SharedApis {
+    apis: ProviderApis,
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl SharedApis {
+    pub async fn start(addr: SocketAddr) -> std::io::Result<Self> {
+        Ok(Self {
+            apis: ProviderApis::start(addr).await?,
+            turn: Arc::new(tokio::sync::Mutex::new(())),
+        })
+    }
+
+    pub fn apis(&self) -> &ProviderApis {
+        &self.apis
+    }
 }
 
 /// Every key a scenario's deliveries are signed with at the start (its
 /// `secret` setting or its subscriptions' secrets): what a receiver under
 /// test must trust.
 pub fn signing_secrets(scenario: &Scenario, overrides: &[SettingOverride]) -> Vec<String> {
-    let settings = effective_settings(scenario, overrides);
+    let settings = effective_settings(scenario, overrides, true);
     route_specs(scenario, &settings)
         .into_iter()
-        .filter_map(|(_, _, secret)| secret.map(str::to_owned))
+        .filter_map(|(_, _, secret)| secret.filter(|s| !s.is_empty()).map(str::to_owned))
         .collect()
 }
 
@@ -182,7 +295,8 @@ pub enum StepRecord {
     Probed(ProbeRecord),
     AwaitedRegistration(RegistrationRecord),
     Callbacks(CallbackRecord),
-    ApiChanged { rate_limited: bool },
+    ApiChanged(ApiChange),
+    Registration(RegistrationCall),
     Burst(Box<crate::burst::BurstRecord>),
     Fuzz(Box<crate::fuzz_step::FuzzRecord>),
 }
@@ -224,6 +338,15 @@ pub struct ScenarioRun {
     /// Every call the receiver made to the provider APIs, in order (empty
     /// when the scenario had none).
     pub api_calls: Vec<String>,
+    /// Who played the receiver.
+    pub receiver: ReceiverUnderTest,
+    /// Why the scenario did not run, when it did not.
+    pub skipped: Option<Skip>,
+    /// How the receiver met the provider API, for the transcript.
+    pub api_setup: Option<String>,
+    /// Identities sent fresh (a receiver hooksim did not write), which the
+    /// transcript shows as the seed made them.
+    pub replacements: Vec<Replacement>,
 }
 
 impl ScenarioRun {
@@ -235,6 +358,16 @@ impl ScenarioRun {
 
     pub fn expectations_hold(&self) -> bool {
         self.error.is_none() && self.failed_checks().next().is_none()
+    }
+
+    /// Failed checks that fail the run (not those that only warn).
+    pub fn failing_checks(&self) -> impl Iterator<Item = (&StepRun, &Check)> {
+        self.failed_checks().filter(|(_, c)| c.fails())
+    }
+
+    /// Failed checks of rules that rest on a guess.
+    pub fn warnings(&self) -> impl Iterator<Item = (&StepRun, &Check)> {
+        self.failed_checks().filter(|(_, c)| c.warns())
     }
 
     pub fn attempt_count(&self) -> usize {
@@ -251,42 +384,85 @@ impl ScenarioRun {
     }
 }
 
-/// Run one scenario to the end (or to the first step that cannot run).
+/// Plan and run one scenario (for callers that run one at a time).
 pub async fn run_scenario(
     transport: &Transport,
     scenario: Scenario,
     options: &RunOptions,
 ) -> ScenarioRun {
+    match plan_scenario(&scenario, options) {
+        Ok(plan) => run_planned(transport, scenario, &plan, options).await,
+        Err(error) => {
+            let mut run = ScenarioRun::new(scenario, options, ReceiverUnderTest::Theirs);
+            run.error = Some(error);
+            run
+        }
+    }
+}
+
+impl ScenarioRun {
+    fn new(scenario: Scenario, options: &RunOptions, receiver: ReceiverUnderTest) -> Self {
+        Self {
+            policy: scenario.provider.provider().policy(),
+            seed: options.seed.or(scenario.seed).unwrap_or(0),
+            scenario,
+            steps: Vec::new(),
+            error: None,
+            api_calls: Vec::new(),
+            receiver,
+            skipped: None,
+            api_setup: None,
+            replacements: Vec::new(),
+        }
+    }
+}
+
+/// Run one planned scenario to the end (or to the first step that cannot
+/// run); a skipped one only says why.
+pub async fn run_planned(
+    transport: &Transport,
+    scenario: Scenario,
+    plan: &ScenarioPlan,
+    options: &RunOptions,
+) -> ScenarioRun {
     let provider = scenario.provider.provider();
-    let seed = options.seed.or(scenario.seed).unwrap_or(0);
-    let mut run = ScenarioRun {
-        policy: provider.policy(),
-        scenario,
-        seed,
-        steps: Vec::new(),
-        error: None,
-        api_calls: Vec::new(),
-    };
-    let mut state = match ScenarioState::new(&run.scenario, options).await {
+    let mut run = ScenarioRun::new(scenario, options, plan.receiver);
+    if let Some(skip) = &plan.skip {
+        run.skipped = Some(skip.clone());
+        return run;
+    }
+    let mut state = match ScenarioState::new(&run.scenario, plan, options).await {
         Ok(state) => state,
         Err(error) => {
             run.error = Some(error);
             return run;
         }
     };
+    match state.set_up_api(transport, &run.scenario).await {
+        Ok(setup) => run.api_setup = setup,
+        Err(error) => {
+            run.error = Some(error);
+            return run;
+        }
+    }
     let steps = run.scenario.steps.clone();
     for (index, step) in steps.iter().enumerate() {
         match state.run_step(transport, provider, &run, index, step).await {
-            Ok(step_run) => run.steps.push(step_run),
+            Ok(mut step_run) => {
+                // A check stands on no more than its rule does.
+                for check in &mut step_run.checks {
+                    check.basis = check.basis.max(run.scenario.basis);
+                }
+                run.steps.push(step_run);
+            }
             Err(error) => {
                 run.error = Some(error);
                 break;
             }
         }
     }
-    if let Some(apis) = &state.apis {
-        run.api_calls = apis.state().journal().iter().map(describe_call).collect();
-    }
+    run.api_calls = state.journal().iter().map(describe_call).collect();
+    run.replacements = std::mem::take(&mut state.replacements);
     run
 }
 
@@ -310,58 +486,129 @@ fn sending_policy(routes: &[Route], policy: &DeliveryPolicy) -> DeliveryPolicy {
     }
 }
 
+/// The provider APIs a scenario talks to.
+enum ScenarioApis {
+    /// Its own instance: hooksim plays the receiver, and tells it the API.
+    Own(ProviderApis),
+    /// The run's, this scenario's alone while it holds its turn; its part of
+    /// the journal starts at `journal_start` and names its ids.
+    Shared {
+        shared: Arc<SharedApis>,
+        _turn: tokio::sync::OwnedMutexGuard<()>,
+        journal_start: usize,
+    },
+}
+
+impl ScenarioApis {
+    fn apis(&self) -> &ProviderApis {
+        match self {
+            Self::Own(apis) => apis,
+            Self::Shared { shared, .. } => shared.apis(),
+        }
+    }
+}
+
 /// What a scenario carries from step to step.
 struct ScenarioState {
     routes: Vec<Route>,
     clock: Clock,
     sent: HashMap<String, Value>,
-    /// This scenario's own provider APIs, when a step needs them.
-    apis: Option<ProviderApis>,
+    /// Every payload delivered, in order: the ids a shared API's calls name.
+    delivered: Vec<Value>,
+    /// The provider APIs, when a step needs them.
+    apis: Option<ScenarioApis>,
+    /// Where deliveries are told to the provider API, so its reads agree.
+    records_to: Option<ApiState>,
     /// Where probes go: the receiver's base URL.
     receiver_base: Option<String>,
+    settings: BTreeMap<String, String>,
+    receiver: ReceiverUnderTest,
+    run_nonce: u64,
+    /// Identities sent fresh, to show as the seed made them.
+    replacements: Vec<Replacement>,
 }
 
 impl ScenarioState {
-    async fn new(scenario: &Scenario, options: &RunOptions) -> Result<Self, HarnessError> {
-        let settings = effective_settings(scenario, &options.settings);
-        let apis = if needs_provider_apis(scenario) {
-            let started = ProviderApis::start(SocketAddr::from(([127, 0, 0, 1], 0))).await;
-            Some(started.map_err(|source| HarnessError::Engine {
-                path: scenario.path.clone(),
-                step: 0,
-                source: hooksim_simulator::SimulatorError::Client(format!(
-                    "cannot start the provider APIs: {source}"
-                )),
-            })?)
-        } else {
-            None
+    async fn new(
+        scenario: &Scenario,
+        plan: &ScenarioPlan,
+        options: &RunOptions,
+    ) -> Result<Self, HarnessError> {
+        let settings = plan.settings.clone();
+        let shared = options
+            .shared_apis
+            .clone()
+            .filter(|_| plan.receiver == ReceiverUnderTest::Theirs);
+        let apis = match (needs_provider_apis(scenario), shared.clone()) {
+            (false, _) => None,
+            (true, Some(shared)) => {
+                let turn = shared.turn.clone().lock_owned().await;
+                let journal_start = shared.apis().state().begin_scenario();
+                Some(ScenarioApis::Shared {
+                    shared,
+                    _turn: turn,
+                    journal_start,
+                })
+            }
+            (true, None) => {
+                let started = ProviderApis::start(SocketAddr::from(([127, 0, 0, 1], 0))).await;
+                Some(ScenarioApis::Own(started.map_err(|source| {
+                    HarnessError::Engine {
+                        path: scenario.path.clone(),
+                        step: 0,
+                        source: hooksim_simulator::SimulatorError::Client(format!(
+                            "cannot start the provider APIs: {source}"
+                        )),
+                    }
+                })?))
+            }
+        };
+        let records_to = match (&apis, shared) {
+            (Some(apis), _) => Some(apis.apis().state().clone()),
+            (None, Some(shared)) => Some(shared.apis().state().clone()),
+            (None, None) => None,
         };
         let no_sent = HashMap::new();
         let placeholders = Placeholders {
-            apis: apis.as_ref(),
+            apis: apis.as_ref().map(ScenarioApis::apis),
             provider: scenario.provider,
             sent: &no_sent,
+            settings: &settings,
         };
         let mut routes = Vec::new();
         for (subscription, target, secret) in route_specs(scenario, &settings) {
             // A target may name this scenario's API connection (`{{api.connection}}`),
             // so a shared receiver can tell scenarios apart; transcripts show it unfilled.
-            let filled =
-                match target {
-                    Some(t) if t.contains("{{") => Some(placeholders.fill(t).map_err(
-                        |message| HarnessError::Target {
+            // A target a setting gives is resolved by `destination`, which
+            // must still see that it came from a setting.
+            let filled = match target {
+                Some(t) if t.contains("{{") && !t.contains("{{settings.") => Some(
+                    placeholders
+                        .fill(t)
+                        .map_err(|message| HarnessError::Target {
                             path: scenario.path.clone(),
                             message,
-                        },
-                    )?),
-                    _ => None,
-                };
-            let (url, stand_in) =
-                resolve_target(scenario, filled.as_deref().or(target), &options.targets).await?;
+                        })?,
+                ),
+                _ => None,
+            };
+            let (url, stand_in) = resolve_target(
+                scenario,
+                filled.as_deref().or(target),
+                &options.targets,
+                &settings,
+            )
+            .await?;
+            // What the file says, where the real URL holds a port or a
+            // connection name that changes from run to run.
+            let target_shown = match target {
+                Some(t) if t.starts_with(STAND_IN_PREFIX) || t.contains("{{api.") => t.to_owned(),
+                _ => path_of(&url).to_owned(),
+            };
             routes.push(Route {
                 subscription,
                 url,
-                target_shown: target.unwrap_or("[target]").to_owned(),
+                target_shown,
                 keys: signing_keys(scenario, secret),
                 stand_in,
             });
@@ -370,9 +617,99 @@ impl ScenarioState {
             routes,
             clock: Clock::new(options.time_scale),
             sent: HashMap::new(),
+            delivered: Vec::new(),
             apis,
+            records_to,
             receiver_base: receiver_base(scenario, &options.targets),
+            settings,
+            receiver: plan.receiver,
+            run_nonce: options.run_nonce,
+            replacements: Vec::new(),
         })
+    }
+
+    fn placeholders(&self, provider: ProviderId) -> Placeholders<'_> {
+        Placeholders {
+            apis: self.apis.as_ref().map(ScenarioApis::apis),
+            provider,
+            sent: &self.sent,
+            settings: &self.settings,
+        }
+    }
+
+    /// The calls to the provider API that are this scenario's: all of its
+    /// own instance's; of the run's, those since it began that name its ids.
+    fn journal(&self) -> Vec<JournalEntry> {
+        match &self.apis {
+            None => Vec::new(),
+            Some(ScenarioApis::Own(apis)) => apis.state().journal(),
+            Some(ScenarioApis::Shared {
+                shared,
+                journal_start,
+                ..
+            }) => {
+                let ids = announced_ids(&self.delivered);
+                let journal = shared.apis().state().journal();
+                // A 401 is a long-lived receiver renewing a token an earlier
+                // run's API issued: shown, it would make runs differ.
+                journal
+                    .into_iter()
+                    .skip(*journal_start)
+                    .filter(|entry| entry.status != 401 && names_one_of(entry, &ids))
+                    .collect()
+            }
+        }
+    }
+
+    /// Before the first step of a scenario that needs the receiver to use
+    /// the provider API: hooksim connects its reference receiver where that
+    /// is done up front (Flow); a receiver of the team's was started with
+    /// the address. Returns the transcript's line about it.
+    async fn set_up_api(
+        &self,
+        transport: &Transport,
+        scenario: &Scenario,
+    ) -> Result<Option<String>, HarnessError> {
+        let provider = scenario.provider;
+        if !scenario.requires.iter().any(|r| r == "api") {
+            return Ok(None);
+        }
+        if self.receiver == ReceiverUnderTest::Theirs {
+            return Ok(Some(format!(
+                "api: your receiver was started with this run's {provider} API ({provider}.api)"
+            )));
+        }
+        if !crate::reference_receiver::connects_before_steps(provider) {
+            return Ok(None);
+        }
+        let (Some(apis), Some(base)) = (&self.apis, &self.receiver_base) else {
+            return Ok(None);
+        };
+        let body = crate::reference_receiver::connect_body(provider, apis.apis(), None, None);
+        let call = ReceiverCall {
+            method: "POST",
+            target: &format!("/{provider}/connect"),
+            params: &[],
+            headers: &[],
+            json: Some(&body),
+        };
+        let failed = |message: String| HarnessError::Target {
+            path: scenario.path.clone(),
+            message: format!(
+                "the reference receiver could not connect to the {provider} API: {message}"
+            ),
+        };
+        let placeholders = self.placeholders(provider);
+        let (record, status) = call
+            .send(transport, base, &placeholders)
+            .await
+            .map_err(failed)?;
+        if !status.is_some_and(|s| (200..300).contains(&s)) {
+            return Err(failed(format!("{} {}", record.answer, record.body)));
+        }
+        Ok(Some(format!(
+            "api: the reference receiver connected to this scenario's {provider} API"
+        )))
     }
 
     async fn run_step(
@@ -398,11 +735,7 @@ impl ScenarioState {
                 step.location.line
             ),
         };
-        let placeholders = Placeholders {
-            apis: self.apis.as_ref(),
-            provider: scenario.provider,
-            sent: &self.sent,
-        };
+        let placeholders = self.placeholders(scenario.provider);
         let finished = |record, checks| StepRun {
             number: index + 1,
             location: step.location,
@@ -424,6 +757,7 @@ impl ScenarioState {
                 let apis = self
                     .apis
                     .as_ref()
+                    .map(ScenarioApis::apis)
                     .ok_or_else(|| bad_step("no provider API".to_owned()))?;
                 let (record, checks) = provider_api::await_registration(
                     apis,
@@ -435,28 +769,50 @@ impl ScenarioState {
                 return Ok(finished(StepRecord::AwaitedRegistration(record), checks));
             }
             Action::ExpectCallback(callback) => {
-                let apis = self
-                    .apis
-                    .as_ref()
-                    .ok_or_else(|| bad_step("no provider API".to_owned()))?;
-                let (record, checks) =
-                    provider_api::expect_callback(apis, scenario.provider, callback, &placeholders)
-                        .await
-                        .map_err(bad_step)?;
+                if self.apis.is_none() {
+                    return Err(bad_step("no provider API".to_owned()));
+                }
+                let journal = || self.journal();
+                let (record, checks) = provider_api::expect_callback(
+                    &journal,
+                    scenario.provider,
+                    callback,
+                    &placeholders,
+                )
+                .await
+                .map_err(bad_step)?;
                 return Ok(finished(StepRecord::Callbacks(record), checks));
             }
-            Action::Api { rate_limited } => {
+            Action::Api(change) => {
                 let apis = self
                     .apis
                     .as_ref()
+                    .map(ScenarioApis::apis)
                     .ok_or_else(|| bad_step("no provider API".to_owned()))?;
-                apis.state().set_rate_limited(*rate_limited);
-                return Ok(finished(
-                    StepRecord::ApiChanged {
-                        rate_limited: *rate_limited,
-                    },
-                    Vec::new(),
-                ));
+                apis.state()
+                    .set_conditions(changed(apis.state().conditions(), change));
+                return Ok(finished(StepRecord::ApiChanged(change.clone()), Vec::new()));
+            }
+            Action::Register(register) => {
+                let (record, checks) = self
+                    .registration(
+                        transport,
+                        scenario,
+                        step,
+                        true,
+                        register.event.as_deref(),
+                        register.within,
+                    )
+                    .await
+                    .map_err(bad_step)?;
+                return Ok(finished(StepRecord::Registration(record), checks));
+            }
+            Action::Unregister => {
+                let (record, checks) = self
+                    .registration(transport, scenario, step, false, None, UNREGISTER_WAIT)
+                    .await
+                    .map_err(bad_step)?;
+                return Ok(finished(StepRecord::Registration(record), checks));
             }
             Action::Burst(burst) => {
                 let [route] = self.routes.as_slice() else {
@@ -524,6 +880,9 @@ impl ScenarioState {
                 for o in &d.set {
                     set_path(&mut payload, &o.path, o.value.clone()).map_err(step_error)?;
                 }
+                if self.receiver == ReceiverUnderTest::Theirs {
+                    self.freshen_identity(&mut payload, provider, scenario, index, &d.set);
+                }
                 if let Some(alias) = &d.alias {
                     self.sent.insert(alias.clone(), payload.clone());
                 }
@@ -572,7 +931,9 @@ impl ScenarioState {
             Action::Probe(_)
             | Action::AwaitRegistration { .. }
             | Action::ExpectCallback(_)
-            | Action::Api { .. }
+            | Action::Api(_)
+            | Action::Register(_)
+            | Action::Unregister
             | Action::Burst(_)
             | Action::Fuzz(_) => unreachable!("handled above"),
             Action::Wait { duration } => {
@@ -600,6 +961,7 @@ impl ScenarioState {
             let apis = self
                 .apis
                 .as_ref()
+                .map(ScenarioApis::apis)
                 .ok_or_else(|| bad_step("no provider API".to_owned()))?;
             let event = match &step.action {
                 Action::Deliver(d) => d.event.as_str(),
@@ -625,10 +987,10 @@ impl ScenarioState {
             Vec::new()
         };
         let routes = if to_registered { &routes } else { &self.routes };
-        if let Some(apis) = &self.apis {
-            apis.state()
-                .record_delivery(scenario.provider, payload.clone());
+        if let Some(api) = &self.records_to {
+            api.record_delivery(scenario.provider, payload.clone());
         }
+        self.delivered.push(payload.clone());
         let prepared: Vec<PreparedDelivery> = routes
             .iter()
             .map(|r| PreparedDelivery::new(provider, r.url.clone(), &payload, &r.keys, forgery))
@@ -666,12 +1028,12 @@ impl ScenarioState {
                 attempts: Vec::new(),
                 verdict: Verdict::GaveUp,
             };
-            checks.extend(check_delivery(&step.expect, &nothing));
+            checks.extend(check_delivery(&step.expect, &nothing, &run.policy));
         }
         let mut sends = Vec::with_capacity(deliveries.len());
         for ((route, prepared), delivery) in routes.iter().zip(prepared).zip(deliveries) {
             checks.extend(
-                check_delivery(&step.expect, &delivery)
+                check_delivery(&step.expect, &delivery, &run.policy)
                     .into_iter()
                     .map(|c| c.for_subscription(route.subscription.clone())),
             );
@@ -714,6 +1076,96 @@ impl ScenarioState {
             })
     }
 
+    /// Fresh values at the provider's identity paths (those the scenario
+    /// does not set itself), drawn from the run's nonce.
+    fn freshen_identity(
+        &mut self,
+        payload: &mut Value,
+        provider: &dyn Provider,
+        scenario: &Scenario,
+        index: usize,
+        set: &[Override],
+    ) {
+        let paths: Vec<&str> = provider
+            .identity_paths()
+            .iter()
+            .copied()
+            .filter(|path| {
+                !set.iter()
+                    .any(|o| o.path == *path || path.starts_with(&format!("{}.", o.path)))
+            })
+            .collect();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
+            self.run_nonce ^ crate::selection::fnv1a(scenario.rule.as_bytes()),
+        );
+        rng.set_stream(index as u64);
+        self.replacements.extend(freshen(payload, &paths, &mut rng));
+    }
+
+    /// Ask the receiver to register (or unregister) through its setting;
+    /// the reference receiver is handed the scenario's API in the body.
+    async fn registration(
+        &self,
+        transport: &Transport,
+        scenario: &Scenario,
+        step: &Step,
+        register: bool,
+        event: Option<&str>,
+        within: Duration,
+    ) -> Result<(RegistrationCall, Vec<Check>), String> {
+        let provider = scenario.provider;
+        let setting = if register { "register" } else { "unregister" };
+        let base = self
+            .receiver_base
+            .as_deref()
+            .ok_or_else(|| format!("`{setting}` calls the receiver: pass --target URL"))?;
+        let apis = self
+            .apis
+            .as_ref()
+            .map(ScenarioApis::apis)
+            .ok_or_else(|| "no provider API".to_owned())?;
+        let value = self.settings.get(setting).cloned().unwrap_or_default();
+        let (method, target) = method_and_target(&value);
+        let body = match (self.receiver, register) {
+            (ReceiverUnderTest::Hooksim, true) => {
+                let secret = self.settings.get("secret").map(String::as_str);
+                crate::reference_receiver::connect_body(provider, apis, secret, event)
+            }
+            (ReceiverUnderTest::Hooksim, false) => crate::reference_receiver::disconnect_body(apis),
+            (ReceiverUnderTest::Theirs, _) => serde_json::json!({}),
+        };
+        let headers = self.admin_headers();
+        let call = ReceiverCall {
+            method: &method,
+            target: &target,
+            params: &[],
+            headers: &headers,
+            json: Some(&body),
+        };
+        let placeholders = self.placeholders(provider);
+        provider_api::registration(
+            transport,
+            base,
+            &call,
+            &placeholders,
+            register,
+            event,
+            within,
+            &step.expect,
+        )
+        .await
+    }
+
+    /// The `admin_header` setting, as a probe's header lines.
+    fn admin_headers(&self) -> Vec<String> {
+        self.settings
+            .get("admin_header")
+            .filter(|h| !h.trim().is_empty())
+            .cloned()
+            .into_iter()
+            .collect()
+    }
+
     fn rotate(&mut self, rotation: &RotateKeys) {
         for route in &mut self.routes {
             route.keys = rotated(&route.keys, rotation);
@@ -747,8 +1199,29 @@ fn rotated(keys: &SigningKeys, rotation: &RotateKeys) -> SigningKeys {
     SigningKeys { keys }
 }
 
+/// How long an `unregister` step waits for the registrations to go.
+const UNREGISTER_WAIT: Duration = Duration::from_secs(5);
+
+/// `conditions` with what `change` sets.
+fn changed(conditions: ApiConditions, change: &ApiChange) -> ApiConditions {
+    ApiConditions {
+        rate_limited: change.rate_limited.unwrap_or(conditions.rate_limited),
+        token_read_only: change.token_read_only.unwrap_or(conditions.token_read_only),
+        credentials_refused: change
+            .credentials_refused
+            .unwrap_or(conditions.credentials_refused),
+        without_cases_read: change
+            .cases_read
+            .map_or(conditions.without_cases_read, |read| !read),
+        event_key_typo: change.event_key_typo.unwrap_or(conditions.event_key_typo),
+    }
+}
+
 /// Whether a scenario talks to provider APIs (and so gets its own).
 pub fn needs_provider_apis(scenario: &Scenario) -> bool {
+    if scenario.requires.iter().any(|r| r == "api") {
+        return true;
+    }
     let targets = scenario.target.iter().chain(
         scenario
             .subscriptions
@@ -759,7 +1232,11 @@ pub fn needs_provider_apis(scenario: &Scenario) -> bool {
         return true;
     }
     scenario.steps.iter().any(|step| match &step.action {
-        Action::AwaitRegistration { .. } | Action::ExpectCallback(_) | Action::Api { .. } => true,
+        Action::AwaitRegistration { .. }
+        | Action::ExpectCallback(_)
+        | Action::Api(_)
+        | Action::Register(_)
+        | Action::Unregister => true,
         Action::Deliver(d) => d.to_registered,
         Action::Probe(p) => {
             p.path.contains("{{api.")
@@ -772,8 +1249,12 @@ pub fn needs_provider_apis(scenario: &Scenario) -> bool {
 }
 
 /// The receiver's own base URL, for probes: `--target PROVIDER=URL`'s origin,
-/// else `--target URL` (the built-in receiver when none is given).
+/// else `--target URL` (the built-in receiver when none is given); the
+/// reference receiver for a `receiver: reference` scenario.
 fn receiver_base(scenario: &Scenario, targets: &Targets) -> Option<String> {
+    if scenario.reference_only {
+        return targets.reference.clone();
+    }
     if let Some(url) = targets.exact.get(&scenario.provider) {
         let scheme_end = url.find("://").map_or(0, |i| i + 3);
         let origin_end = url[scheme_end..]
@@ -802,15 +1283,34 @@ fn route_specs<'a>(
         .iter()
         .map(|s| {
             let target = s.target.as_deref().or(scenario.target.as_deref());
-            (Some(s.name.clone()), target, s.secret.as_deref())
+            // `secret: "{{settings.secret}}"`: the run's setting, as `--set` gives it.
+            let secret = match s.secret.as_deref().and_then(named_setting) {
+                Some(name) => settings.get(name).map(String::as_str),
+                None => s.secret.as_deref(),
+            };
+            (Some(s.name.clone()), target, secret)
         })
         .collect()
 }
 
-/// No secret means unsigned deliveries: Atlas sends no X-Signature to a
-/// subscription without one. Providers that always sign (Hemnet) default it.
+/// `NAME` of a value that is exactly one `{{settings.NAME}}`.
+fn named_setting(value: &str) -> Option<&str> {
+    value
+        .trim()
+        .strip_prefix("{{")?
+        .strip_suffix("}}")?
+        .trim()
+        .strip_prefix("settings.")
+}
+
+/// No secret (or an empty one) means unsigned deliveries: Atlas sends no
+/// X-Signature to a subscription without one. Providers that always sign
+/// (Hemnet) default it.
 fn signing_keys(scenario: &Scenario, secret: Option<&str>) -> SigningKeys {
-    match (scenario.provider.provider().signature(), secret) {
+    match (
+        scenario.provider.provider().signature(),
+        secret.filter(|s| !s.is_empty()),
+    ) {
         (Some(_), Some(secret)) => SigningKeys::single(SigningKey::new("secret", secret)),
         _ => SigningKeys { keys: Vec::new() },
     }
@@ -823,15 +1323,21 @@ enum Destination<'a> {
     Url(String),
     /// A path to join to the run's base URL.
     BasePath(&'a str),
+    /// A path (from a setting, or of a `receiver: reference` scenario) to
+    /// join to the receiver's own base URL.
+    ReceiverPath(String),
 }
 
-/// A stand-in first (it is part of what the scenario proves), then
-/// `--target PROVIDER=URL`, then an absolute target in the file, then the
-/// file's path joined to `--target URL`.
+/// A stand-in first (it is part of what the scenario proves), then the
+/// reference receiver of a `receiver: reference` scenario, then a target
+/// a setting gives (`{{settings.unsigned_target}}`: the team said where),
+/// then `--target PROVIDER=URL`, then an absolute target in the file, then
+/// the file's path joined to `--target URL`.
 fn destination<'a>(
     scenario: &Scenario,
     target: Option<&'a str>,
     targets: &Targets,
+    settings: &BTreeMap<String, String>,
 ) -> Result<Destination<'a>, HarnessError> {
     let bad_target = |message: String| HarnessError::Target {
         path: scenario.path.clone(),
@@ -841,6 +1347,26 @@ fn destination<'a>(
         return parse_stand_in(spec)
             .map(Destination::StandIn)
             .map_err(bad_target);
+    }
+    if scenario.reference_only {
+        return Ok(Destination::ReceiverPath(target.unwrap_or("").to_owned()));
+    }
+    if let Some(written) = target.filter(|t| t.contains("{{settings.")) {
+        let no_sent = HashMap::new();
+        let placeholders = Placeholders {
+            apis: None,
+            provider: scenario.provider,
+            sent: &no_sent,
+            settings,
+        };
+        let filled = placeholders.fill_settings(written).map_err(bad_target)?;
+        return Ok(
+            if filled.starts_with("http://") || filled.starts_with("https://") {
+                Destination::Url(filled)
+            } else {
+                Destination::ReceiverPath(filled)
+            },
+        );
     }
     if let Some(url) = targets.exact.get(&scenario.provider) {
         return Ok(Destination::Url(url.clone()));
@@ -859,11 +1385,16 @@ fn destination<'a>(
 /// True when `scenario` sends to the run's base URL, so one must be given
 /// (or the reference receiver started).
 pub fn needs_base_url(scenario: &Scenario, targets: &Targets) -> bool {
-    let probes = scenario
-        .steps
-        .iter()
-        .any(|s| matches!(s.action, Action::Probe(_)));
-    if probes && !targets.exact.contains_key(&scenario.provider) {
+    if scenario.reference_only {
+        return false;
+    }
+    let calls_receiver = scenario.steps.iter().any(|s| {
+        matches!(
+            s.action,
+            Action::Probe(_) | Action::Register(_) | Action::Unregister
+        )
+    });
+    if calls_receiver && !targets.exact.contains_key(&scenario.provider) {
         return true;
     }
     let no_settings = BTreeMap::new();
@@ -871,10 +1402,16 @@ pub fn needs_base_url(scenario: &Scenario, targets: &Targets) -> bool {
         .into_iter()
         .any(|(_, target, _)| {
             matches!(
-                destination(scenario, target, targets),
+                destination(scenario, target, targets, &no_settings),
                 Ok(Destination::BasePath(_))
             )
         })
+}
+
+/// True when `scenario` runs against the reference receiver whatever the
+/// targets (`receiver: reference`), so this run must start it.
+pub fn needs_reference_receiver(scenario: &Scenario, targets: &Targets) -> bool {
+    scenario.reference_only || (targets.base.is_none() && needs_base_url(scenario, targets))
 }
 
 /// The URL for a scenario's deliveries, and the stand-in that answers
@@ -883,8 +1420,9 @@ async fn resolve_target(
     scenario: &Scenario,
     target: Option<&str>,
     targets: &Targets,
+    settings: &BTreeMap<String, String>,
 ) -> Result<(String, Option<StandIn>), HarnessError> {
-    match destination(scenario, target, targets)? {
+    match destination(scenario, target, targets, settings)? {
         Destination::StandIn(behaviour) => {
             let stand_in = StandIn::start(compressed(behaviour))
                 .await
@@ -898,6 +1436,22 @@ async fn resolve_target(
             Ok((stand_in.url().to_owned(), Some(stand_in)))
         }
         Destination::Url(url) => Ok((url, None)),
+        Destination::ReceiverPath(path) => {
+            let base = receiver_base(scenario, targets).ok_or_else(|| HarnessError::Target {
+                path: scenario.path.clone(),
+                message: format!(
+                    "`{path}` is a path on the receiver, but there is no receiver base URL: pass --target URL"
+                ),
+            })?;
+            Ok((
+                format!(
+                    "{}/{}",
+                    base.trim_end_matches('/'),
+                    path.trim_start_matches('/')
+                ),
+                None,
+            ))
+        }
         Destination::BasePath(path) => {
             let base = targets
                 .base
@@ -966,6 +1520,9 @@ pub fn single_delivery(
         settings,
         seed: Some(seed),
         subscriptions: Vec::new(),
+        basis: crate::scenario::Basis::Documented,
+        requires: Vec::new(),
+        reference_only: false,
         steps: vec![Step {
             action: Action::Deliver(Deliver {
                 event: event.to_owned(),

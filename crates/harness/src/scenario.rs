@@ -36,6 +36,49 @@ pub struct Scenario {
     /// to all of them at once. Empty: deliveries go to `target` alone.
     pub subscriptions: Vec<Subscription>,
     pub steps: Vec<Step>,
+    /// What the rule stands on, which decides what its failure means.
+    pub basis: Basis,
+    /// Settings only a receiver's team can give (`contact_lookup`, `api`):
+    /// against a receiver hooksim did not write, the scenario is skipped,
+    /// naming them, until they are set.
+    pub requires: Vec<String>,
+    /// `receiver: reference`: the scenario shows the provider's own
+    /// behaviour with hooksim's reference receiver as the other side, like
+    /// a stand-in, whatever `--target` says.
+    pub reference_only: bool,
+}
+
+/// What a rule stands on. A failed expectation of a documented rule or of a
+/// robustness practice fails the run; one that rests on a guess about the
+/// provider only warns, unless the run is `--strict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub enum Basis {
+    /// A fact the provider documents (the scenario's `source`).
+    #[default]
+    Documented,
+    /// What a robust receiver does whatever the provider documents, for a
+    /// reason the source gives (event lists have grown, deliveries repeat).
+    Practice,
+    /// A guess about the provider's behaviour (an assumed timeout, schedule
+    /// or load).
+    Assumed,
+}
+
+impl Basis {
+    pub const ALL: [Basis; 3] = [Self::Documented, Self::Practice, Self::Assumed];
+
+    /// The word in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Documented => "documented",
+            Self::Practice => "practice",
+            Self::Assumed => "assumed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|basis| basis.name() == name)
+    }
 }
 
 /// One endpoint subscribed to the scenario's events (`subscriptions:`).
@@ -89,24 +132,93 @@ pub enum Action {
     },
     /// Wait (real time) until the receiver called the provider's API as described.
     ExpectCallback(Callback),
-    /// Change how the provider's API behaves from here on (`rate_limited`).
-    Api { rate_limited: bool },
+    /// Change how the provider's API behaves from here on.
+    Api(ApiChange),
+    /// Ask the receiver to register its webhook through the provider's API
+    /// (its `register` setting), and wait for the registration.
+    Register(Register),
+    /// Ask the receiver to remove its registrations (its `unregister` setting).
+    Unregister,
     /// Many single-attempt deliveries at once, measuring acknowledgement under load.
     Burst(crate::burst::Burst),
     /// Strange but valid payloads, one attempt each; the first failure shrunk.
     Fuzz(crate::fuzz_step::Fuzz),
 }
 
-/// `probe: { method, path, json? }`. `path` is joined to the receiver's base
-/// URL; `{{api.*}}` and `{{sent.ALIAS.path}}` placeholders are filled in at run time.
+/// `probe: { method, path, json?, headers?, params?, count_at? }`. `path` is
+/// joined to the receiver's base URL unless it is an absolute URL;
+/// `{{api.*}}`, `{{settings.*}}` and `{{sent.ALIAS.path}}` placeholders are
+/// filled in at run time, then each `{name}` from `params`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Probe {
     pub method: String,
     pub path: String,
     pub json: Option<serde_json::Value>,
+    /// `Name: value` lines; one that is empty once filled is not sent (an
+    /// optional setting left unset).
+    pub headers: Vec<String>,
+    /// Values for the `{name}`s in the filled path (`{id}` in a setting).
+    pub params: Vec<(String, String)>,
+    /// Where in the JSON answer the `count` expectation reads; see
+    /// [`crate::provider_api::stored_count`].
+    pub count_at: Option<String>,
     /// Ask again (real time) until the expectations hold or this passes:
     /// receivers store in the background, so a first answer may be early.
     pub within: Option<Duration>,
+}
+
+/// `api: { ... }`: conditions of the provider API from this step on; an
+/// unset field keeps what was in force.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApiChange {
+    /// Flow's reads answer 429 with rate-limit headers.
+    pub rate_limited: Option<bool>,
+    /// `token: read-only`: Spark's Public role, a PF Expert user token.
+    pub token_read_only: Option<bool>,
+    /// `credentials: refused`: Atlas refuses the API key pair.
+    pub credentials_refused: Option<bool>,
+    /// `cases_read: false`: Flow's API user lacks "Cases - Read".
+    pub cases_read: Option<bool>,
+    /// PF Expert answers a new hook with the documented `"event:"` key.
+    pub event_key_typo: Option<bool>,
+}
+
+impl ApiChange {
+    /// `rate_limited = true, token = read-only`: what a transcript shows.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(on) = self.rate_limited {
+            parts.push(format!("rate_limited = {on}"));
+        }
+        if let Some(read_only) = self.token_read_only {
+            parts.push(format!(
+                "token = {}",
+                if read_only { "read-only" } else { "full" }
+            ));
+        }
+        if let Some(refused) = self.credentials_refused {
+            parts.push(format!(
+                "credentials = {}",
+                if refused { "refused" } else { "accepted" }
+            ));
+        }
+        if let Some(read) = self.cases_read {
+            parts.push(format!("cases_read = {read}"));
+        }
+        if let Some(typo) = self.event_key_typo {
+            parts.push(format!("event_key_typo = {typo}"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// `register: { event?, within? }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Register {
+    /// Wait for a registration that covers this event (any, when not given).
+    pub event: Option<String>,
+    /// How long the registration may take to show up, once asked for.
+    pub within: Duration,
 }
 
 /// `expect_callback: { method, path, query?, count?, within }`. `path` is
@@ -134,7 +246,9 @@ impl Action {
             Self::Probe(_) => "probe",
             Self::AwaitRegistration { .. } => "await_registration",
             Self::ExpectCallback(_) => "expect_callback",
-            Self::Api { .. } => "api",
+            Self::Api(_) => "api",
+            Self::Register(_) => "register",
+            Self::Unregister => "unregister",
             Self::Burst(_) => "burst",
             Self::Fuzz(_) => "fuzz",
         }
@@ -178,19 +292,50 @@ pub struct RotateKeys {
 pub struct Expectations {
     /// The provider counted the delivery as delivered.
     pub acknowledged: Option<bool>,
-    /// The status of the last attempt.
-    pub status: Option<u16>,
+    /// The status of the last attempt (of a probe: its answer).
+    pub status: Option<StatusExpectation>,
     /// How many attempts were made.
     pub attempts: Option<u32>,
     /// The schedule was spent without success.
     pub gave_up: Option<bool>,
     /// Probe only: values at dotted paths of the JSON response body.
     pub json: Vec<(String, serde_json::Value)>,
+    /// Probe only: how many records the answer holds (see `count_at`).
+    pub count: Option<u64>,
+    /// Register and unregister only: a registration is (or is no longer) in
+    /// the provider's API.
+    pub registered: Option<bool>,
     /// Burst only: every delivery of the burst was acknowledged.
     pub all_acknowledged: Option<bool>,
     /// Burst only: the 99th-percentile acknowledgement latency is below
     /// this; the provider's response timeout when not given.
     pub p99_under: Option<Duration>,
+}
+
+/// `status: 204` or a class, `status: 2xx`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusExpectation {
+    Exactly(u16),
+    /// The hundreds digit: `2` for `2xx`.
+    Class(u16),
+}
+
+impl StatusExpectation {
+    pub fn matches(self, status: u16) -> bool {
+        match self {
+            Self::Exactly(expected) => status == expected,
+            Self::Class(class) => status / 100 == class,
+        }
+    }
+}
+
+impl std::fmt::Display for StatusExpectation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Exactly(status) => write!(f, "{status}"),
+            Self::Class(class) => write!(f, "{class}xx"),
+        }
+    }
 }
 
 impl Expectations {

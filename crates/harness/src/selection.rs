@@ -153,6 +153,9 @@ mod tests {
             seed: None,
             subscriptions: Vec::new(),
             steps: Vec::new(),
+            basis: crate::scenario::Basis::Documented,
+            requires: Vec::new(),
+            reference_only: false,
         }
     }
 

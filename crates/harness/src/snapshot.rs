@@ -2,6 +2,10 @@
 //! (with `source:` naming the scenario), then the transcript. A changed
 //! transcript is written as `.snap.new` beside the accepted one, so both
 //! `hooksim snapshots accept` and `cargo insta review` can take it from there.
+//!
+//! A snapshot shows change; it never decides a verdict. A new or changed
+//! transcript waits as `.snap.new` for review, and `hooksim snapshots
+//! --check` fails on it for the CI that wants that gate.
 
 use std::path::{Path, PathBuf};
 
@@ -10,11 +14,14 @@ use crate::error::HarnessError;
 /// What to do when a transcript differs from its snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SnapshotMode {
-    /// Write `.snap.new` and fail.
+    /// Write `.snap.new` for review.
     #[default]
     Check,
-    /// Overwrite the `.snap` and pass.
+    /// Overwrite the `.snap`.
     Update,
+    /// `Update` for a transcript with a failed expectation: nothing is
+    /// written, since a golden file must never hold a failure.
+    Refuse,
 }
 
 /// How a transcript compared with its snapshot.
@@ -34,26 +41,57 @@ pub enum SnapshotStatus {
         pending: PathBuf,
         diff: String,
     },
+    /// `--update-snapshots` did not accept it: an expectation failed.
+    NotAccepted {
+        path: PathBuf,
+    },
+    /// Not compared: the team keeps no snapshot folder (`--snapshot-dir`),
+    /// and the built-in snapshots record something else: hooksim playing
+    /// the receiver, with the scenario's own seed and settings.
+    NotKept,
 }
 
 impl SnapshotStatus {
-    pub fn is_ok(&self) -> bool {
-        matches!(self, Self::Matched | Self::Updated { .. })
+    /// Nothing waits for review.
+    pub fn is_settled(&self) -> bool {
+        matches!(self, Self::Matched | Self::Updated { .. } | Self::NotKept)
     }
 }
 
-/// `<root>/snapshots/<provider>/<stem>.snap`, where `<root>` is the folder
-/// holding the `scenarios` folder the file lives in (or `snapshot_root` if
-/// given, or the current folder when the file is not under `scenarios/`).
+/// `<root>/<provider>/<path>.snap`: `<root>` is `snapshot_root` when given,
+/// else the `snapshots` folder beside the `scenarios` folder the file lives
+/// in (or `snapshots` in the current folder). `<path>` is the file's path
+/// below that `scenarios` folder (or as given), its provider folder left
+/// out, so `scenarios/hemnet/rotation.yaml` writes `snapshots/hemnet/rotation.snap`
+/// and two files of one name in different folders never share a snapshot.
 pub fn snapshot_path(
     scenario_path: &Path,
     provider: &str,
     snapshot_root: Option<&Path>,
 ) -> PathBuf {
-    let stem = scenario_path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    use std::path::Component;
+    let below_scenarios = scenario_path
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "scenarios"))
+        .and_then(|scenarios| scenario_path.strip_prefix(scenarios).ok())
+        .unwrap_or(scenario_path);
+    let mut parts: Vec<String> = below_scenarios
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    if parts.len() > 1 && parts[0] == provider {
+        parts.remove(0);
+    }
+    if let Some(file) = parts.last_mut() {
+        let stem = Path::new(file.as_str())
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        *file = format!("{stem}.snap");
+    }
     let root = match snapshot_root {
         Some(root) => root.to_owned(),
         None => scenario_path
@@ -63,7 +101,9 @@ pub fn snapshot_path(
             .map(|p| p.join("snapshots"))
             .unwrap_or_else(|| PathBuf::from("snapshots")),
     };
-    root.join(provider).join(format!("{stem}.snap"))
+    parts
+        .into_iter()
+        .fold(root.join(provider), |path, part| path.join(part))
 }
 
 /// The pending file beside a snapshot.
@@ -107,6 +147,9 @@ pub fn compare(
                 path: path.to_owned(),
             })
         }
+        (SnapshotMode::Refuse, _) => Ok(SnapshotStatus::NotAccepted {
+            path: path.to_owned(),
+        }),
         (SnapshotMode::Check, None) => {
             std::fs::write(&pending, file).map_err(io)?;
             Ok(SnapshotStatus::New { pending })
@@ -276,8 +319,21 @@ mod tests {
             None,
         );
         assert_eq!(p, Path::new("repo/snapshots/hemnet/rotation.snap"));
-        let p = snapshot_path(Path::new("elsewhere/x.yaml"), "hemnet", None);
+        let p = snapshot_path(Path::new("x.yaml"), "hemnet", None);
         assert_eq!(p, Path::new("snapshots/hemnet/x.snap"));
+        let p = snapshot_path(Path::new("elsewhere/x.yaml"), "hemnet", None);
+        assert_eq!(p, Path::new("snapshots/hemnet/elsewhere/x.snap"));
+        // Two files of one name in two folders get two snapshots.
+        let a = snapshot_path(Path::new("scenarios/team-a/x.yaml"), "hemnet", None);
+        let b = snapshot_path(Path::new("scenarios/team-b/x.yaml"), "hemnet", None);
+        assert_eq!(a, Path::new("snapshots/hemnet/team-a/x.snap"));
+        assert_ne!(a, b);
+        let p = snapshot_path(
+            Path::new("/abs/scenarios/hemnet/x.yml"),
+            "hemnet",
+            Some(Path::new("mine")),
+        );
+        assert_eq!(p, Path::new("mine/hemnet/x.snap"));
     }
 
     #[test]
@@ -315,6 +371,12 @@ mod tests {
         assert!(matches!(
             compare(&snap, "s", "two", SnapshotMode::Update).expect("compare"),
             SnapshotStatus::Updated { .. }
+        ));
+        assert!(pending_snapshots(dir.path()).expect("list").is_empty());
+        // A failed transcript is never accepted, and nothing is written.
+        assert!(matches!(
+            compare(&snap, "s", "three FAILED", SnapshotMode::Refuse).expect("compare"),
+            SnapshotStatus::NotAccepted { .. }
         ));
         assert!(pending_snapshots(dir.path()).expect("list").is_empty());
         let file = std::fs::read_to_string(&snap).expect("read");

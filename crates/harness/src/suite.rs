@@ -1,9 +1,12 @@
 //! Finding scenario files: files as given, directories searched for
 //! `*.yaml` / `*.yml`, in a stable (sorted) order.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::HarnessError;
+use crate::runner::{ReceiverUnderTest, ScenarioPlan, SharedApis, plan_scenario};
 
 /// Every scenario file under `paths`, sorted, without repeats.
 pub fn find_scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, HarnessError> {
@@ -75,14 +78,39 @@ mod tests {
 }
 
 /// Options for a whole run: the per-scenario options plus snapshots.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SuiteOptions {
     pub run: crate::runner::RunOptions,
     pub snapshots: crate::snapshot::SnapshotMode,
-    /// Where `snapshots/<provider>/` lives, when not beside `scenarios/`.
+    /// `--snapshot-dir`: where `<provider>/` snapshots live. Given, it is the
+    /// team's own folder, and transcripts of their receiver are compared
+    /// with it; not given, only hooksim's own runs (stand-ins, the reference
+    /// receiver) are compared, with the snapshots beside `scenarios/`.
     pub snapshot_root: Option<PathBuf>,
     /// How many scenarios run at once; 0 picks [`default_jobs`].
     pub jobs: usize,
+    /// Warnings (failed rules that rest on a guess) fail the run.
+    pub strict: bool,
+    /// Where the provider APIs are served for receivers started with their
+    /// address, when a scenario needs them.
+    pub api_addr: SocketAddr,
+}
+
+/// The documented default address of the provider APIs for a whole run.
+pub const DEFAULT_API_ADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8090);
+
+impl Default for SuiteOptions {
+    fn default() -> Self {
+        Self {
+            run: crate::runner::RunOptions::default(),
+            snapshots: crate::snapshot::SnapshotMode::default(),
+            snapshot_root: None,
+            jobs: 0,
+            strict: false,
+            api_addr: DEFAULT_API_ADDR,
+        }
+    }
 }
 
 /// Scenarios mostly wait on the network, so several per core keep it busy.
@@ -90,87 +118,297 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(4, |n| n.get() * 4)
 }
 
+/// What a scenario's run means. Verdicts come from expectations only;
+/// snapshots show change and never decide one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    /// Passed, but a rule that rests on a guess did not hold.
+    Warned,
+    Failed,
+    /// A setting it requires is not set (a receiver hooksim did not write).
+    Skipped,
+    /// A step could not run.
+    Errored,
+}
+
+impl Verdict {
+    /// `PASS`, `WARN`, `FAIL`, `SKIP`, `FAIL` (an error fails).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Passed => "PASS",
+            Self::Warned => "WARN",
+            Self::Failed | Self::Errored => "FAIL",
+            Self::Skipped => "SKIP",
+        }
+    }
+
+    /// The word reports use: `passed`, `warned`, `failed`, `skipped`, `error`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Warned => "warned",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+            Self::Errored => "error",
+        }
+    }
+
+    /// Counted among the `passed` of `N passed, N failed, N skipped`.
+    pub fn is_pass(self) -> bool {
+        matches!(self, Self::Passed | Self::Warned)
+    }
+
+    pub fn is_failure(self) -> bool {
+        matches!(self, Self::Failed | Self::Errored)
+    }
+}
+
 /// A scenario's run, its transcript and how that compared with the snapshot.
 #[derive(Debug)]
 pub struct ScenarioResult {
     pub run: crate::runner::ScenarioRun,
     pub transcript: String,
-    /// `None` when the scenario stopped on an error before it finished.
+    /// `None` when nothing was compared: the scenario stopped on an error or
+    /// was skipped.
     pub snapshot: Option<crate::snapshot::SnapshotStatus>,
+    /// The run was `--strict`: warnings fail.
+    pub strict: bool,
 }
 
 impl ScenarioResult {
+    pub fn verdict(&self) -> Verdict {
+        let run = &self.run;
+        if run.skipped.is_some() {
+            Verdict::Skipped
+        } else if run.error.is_some() {
+            Verdict::Errored
+        } else if run.failing_checks().next().is_some() {
+            Verdict::Failed
+        } else if run.warnings().next().is_some() {
+            if self.strict {
+                Verdict::Failed
+            } else {
+                Verdict::Warned
+            }
+        } else {
+            Verdict::Passed
+        }
+    }
+
+    /// Not failed: passed, warned, or skipped.
     pub fn passed(&self) -> bool {
-        self.run.expectations_hold() && self.snapshot.as_ref().is_some_and(|s| s.is_ok())
+        !self.verdict().is_failure()
     }
 }
 
-/// Run every scenario and compare each transcript with its snapshot, up to
-/// `jobs` at once. `finished` hears of each scenario as it ends (in any
-/// order); the results come back in the order of `scenarios`.
+/// Scenarios planned (who plays the receiver, settings, skips) and the
+/// provider APIs started for the run, before anything is sent.
+pub struct PreparedSuite {
+    scenarios: Vec<(crate::scenario::Scenario, ScenarioPlan)>,
+    options: SuiteOptions,
+}
+
+impl std::fmt::Debug for PreparedSuite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedSuite")
+            .field("scenarios", &self.scenarios.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Plan every scenario and start what the run needs; every mistake in the
+/// settings is found here, before any delivery.
+pub async fn prepare(
+    scenarios: Vec<crate::scenario::Scenario>,
+    mut options: SuiteOptions,
+) -> Result<PreparedSuite, HarnessError> {
+    let mut planned = Vec::with_capacity(scenarios.len());
+    let mut problems = Vec::new();
+    for scenario in scenarios {
+        match plan_scenario(&scenario, &options.run) {
+            Ok(plan) => planned.push((scenario, plan)),
+            Err(error) => problems.push(error.to_string()),
+        }
+    }
+    check_snapshot_names(&planned, &options, &mut problems);
+    if !problems.is_empty() {
+        return Err(HarnessError::Usage(problems.join("\n")));
+    }
+    let wants_shared = planned.iter().any(|(scenario, plan)| {
+        plan.receiver == ReceiverUnderTest::Theirs
+            && plan.skip.is_none()
+            && crate::runner::needs_provider_apis(scenario)
+    });
+    if wants_shared && options.run.shared_apis.is_none() {
+        let shared = SharedApis::start(options.api_addr)
+            .await
+            .map_err(|source| HarnessError::ApiServer {
+                addr: options.api_addr,
+                source,
+            })?;
+        options.run.shared_apis = Some(Arc::new(shared));
+    }
+    for (scenario, plan) in &planned {
+        if let Err(error) =
+            crate::runner::check_api_setting(scenario, plan, options.run.shared_apis.as_deref())
+        {
+            problems.push(format!("{}: {error}", scenario.path.display()));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(HarnessError::Usage(problems.join("\n")));
+    }
+    Ok(PreparedSuite {
+        scenarios: planned,
+        options,
+    })
+}
+
+/// Two scenario files must never write the same snapshot.
+fn check_snapshot_names(
+    planned: &[(crate::scenario::Scenario, ScenarioPlan)],
+    options: &SuiteOptions,
+    problems: &mut Vec<String>,
+) {
+    let mut seen: std::collections::BTreeMap<PathBuf, &Path> = std::collections::BTreeMap::new();
+    for (scenario, _) in planned {
+        let snapshot = crate::snapshot::snapshot_path(
+            &scenario.path,
+            scenario.provider.as_str(),
+            options.snapshot_root.as_deref(),
+        );
+        if let Some(first) = seen.insert(snapshot.clone(), &scenario.path) {
+            problems.push(format!(
+                "{} and {} would both write {}: rename one",
+                first.display(),
+                scenario.path.display(),
+                snapshot.display()
+            ));
+        }
+    }
+}
+
+impl PreparedSuite {
+    /// The provider APIs served for the whole run, when any scenario needs them.
+    pub fn shared_api_addr(&self) -> Option<SocketAddr> {
+        self.options
+            .run
+            .shared_apis
+            .as_ref()
+            .map(|shared| shared.apis().addr())
+    }
+
+    /// The plans, in file order.
+    pub fn plans(&self) -> impl Iterator<Item = (&crate::scenario::Scenario, &ScenarioPlan)> {
+        self.scenarios.iter().map(|(s, p)| (s, p))
+    }
+
+    /// Run every scenario and compare each transcript with its snapshot, up
+    /// to `jobs` at once. `finished` hears of each scenario as it ends (in
+    /// any order); the results come back in file order.
+    pub async fn run(
+        self,
+        finished: &(dyn Fn(&ScenarioResult) + Sync),
+    ) -> Result<Vec<ScenarioResult>, HarnessError> {
+        use futures_util::stream::{self, StreamExt};
+
+        let transport = hooksim_simulator::transport::Transport::new();
+        let options = &self.options;
+        let jobs = if options.jobs == 0 {
+            default_jobs()
+        } else {
+            options.jobs
+        };
+        let count = self.scenarios.len();
+        let mut results: Vec<(usize, Result<ScenarioResult, HarnessError>)> =
+            stream::iter(self.scenarios.into_iter().enumerate())
+                .map(|(index, (scenario, plan))| {
+                    let transport = &transport;
+                    async move {
+                        let result = run_one(transport, scenario, &plan, options).await;
+                        if let Ok(result) = &result {
+                            finished(result);
+                        }
+                        (index, result)
+                    }
+                })
+                .buffer_unordered(jobs.max(1))
+                .collect()
+                .await;
+        results.sort_by_key(|(index, _)| *index);
+        let mut ordered = Vec::with_capacity(count);
+        for (_, result) in results {
+            ordered.push(result?);
+        }
+        Ok(ordered)
+    }
+}
+
+/// [`prepare`] and [`PreparedSuite::run`] in one.
 pub async fn run_suite(
     scenarios: Vec<crate::scenario::Scenario>,
     options: &SuiteOptions,
     finished: &(dyn Fn(&ScenarioResult) + Sync),
 ) -> Result<Vec<ScenarioResult>, HarnessError> {
-    use futures_util::stream::{self, StreamExt};
-
-    let transport = hooksim_simulator::transport::Transport::new();
-    let jobs = if options.jobs == 0 {
-        default_jobs()
-    } else {
-        options.jobs
-    };
-    let count = scenarios.len();
-    let mut results: Vec<(usize, Result<ScenarioResult, HarnessError>)> =
-        stream::iter(scenarios.into_iter().enumerate())
-            .map(|(index, scenario)| {
-                let transport = &transport;
-                async move {
-                    let result = run_one(transport, scenario, options).await;
-                    if let Ok(result) = &result {
-                        finished(result);
-                    }
-                    (index, result)
-                }
-            })
-            .buffer_unordered(jobs.max(1))
-            .collect()
-            .await;
-    results.sort_by_key(|(index, _)| *index);
-    let mut ordered = Vec::with_capacity(count);
-    for (_, result) in results {
-        ordered.push(result?);
-    }
-    Ok(ordered)
+    prepare(scenarios, options.clone())
+        .await?
+        .run(finished)
+        .await
 }
 
 async fn run_one(
     transport: &hooksim_simulator::transport::Transport,
     scenario: crate::scenario::Scenario,
+    plan: &ScenarioPlan,
     options: &SuiteOptions,
 ) -> Result<ScenarioResult, HarnessError> {
-    let run = crate::runner::run_scenario(transport, scenario, &options.run).await;
+    let run = crate::runner::run_planned(transport, scenario, plan, &options.run).await;
     let transcript = crate::transcript::render(&run);
-    let snapshot = if run.error.is_some() {
+    let snapshot = if run.error.is_some() || run.skipped.is_some() {
         None
     } else {
-        let path = crate::snapshot::snapshot_path(
-            &run.scenario.path,
-            run.scenario.provider.as_str(),
-            options.snapshot_root.as_deref(),
-        );
-        let source = run.scenario.path.to_string_lossy().replace('\\', "/");
-        Some(crate::snapshot::compare(
-            &path,
-            &source,
-            &transcript,
-            options.snapshots,
-        )?)
+        Some(snapshot_status(&run, &transcript, options)?)
     };
     Ok(ScenarioResult {
         run,
         transcript,
         snapshot,
+        strict: options.strict,
     })
+}
+
+/// Compare a finished run's transcript where that means something. The
+/// built-in snapshots record hooksim playing the receiver with each
+/// scenario's own seed and settings; anything else is compared only with a
+/// folder the team keeps (`--snapshot-dir`).
+fn snapshot_status(
+    run: &crate::runner::ScenarioRun,
+    transcript: &str,
+    options: &SuiteOptions,
+) -> Result<crate::snapshot::SnapshotStatus, HarnessError> {
+    use crate::snapshot::{SnapshotMode, SnapshotStatus};
+    let scenario = &run.scenario;
+    let as_recorded = run.receiver == ReceiverUnderTest::Hooksim
+        && options.run.seed.is_none()
+        && !options
+            .run
+            .settings
+            .iter()
+            .any(|o| o.provider == scenario.provider);
+    if !as_recorded && options.snapshot_root.is_none() {
+        return Ok(SnapshotStatus::NotKept);
+    }
+    let path = crate::snapshot::snapshot_path(
+        &scenario.path,
+        scenario.provider.as_str(),
+        options.snapshot_root.as_deref(),
+    );
+    let source = scenario.path.to_string_lossy().replace('\\', "/");
+    // A transcript with a failed expectation is never accepted as golden.
+    let mode = match options.snapshots {
+        SnapshotMode::Update if !run.expectations_hold() => SnapshotMode::Refuse,
+        mode => mode,
+    };
+    crate::snapshot::compare(&path, &source, transcript, mode)
 }

@@ -8,10 +8,21 @@ use hooksim_simulator::delivery::Verdict;
 use hooksim_simulator::policy::{DeliveryPolicy, Fact};
 use hooksim_simulator::schedule::format_nominal;
 
-use crate::runner::{DeliveryRecord, RouteDelivery, ScenarioRun, StepRecord};
+use crate::runner::{DeliveryRecord, ReceiverUnderTest, RouteDelivery, ScenarioRun, StepRecord};
 
-/// Render `run` as transcript text.
+/// Render `run` as transcript text. Against a receiver hooksim did not
+/// write, identities are fresh on every run; the transcript shows them as
+/// the seed made them, so it reads the same every time.
 pub fn render(run: &ScenarioRun) -> String {
+    let text = render_as_sent(run);
+    if run.replacements.is_empty() {
+        text
+    } else {
+        hooksim_simulator::identity::show_seeded(&text, &run.replacements)
+    }
+}
+
+fn render_as_sent(run: &ScenarioRun) -> String {
     let mut out = String::new();
     let s = &run.scenario;
     // Writing into a String cannot fail; `let _ =` keeps that out of every line.
@@ -20,7 +31,20 @@ pub fn render(run: &ScenarioRun) -> String {
     let _ = writeln!(out, "source: {}", s.source);
     let _ = writeln!(out, "provider: {}", s.provider);
     let _ = writeln!(out, "seed: {}", run.seed);
+    if run.receiver == ReceiverUnderTest::Theirs {
+        let _ = writeln!(
+            out,
+            "receiver: yours; event ids are new on every run, shown here as the seed makes them"
+        );
+    }
+    if let Some(skip) = &run.skipped {
+        let _ = writeln!(out, "\nskipped: {}", skip.reason);
+        return out;
+    }
     render_policy(&mut out, &run.policy);
+    if let Some(setup) = &run.api_setup {
+        let _ = writeln!(out, "{setup}");
+    }
     for step in &run.steps {
         let _ = writeln!(out);
         match &step.record {
@@ -69,12 +93,27 @@ pub fn render(run: &ScenarioRun) -> String {
                     let _ = writeln!(out, "  registered: {registration}");
                 }
             }
-            StepRecord::ApiChanged { rate_limited } => {
+            StepRecord::ApiChanged(change) => {
                 let _ = writeln!(
                     out,
-                    "step {} (line {}): api: rate_limited = {rate_limited}",
-                    step.number, step.location.line
+                    "step {} (line {}): api: {}",
+                    step.number,
+                    step.location.line,
+                    change.describe()
                 );
+            }
+            StepRecord::Registration(registration) => {
+                let _ = writeln!(
+                    out,
+                    "step {} (line {}): {} -> {}",
+                    step.number,
+                    step.location.line,
+                    registration.title(),
+                    registration.call.answer
+                );
+                for line in &registration.registrations {
+                    let _ = writeln!(out, "  registered: {line}");
+                }
             }
             StepRecord::Fuzz(fuzz) => {
                 let _ = writeln!(
@@ -116,7 +155,11 @@ pub fn render(run: &ScenarioRun) -> String {
             }
         }
         for check in &step.checks {
-            let verdict = if check.passed { "ok" } else { "FAILED" };
+            let verdict = match (check.passed, check.warns()) {
+                (true, _) => "ok",
+                (false, true) => "WARNING (the rule rests on an assumption)",
+                (false, false) => "FAILED",
+            };
             let on = subscription_suffix(check);
             let _ = writeln!(
                 out,

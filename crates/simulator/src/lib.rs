@@ -13,6 +13,7 @@ pub mod encoding;
 pub mod error;
 pub mod fake;
 pub mod fuzz;
+pub mod identity;
 pub mod outcome;
 pub mod payload;
 pub mod policy;

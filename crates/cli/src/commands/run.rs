@@ -6,11 +6,12 @@ use std::path::Path;
 
 use hooksim_harness::report::{console, html, json, junit};
 use hooksim_harness::runner::{
-    RunOptions, SettingOverride, Targets, needs_base_url, needs_provider_apis, signing_secrets,
+    ReceiverUnderTest, RunOptions, SettingOverride, Targets, needs_provider_apis,
+    needs_reference_receiver, signing_secrets,
 };
 use hooksim_harness::scenario::Scenario;
-use hooksim_harness::snapshot::SnapshotMode;
-use hooksim_harness::suite::{ScenarioResult, SuiteOptions, run_suite};
+use hooksim_harness::snapshot::{SnapshotMode, SnapshotStatus};
+use hooksim_harness::suite::{ScenarioResult, SuiteOptions, prepare};
 use hooksim_simulator::clock::TimeScale;
 use hooksim_simulator::providers::ProviderId;
 
@@ -32,15 +33,17 @@ pub async fn run(args: RunArgs) -> Exit {
         Ok(options) => options,
         Err(e) => return fail(&e),
     };
-    let wants_reference_receiver = options.targets.base.is_none()
-        && scenarios
-            .iter()
-            .any(|s| needs_base_url(s, &options.targets));
+    let wants_reference_receiver = scenarios
+        .iter()
+        .any(|s| needs_reference_receiver(s, &options.targets));
     let receiver = if wants_reference_receiver {
         match start_reference_receiver(&scenarios, &options).await {
             Ok(receiver) => {
                 println!("reference receiver listening at {}", receiver.base_url());
-                options.targets.base = Some(receiver.base_url());
+                if options.targets.base.is_none() {
+                    options.targets.base = Some(receiver.base_url());
+                }
+                options.targets.reference = Some(receiver.base_url());
                 Some(receiver)
             }
             Err(e) => {
@@ -51,13 +54,6 @@ pub async fn run(args: RunArgs) -> Exit {
     } else {
         None
     };
-    let with_apis = scenarios.iter().filter(|s| needs_provider_apis(s)).count();
-    if with_apis > 0 {
-        println!(
-            "provider APIs: {with_apis} scenario(s) get their own instance on a free 127.0.0.1 port, \
-             handed to the receiver as {{{{api.base_url}}}}; each transcript ends with the calls made to it"
-        );
-    }
     let suite = SuiteOptions {
         run: options,
         snapshots: if args.update_snapshots {
@@ -67,15 +63,43 @@ pub async fn run(args: RunArgs) -> Exit {
         },
         snapshot_root: args.snapshot_dir,
         jobs: args.jobs.unwrap_or(0),
+        strict: args.strict,
+        api_addr: args.api_addr,
     };
-    let progress = progress_bar(scenarios.len());
-    let results = run_suite(scenarios, &suite, &|result| {
-        if let Some(bar) = &progress {
-            bar.set_message(result.run.scenario.rule.clone());
-            bar.inc(1);
-        }
-    })
-    .await;
+    let count = scenarios.len();
+    let prepared = match prepare(scenarios, suite).await {
+        Ok(prepared) => prepared,
+        Err(e) => return fail(&e),
+    };
+    let own_apis = prepared
+        .plans()
+        .filter(|(s, p)| p.receiver == ReceiverUnderTest::Hooksim && needs_provider_apis(s))
+        .count();
+    if own_apis > 0 {
+        println!(
+            "provider APIs: {own_apis} scenario(s) run against hooksim's reference receiver get their own instance on a free 127.0.0.1 port"
+        );
+    }
+    if let Some(addr) = prepared.shared_api_addr() {
+        let credentials = hooksim_simulator::api::Credentials::default();
+        println!(
+            "provider APIs for your receiver at http://{addr}/<provider> (token {}, read-only token {}, client id {} / secret {}); \
+             the scenarios that use them run one at a time",
+            credentials.token,
+            credentials.read_only_token,
+            credentials.client_id,
+            credentials.client_secret
+        );
+    }
+    let progress = progress_bar(count);
+    let results = prepared
+        .run(&|result| {
+            if let Some(bar) = &progress {
+                bar.set_message(result.run.scenario.rule.clone());
+                bar.inc(1);
+            }
+        })
+        .await;
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -116,9 +140,19 @@ fn print_console(results: &[ScenarioResult]) {
     for result in results {
         println!("{}", console::scenario_line(result));
     }
+    let not_compared = results
+        .iter()
+        .filter(|r| r.snapshot == Some(SnapshotStatus::NotKept))
+        .count();
+    if not_compared > 0 {
+        println!(
+            "snapshots: {not_compared} transcript(s) not compared: the built-in snapshots record hooksim's reference \
+             receiver and stand-ins with each scenario's own seed and settings; keep your own with --snapshot-dir DIR"
+        );
+    }
     let failures: Vec<String> = results
         .iter()
-        .map(console::failure_details)
+        .map(console::failure_summary)
         .filter(|d| !d.is_empty())
         .collect();
     if !failures.is_empty() {
@@ -126,6 +160,13 @@ fn print_console(results: &[ScenarioResult]) {
         for failure in &failures {
             println!("{failure}");
         }
+    }
+    let snapshots: String = results.iter().map(console::snapshot_details).collect();
+    if !snapshots.is_empty() {
+        println!("\n{snapshots}");
+    }
+    if let Some(warnings) = console::warnings_line(results) {
+        println!("{warnings}");
     }
     println!("{}", console::summary_line(results));
 }
@@ -139,7 +180,7 @@ fn verdict(results: &[ScenarioResult]) -> Exit {
         Exit::BadInput
     } else if !errors.is_empty() {
         Exit::Runtime
-    } else if results.iter().all(|r| r.passed()) {
+    } else if results.iter().all(ScenarioResult::passed) {
         Exit::Pass
     } else {
         Exit::Failed
@@ -195,6 +236,12 @@ fn run_options(
         settings,
         seed,
         time_scale,
+        shared_apis: None,
+        // New identities on every run, for receivers that outlive it.
+        run_nonce: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id()).rotate_left(32),
     })
 }
 

@@ -1,5 +1,6 @@
-//! The console report: one line per scenario, then every failure with the
-//! rule it proves and why it failed, then `N passed, N failed`.
+//! The console report: one line per scenario, then every failure (and
+//! warning, and skip) with the rule it proves and why, then
+//! `N passed, N failed, N skipped`.
 
 use std::fmt::Write as _;
 
@@ -8,27 +9,45 @@ use hooksim_simulator::schedule::format_nominal;
 
 use crate::runner::StepRecord;
 use crate::snapshot::SnapshotStatus;
-use crate::suite::ScenarioResult;
+use crate::suite::{ScenarioResult, Verdict};
 use crate::transcript::subscription_suffix;
 
 /// `PASS hemnet/rule  (3 steps, 4 attempts)  path`.
 pub fn scenario_line(result: &ScenarioResult) -> String {
     let run = &result.run;
-    let verdict = if result.passed() { "PASS" } else { "FAIL" };
-    let failed = run.failed_checks().count();
-    let why = match (&run.error, failed, &result.snapshot) {
+    let verdict = result.verdict();
+    if let Some(skip) = &run.skipped {
+        return format!(
+            "{} {}  (needs {})  {}",
+            verdict.label(),
+            run.scenario.rule,
+            skip.setting,
+            run.scenario.path.display()
+        );
+    }
+    let failing = run.failing_checks().count();
+    let warned = run.warnings().count();
+    let mut why = match (&run.error, failing, warned) {
         (Some(_), _, _) => "  could not run".to_owned(),
-        (None, 0, Some(SnapshotStatus::New { .. })) => "  no accepted snapshot".to_owned(),
-        (None, 0, Some(SnapshotStatus::Changed { .. })) => {
-            "  transcript differs from snapshot".to_owned()
-        }
-        (None, 0, _) => String::new(),
+        (None, 0, 0) => String::new(),
+        (None, 0, n) => format!(
+            "  {n} expectation{} of an assumed rule did not hold",
+            plural(n)
+        ),
         (None, n, _) => format!("  {n} expectation{} failed", plural(n)),
     };
+    match &result.snapshot {
+        Some(SnapshotStatus::New { .. }) => why.push_str("  (new snapshot pending review)"),
+        Some(SnapshotStatus::Changed { .. }) => {
+            why.push_str("  (transcript differs from snapshot: pending review)");
+        }
+        _ => {}
+    }
     let steps = run.steps.len();
     let attempts = run.attempt_count();
     format!(
-        "{verdict} {}  ({steps} step{}, {attempts} attempt{}){why}  {}",
+        "{} {}  ({steps} step{}, {attempts} attempt{}){why}  {}",
+        verdict.label(),
         run.scenario.rule,
         plural(steps),
         plural(attempts),
@@ -43,17 +62,36 @@ pub fn failure_details(result: &ScenarioResult) -> String {
     out
 }
 
-/// Why a scenario failed, without the snapshot diff; empty when it passed.
+/// Why a scenario failed, warned or was skipped, without the snapshot
+/// diff; empty when it passed.
 pub fn failure_summary(result: &ScenarioResult) -> String {
     let mut out = String::new();
-    if result.passed() {
+    let verdict = result.verdict();
+    if verdict == Verdict::Passed {
         return out;
     }
     let run = &result.run;
     let s = &run.scenario;
-    let _ = writeln!(out, "FAIL {}: {}", s.rule, s.name);
-    let _ = writeln!(out, "  rule source: {}", s.source);
+    let _ = writeln!(out, "{} {}: {}", verdict.label(), s.rule, s.name);
+    if let Some(skip) = &run.skipped {
+        let _ = writeln!(out, "  skipped: {}", skip.reason);
+        let _ = writeln!(out, "  file: {}", s.path.display());
+        return out;
+    }
+    let _ = writeln!(out, "  rule source: {} ({})", s.source, s.basis.name());
     let _ = writeln!(out, "  file: {}", s.path.display());
+    if verdict == Verdict::Warned || (result.strict && run.failing_checks().next().is_none()) {
+        let _ = writeln!(
+            out,
+            "  the rule rests on an assumption about {}, not on its documentation: {}",
+            s.provider,
+            if result.strict {
+                "--strict fails it"
+            } else {
+                "a warning (--strict fails it)"
+            }
+        );
+    }
     for step in run
         .steps
         .iter()
@@ -71,6 +109,9 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
                 )
             }
             StepRecord::Callbacks(calls) => format!("expect_callback {}", calls.wanted),
+            StepRecord::Registration(registration) => {
+                format!("{} -> {}", registration.title(), registration.call.answer)
+            }
             StepRecord::Burst(burst) => burst.title(),
             StepRecord::Fuzz(fuzz) => fuzz.title(),
             StepRecord::KeysRotated { .. }
@@ -94,6 +135,18 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
             StepRecord::Probed(probe) if !probe.body.is_empty() => {
                 let body: String = probe.body.chars().take(200).collect();
                 let _ = writeln!(out, "    response body: {}", body.trim());
+            }
+            StepRecord::Registration(registration) => {
+                if !registration.call.body.is_empty() {
+                    let body: String = registration.call.body.chars().take(200).collect();
+                    let _ = writeln!(out, "    response body: {}", body.trim());
+                }
+                let seen = if registration.registrations.is_empty() {
+                    "none".to_owned()
+                } else {
+                    registration.registrations.join("; ")
+                };
+                let _ = writeln!(out, "    registrations in the {} API: {seen}", s.provider);
             }
             StepRecord::AwaitedRegistration(wait) => {
                 let seen = if wait.registrations.is_empty() {
@@ -177,33 +230,67 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
 /// How the transcript compared with its snapshot, when not cleanly.
 pub fn snapshot_details(result: &ScenarioResult) -> String {
     let mut out = String::new();
+    let rule = &result.run.scenario.rule;
     match &result.snapshot {
         Some(SnapshotStatus::New { pending }) => {
             let _ = writeln!(
                 out,
-                "  no accepted snapshot yet: wrote {} (review, then `hooksim snapshots accept`)",
+                "SNAPSHOT {rule}: new, no accepted snapshot yet: wrote {} (review, then `hooksim snapshots accept`)",
                 pending.display()
             );
         }
         Some(SnapshotStatus::Changed { pending, diff }) => {
             let _ = writeln!(
                 out,
-                "  transcript differs from the snapshot: wrote {}",
+                "SNAPSHOT {rule}: the transcript differs from the accepted snapshot: wrote {} (not a failure; `hooksim snapshots --check` fails on it)",
                 pending.display()
             );
             for line in diff.lines() {
                 let _ = writeln!(out, "    {line}");
             }
         }
+        Some(SnapshotStatus::NotAccepted { path }) => {
+            let _ = writeln!(
+                out,
+                "SNAPSHOT {rule}: not accepted into {}: an expectation failed, and a snapshot must not hold a failure",
+                path.display()
+            );
+        }
         _ => {}
     }
     out
 }
 
-/// The closing line: `N passed, N failed`.
+/// How many results have each verdict: passed (warned included), failed
+/// (errors included), skipped, warned.
+pub fn counts(results: &[ScenarioResult]) -> (usize, usize, usize, usize) {
+    let verdicts: Vec<Verdict> = results.iter().map(ScenarioResult::verdict).collect();
+    let count = |wanted: &dyn Fn(Verdict) -> bool| verdicts.iter().filter(|v| wanted(**v)).count();
+    (
+        count(&Verdict::is_pass),
+        count(&Verdict::is_failure),
+        count(&|v| v == Verdict::Skipped),
+        count(&|v| v == Verdict::Warned),
+    )
+}
+
+/// The closing line, in exactly this form (CI tools read it):
+/// `N passed, N failed, N skipped`.
 pub fn summary_line(results: &[ScenarioResult]) -> String {
-    let passed = results.iter().filter(|r| r.passed()).count();
-    format!("{passed} passed, {} failed", results.len() - passed)
+    let (passed, failed, skipped, _) = counts(results);
+    format!("{passed} passed, {failed} failed, {skipped} skipped")
+}
+
+/// The line before the summary when rules that rest on a guess did not
+/// hold: `2 warnings: ...`; `None` when there were none.
+pub fn warnings_line(results: &[ScenarioResult]) -> Option<String> {
+    let (_, _, _, warned) = counts(results);
+    (warned > 0).then(|| {
+        format!(
+            "{warned} warning{}: a rule that rests on an assumption about the provider did not hold (--strict fails it)",
+            plural(warned)
+        )
+    })
 }
 
 fn plural(n: usize) -> &'static str {

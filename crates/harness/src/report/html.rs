@@ -10,7 +10,7 @@ use hooksim_simulator::schedule::format_nominal;
 
 use crate::report::console;
 use crate::runner::{RouteDelivery, StepRecord};
-use crate::suite::ScenarioResult;
+use crate::suite::{ScenarioResult, Verdict};
 
 const WIDTH: f64 = 720.0;
 const LEFT: f64 = 10.0;
@@ -18,17 +18,25 @@ const LEFT: f64 = 10.0;
 pub fn render(results: &[ScenarioResult]) -> String {
     let mut order: Vec<&ScenarioResult> = results.iter().collect();
     // Failures first; otherwise the run's own (stable) order.
-    order.sort_by_key(|r| r.passed());
+    // Failures first, then warnings, then skips; otherwise the run's own (stable) order.
+    order.sort_by_key(|r| match r.verdict() {
+        Verdict::Failed | Verdict::Errored => 0,
+        Verdict::Warned => 1,
+        Verdict::Skipped => 2,
+        Verdict::Passed => 3,
+    });
     let horizon = horizon(results);
-    let passed = results.iter().filter(|r| r.passed()).count();
+    let summary = console::summary_line(results);
+    let warnings = console::warnings_line(results)
+        .map(|line| format!("<p class=\"warnings\">{}</p>\n", escape(&line)))
+        .unwrap_or_default();
     let mut page = String::new();
     let _ = write!(
         page,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>hooksim report</title><style>{STYLE}</style></head><body>\n\
-         <h1>hooksim report</h1>\n<p class=\"summary\">{passed} passed, {} failed</p>\n{LEGEND}\n<table>\n\
+         <h1>hooksim report</h1>\n<p class=\"summary\">{summary}</p>\n{warnings}{LEGEND}\n<table>\n\
          <tr><th>verdict</th><th>rule</th><th>scenario</th><th>attempts</th></tr>\n",
-        results.len() - passed
     );
     for result in order {
         scenario_rows(&mut page, result, horizon);
@@ -40,11 +48,14 @@ pub fn render(results: &[ScenarioResult]) -> String {
 fn scenario_rows(page: &mut String, result: &ScenarioResult, horizon: Duration) {
     let run = &result.run;
     let s = &run.scenario;
-    let (class, verdict) = if result.passed() {
-        ("pass", "PASS")
-    } else {
-        ("fail", "FAIL")
+    let verdict = result.verdict();
+    let class = match verdict {
+        Verdict::Passed => "pass",
+        Verdict::Warned => "warn",
+        Verdict::Skipped => "skip",
+        Verdict::Failed | Verdict::Errored => "fail",
     };
+    let verdict = verdict.label();
     let _ = write!(
         page,
         "<tr class=\"{class}\"><td class=\"verdict\">{verdict}</td><td><code>{}</code><div class=\"source\">{}</div></td>\
@@ -55,7 +66,7 @@ fn scenario_rows(page: &mut String, result: &ScenarioResult, horizon: Duration) 
         escape(&s.path.to_string_lossy()),
         run.attempt_count()
     );
-    if !result.passed() {
+    if result.verdict() != Verdict::Passed {
         let _ = write!(
             page,
             "<pre class=\"why\">{}</pre>",
@@ -189,7 +200,7 @@ const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#
 table{border-collapse:collapse;width:100%;table-layout:fixed}th:nth-child(1){width:70px}\
 th:nth-child(2){width:34%}th:nth-child(4){width:80px}pre{overflow-x:auto}pre.diff{font-size:11px;background:#f6f8fa;padding:8px}th{text-align:left;border-bottom:2px solid #ccc;padding:6px}\
 td{padding:6px;vertical-align:top}tr.pass td.verdict{color:#1a7f37;font-weight:bold}\
-tr.fail td.verdict{color:#cf222e;font-weight:bold}tr.detail td{border-bottom:1px solid #eee}\
+tr.fail td.verdict{color:#cf222e;font-weight:bold}tr.warn td.verdict{color:#9a6700;font-weight:bold}tr.skip td.verdict{color:#6e7781;font-weight:bold}.warnings{color:#9a6700}tr.detail td{border-bottom:1px solid #eee}\
 .source{color:#666;font-size:12px}.summary{font-size:16px}pre.why{background:#fff5f5;padding:8px;\
 white-space:pre-wrap;font-size:12px}.delivery{margin:4px 0}.title{font-size:12px;color:#444}\
 .axis{stroke:#999;stroke-width:1}.tick{stroke:#999}.label{font-size:10px;fill:#666;text-anchor:middle}\

@@ -10,10 +10,16 @@ use crate::suite::ScenarioResult;
 pub const SCHEMA: &str = "hooksim-report/1";
 
 pub fn render(results: &[ScenarioResult]) -> String {
-    let passed = results.iter().filter(|r| r.passed()).count();
+    let (passed, failed, skipped, warned) = crate::report::console::counts(results);
     let report = json!({
         "schema": SCHEMA,
-        "summary": { "total": results.len(), "passed": passed, "failed": results.len() - passed },
+        "summary": {
+            "total": results.len(),
+            "passed": passed,
+            "failed": failed,
+            "skipped": skipped,
+            "warned": warned,
+        },
         "scenarios": results.iter().map(scenario).collect::<Vec<_>>(),
     });
     // Serialising a Value into a String cannot fail.
@@ -31,7 +37,14 @@ fn scenario(result: &ScenarioResult) -> Value {
         "rule": s.rule,
         "source": s.source,
         "seed": run.seed,
-        "passed": result.passed(),
+        "basis": s.basis.name(),
+        "receiver": match run.receiver {
+            crate::runner::ReceiverUnderTest::Hooksim => "hooksim",
+            crate::runner::ReceiverUnderTest::Theirs => "yours",
+        },
+        "verdict": result.verdict().name(),
+        "passed": result.verdict().is_pass(),
+        "skipped": run.skipped.as_ref().map(|skip| json!({ "setting": skip.setting, "reason": skip.reason })),
         "error": run.error.as_ref().map(|e| e.to_string()),
         "snapshot": snapshot(result.snapshot.as_ref()),
         "policy": {
@@ -54,6 +67,10 @@ fn snapshot(status: Option<&SnapshotStatus>) -> Value {
         Some(SnapshotStatus::Changed { pending, diff }) => {
             json!({ "status": "changed", "pending": pending, "diff": diff })
         }
+        Some(SnapshotStatus::NotAccepted { path }) => {
+            json!({ "status": "not-accepted", "path": path })
+        }
+        Some(SnapshotStatus::NotKept) => json!({ "status": "not-kept" }),
     }
 }
 
@@ -67,6 +84,8 @@ fn step(step: &StepRun) -> Value {
                 "expected": c.expected,
                 "actual": c.actual,
                 "passed": c.passed,
+                "level": if c.passed { "ok" } else if c.warns() { "warning" } else { "failure" },
+                "basis": c.basis.name(),
                 "subscription": c.subscription,
             })
         })
@@ -82,9 +101,12 @@ fn step(step: &StepRun) -> Value {
             format!("await_registration: {}", w.registrations.join("; ")),
             Vec::new(),
         ),
-        StepRecord::ApiChanged { rate_limited } => (
-            "api",
-            format!("api: rate_limited = {rate_limited}"),
+        StepRecord::ApiChanged(change) => {
+            ("api", format!("api: {}", change.describe()), Vec::new())
+        }
+        StepRecord::Registration(r) => (
+            r.keyword,
+            format!("{} -> {}", r.title(), r.call.answer),
             Vec::new(),
         ),
         StepRecord::Callbacks(c) => (

@@ -26,6 +26,11 @@ pub fn render(results: &[ScenarioResult]) -> Result<String, HarnessError> {
         case.add_property(("name", scenario.name.as_str()));
         case.add_property(("source", scenario.source.as_str()));
         case.add_property(("file", scenario.path.to_string_lossy().as_ref()));
+        case.add_property(("basis", scenario.basis.name()));
+        if result.verdict() == crate::suite::Verdict::Warned {
+            // JUnit has no warning: a passed case says it in a property.
+            case.add_property(("warning", console::failure_summary(result).trim_end()));
+        }
         case.set_system_out(result.transcript.as_str());
         suites
             .entry(provider)
@@ -41,10 +46,15 @@ pub fn render(results: &[ScenarioResult]) -> Result<String, HarnessError> {
 }
 
 fn status(result: &ScenarioResult) -> TestCaseStatus {
+    let run = &result.run;
+    if let Some(skip) = &run.skipped {
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(skip.reason.as_str());
+        return status;
+    }
     if result.passed() {
         return TestCaseStatus::success();
     }
-    let run = &result.run;
     let kind = if run.error.is_some() {
         NonSuccessKind::Error
     } else {
@@ -64,7 +74,11 @@ fn headline(result: &ScenarioResult) -> String {
     if let Some(error) = &run.error {
         return format!("{rule}: could not run: {error}");
     }
-    if let Some((step, check)) = run.failed_checks().next() {
+    let first = run
+        .failing_checks()
+        .next()
+        .or_else(|| run.failed_checks().next());
+    if let Some((step, check)) = first {
         let title = match &step.record {
             StepRecord::Delivery(d) => d.title.as_str(),
             _ => "",
@@ -74,7 +88,7 @@ fn headline(result: &ScenarioResult) -> String {
             step.number, step.location.line, check.key, check.expected, check.actual
         );
     }
-    format!("{rule}: the transcript differs from the accepted snapshot")
+    format!("{rule}: failed")
 }
 
 /// Real time spent on the receiver: the sum of attempt latencies.

@@ -64,6 +64,9 @@ fn a_full_scenario_parses_into_its_model() {
         settings: [("secret".to_owned(), "hooksim-test-secret".to_owned())].into(),
         seed: Some(7),
         subscriptions: Vec::new(),
+        basis: crate::scenario::Basis::Documented,
+        requires: Vec::new(),
+        reference_only: false,
         steps: vec![
             step(
                 Action::Deliver(Deliver {
@@ -120,7 +123,7 @@ fn a_full_scenario_parses_into_its_model() {
                 },
                 Expectations {
                     acknowledged: Some(false),
-                    status: Some(401),
+                    status: Some(crate::scenario::StatusExpectation::Exactly(401)),
                     gave_up: Some(false),
                     attempts: None,
                     ..Expectations::default()

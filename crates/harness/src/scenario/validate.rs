@@ -15,8 +15,8 @@ use super::error::{
 use super::interpolate::{InterpolationError, interpolate};
 use super::tree::{Node, NodeKind};
 use super::{
-    Action, Callback, Deliver, Expectations, Location, Override, Probe, RotateKeys, Scenario, Step,
-    Subscription,
+    Action, ApiChange, Basis, Callback, Deliver, Expectations, Location, Override, Probe, Register,
+    RotateKeys, Scenario, StatusExpectation, Step, Subscription,
 };
 
 mod burst;
@@ -28,18 +28,21 @@ use crate::duration::{DURATION_HELP, parse_nominal_duration, suggest_nominal_dur
 use crate::stand_in::{STAND_IN_PREFIX, parse_stand_in};
 use crate::suggest::{backticked, closest, did_you_mean};
 
-const TOP_LEVEL_KEYS: [&str; 9] = [
+const TOP_LEVEL_KEYS: [&str; 12] = [
     "name",
     "provider",
     "rule",
     "source",
+    "basis",
+    "requires",
+    "receiver",
     "target",
     "settings",
     "seed",
     "subscriptions",
     "steps",
 ];
-const ACTIONS: [&str; 11] = [
+const ACTIONS: [&str; 13] = [
     "deliver",
     "redeliver",
     "forge",
@@ -49,11 +52,24 @@ const ACTIONS: [&str; 11] = [
     "await_registration",
     "expect_callback",
     "api",
+    "register",
+    "unregister",
     "burst",
     "fuzz",
 ];
-const API_KEYS: [&str; 1] = ["rate_limited"];
-const PROBE_KEYS: [&str; 4] = ["method", "path", "json", "within"];
+const API_KEYS: [&str; 5] = [
+    "rate_limited",
+    "token",
+    "credentials",
+    "cases_read",
+    "event_key_typo",
+];
+const PROBE_KEYS: [&str; 7] = [
+    "method", "path", "json", "headers", "params", "count_at", "within",
+];
+const REGISTER_KEYS: [&str; 2] = ["event", "within"];
+/// How long a `register` step waits for the registration by default.
+const DEFAULT_REGISTRATION_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 const AWAIT_REGISTRATION_KEYS: [&str; 2] = ["event", "within"];
 const CALLBACK_KEYS: [&str; 5] = ["method", "path", "query", "count", "within"];
 const HTTP_METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -62,7 +78,15 @@ const DELIVER_KEYS: [&str; 5] = ["event", "as", "set", "max_attempts", "to"];
 const REDELIVER_KEYS: [&str; 1] = ["from"];
 const FORGE_KEYS: [&str; 2] = ["from", "signature"];
 const ROTATE_KEYS_KEYS: [&str; 3] = ["old", "new", "finished"];
-const EXPECT_KEYS: [&str; 5] = ["acknowledged", "status", "attempts", "gave_up", "json"];
+const EXPECT_KEYS: [&str; 7] = [
+    "acknowledged",
+    "status",
+    "attempts",
+    "gave_up",
+    "json",
+    "count",
+    "registered",
+];
 
 /// Turn a parsed document into a scenario, or the first problem in file order.
 pub(crate) fn validate(
@@ -169,6 +193,11 @@ impl Validator<'_> {
             "`source` says where the rule is documented (a seed file or a URL)",
         );
         let source = source.and_then(|node| self.string(node, "source"));
+        let basis = top.get("basis").map(|node| self.basis(node));
+        let requires = top
+            .get("requires")
+            .map(|node| self.requires(node, provider));
+        let reference_only = top.get("receiver").map(|node| self.receiver(node));
         let target = top.get("target").map(|node| self.target(node));
         let settings = top
             .get("settings")
@@ -202,7 +231,84 @@ impl Validator<'_> {
             seed: optional(seed)?.and_then(|seed| u64::try_from(seed).ok()),
             subscriptions: optional(subscriptions)?.unwrap_or_default(),
             steps: steps?,
+            basis: optional(basis)?.unwrap_or_default(),
+            requires: optional(requires)?.unwrap_or_default(),
+            reference_only: optional(reference_only)?.unwrap_or(false),
         })
+    }
+
+    /// `basis: documented | practice | assumed`.
+    fn basis(&mut self, node: &Node) -> Option<Basis> {
+        let name = self.string(node, "basis")?;
+        if let Some(basis) = Basis::from_name(&name) {
+            return Some(basis);
+        }
+        let names: Vec<&str> = Basis::ALL.iter().map(|b| b.name()).collect();
+        self.report(
+            node,
+            Problem::new(Kind::InvalidValue, format!("unknown basis `{name}`"), "not a basis")
+                .with_help(format!(
+                    "{}; `documented`: the provider documents the rule, `practice`: what a robust receiver does (say why in `source`), `assumed`: a guess about the provider (its failure only warns unless --strict)",
+                    did_you_mean(&name, &names, "a rule stands on one of")
+                )),
+        );
+        None
+    }
+
+    /// `requires: [contact_lookup, ...]`: settings of the scenario's provider.
+    fn requires(&mut self, node: &Node, provider: Option<ProviderId>) -> Option<Vec<String>> {
+        let NodeKind::Seq(items) = &node.kind else {
+            self.wrong_type(
+                node,
+                "`requires`",
+                "a list of setting names, like `[contact_lookup]`",
+            );
+            return None;
+        };
+        let names = provider.map(crate::settings::setting_names);
+        let mut required = Vec::with_capacity(items.len());
+        let mut complete = true;
+        for item in items {
+            let Some(name) = self.string(item, "requires") else {
+                complete = false;
+                continue;
+            };
+            if let (Some(provider), Some(names)) = (provider, &names)
+                && !names.contains(&name.as_str())
+            {
+                self.report(
+                    item,
+                    Problem::new(
+                        Kind::UnknownSetting,
+                        format!("`{provider}` has no setting `{name}`"),
+                        "unknown setting",
+                    )
+                    .with_help(did_you_mean(
+                        &name,
+                        names,
+                        &format!("{provider} settings"),
+                    )),
+                );
+                complete = false;
+                continue;
+            }
+            required.push(name);
+        }
+        complete.then_some(required)
+    }
+
+    /// `receiver: reference`.
+    fn receiver(&mut self, node: &Node) -> Option<bool> {
+        let name = self.string(node, "receiver")?;
+        if name == "reference" {
+            return Some(true);
+        }
+        self.report(
+            node,
+            Problem::new(Kind::InvalidValue, format!("unknown receiver `{name}`"), "not a receiver")
+                .with_help("`receiver: reference` runs the scenario against hooksim's reference receiver whatever --target says; leave it out to test the receiver under test"),
+        );
+        None
     }
 
     /// A `target`: a path, a URL, or a stand-in hooksim plays itself.
@@ -333,14 +439,7 @@ impl Validator<'_> {
             );
             return None;
         };
-        let names: Option<Vec<&str>> = provider.map(|provider| {
-            provider
-                .provider()
-                .settings()
-                .iter()
-                .map(|setting| setting.name)
-                .collect()
-        });
+        let names: Option<Vec<&str>> = provider.map(crate::settings::setting_names);
         let mut settings = BTreeMap::new();
         let mut complete = true;
         for (key, value) in entries {
@@ -489,7 +588,9 @@ impl Validator<'_> {
             "probe" => self.probe(key, value),
             "await_registration" => self.await_registration(key, value, context),
             "expect_callback" => self.expect_callback(key, value),
-            "api" => self.api(key, value),
+            "api" => self.api(key, value, context.provider),
+            "register" => self.register(key, value, context),
+            "unregister" => self.unregister(key, value, context.provider),
             "burst" => self.burst(key, value, context),
             "fuzz" => self.fuzz(key, value, context),
             _ => self.wait(value),
@@ -512,8 +613,13 @@ impl Validator<'_> {
             Some((_, expect_value)) if keyword == "fuzz" => self.fuzz_expectations(expect_value),
             Some((_, expect_value)) => {
                 self.burst_only_keys(expect_value, keyword);
+                self.step_only_keys(expect_value, keyword);
                 self.expectations(expect_value)
             }
+            None if matches!(keyword, "register" | "unregister") => Some(Expectations {
+                registered: Some(keyword == "register"),
+                ..Expectations::default()
+            }),
             None => Some(Expectations::default()),
         };
         if self.problems.len() > problems_before {
@@ -816,8 +922,13 @@ impl Validator<'_> {
             "path",
             "say what to call on the receiver, like `path: /hemnet/contacts`",
         );
-        let path = path.and_then(|node| self.path(node));
+        let path = path.and_then(|node| self.probe_path(node));
         let json = entries.get("json").map(|node| self.json(node));
+        let headers = entries.get("headers").map(|node| self.header_lines(node));
+        let params = entries.get("params").map(|node| self.params(node));
+        let count_at = entries
+            .get("count_at")
+            .map(|node| self.string(node, "count_at"));
         let within = entries
             .get("within")
             .map(|node| self.real_duration(node, "within"));
@@ -825,6 +936,9 @@ impl Validator<'_> {
             method: optional(method)?.unwrap_or_else(|| "GET".to_owned()),
             path: path?,
             json: optional(json)?,
+            headers: optional(headers)?.unwrap_or_default(),
+            params: optional(params)?.unwrap_or_default(),
+            count_at: optional(count_at)?.filter(|at| !at.is_empty()),
             within: optional(within)?,
         }))
     }
@@ -880,15 +994,210 @@ impl Validator<'_> {
         }))
     }
 
-    fn api(&mut self, key: &Node, value: &Node) -> Option<Action> {
+    /// `api: { rate_limited: true, ... }`: each key only for the provider
+    /// whose API has that condition.
+    fn api(&mut self, key: &Node, value: &Node, provider: Option<ProviderId>) -> Option<Action> {
         let entries = self.entries(value, key, "`api`", &API_KEYS)?;
-        let rate_limited = self.required(
-            &entries,
-            "rate_limited",
-            "say `rate_limited: true` or `false`",
+        if entries.known.is_empty() {
+            self.report(
+                key,
+                Problem::new(Kind::MissingKey, "`api` changes nothing", "no condition")
+                    .with_help(format!("give one of {}", backticked(&API_KEYS))),
+            );
+            return None;
+        }
+        let mut change = ApiChange::default();
+        let mut complete = true;
+        for (name, key_node, value) in &entries.known {
+            let (providers, parsed): (&[ProviderId], Option<bool>) = match *name {
+                "rate_limited" => (&[ProviderId::Flow], self.boolean(value, name)),
+                "cases_read" => (&[ProviderId::Flow], self.boolean(value, name)),
+                "event_key_typo" => (&[ProviderId::PropertyFinder], self.boolean(value, name)),
+                "token" => (
+                    &[ProviderId::Spark, ProviderId::PropertyFinder],
+                    self.word(value, name, &["read-only", "full"])
+                        .map(|word| word == "read-only"),
+                ),
+                _ => (
+                    &[ProviderId::PropertyFinderAtlas],
+                    self.word(value, name, &["refused", "accepted"])
+                        .map(|word| word == "refused"),
+                ),
+            };
+            if let Some(provider) = provider.filter(|p| !providers.contains(p)) {
+                let owners: Vec<&str> = providers.iter().map(ProviderId::as_str).collect();
+                self.report(
+                    key_node,
+                    Problem::new(
+                        Kind::InvalidValue,
+                        format!("the {provider} API has no `{name}` condition"),
+                        "not for this provider",
+                    )
+                    .with_help(format!(
+                        "`{name}` is a condition of {}",
+                        backticked(&owners)
+                    )),
+                );
+                complete = false;
+                continue;
+            }
+            let Some(on) = parsed else {
+                complete = false;
+                continue;
+            };
+            match *name {
+                "rate_limited" => change.rate_limited = Some(on),
+                "cases_read" => change.cases_read = Some(on),
+                "event_key_typo" => change.event_key_typo = Some(on),
+                "token" => change.token_read_only = Some(on),
+                _ => change.credentials_refused = Some(on),
+            }
+        }
+        complete.then_some(Action::Api(change))
+    }
+
+    /// One of `words`, as written.
+    fn word(&mut self, node: &Node, what: &str, words: &[&str]) -> Option<String> {
+        let text = self.string(node, what)?;
+        if words.contains(&text.as_str()) {
+            return Some(text);
+        }
+        self.report(
+            node,
+            Problem::new(
+                Kind::InvalidValue,
+                format!("`{what}: {text}` is not known"),
+                "unknown value",
+            )
+            .with_help(did_you_mean(&text, words, &format!("`{what}` is one of"))),
         );
-        let rate_limited = rate_limited.and_then(|node| self.boolean(node, "rate_limited"))?;
-        Some(Action::Api { rate_limited })
+        None
+    }
+
+    /// `register: { event?, within? }`, for a provider with a registration API.
+    fn register(&mut self, key: &Node, value: &Node, context: &StepContext) -> Option<Action> {
+        self.require_setting(key, "register", context.provider, "register");
+        let register = if value.kind == NodeKind::Null {
+            Register {
+                event: None,
+                within: DEFAULT_REGISTRATION_WAIT,
+            }
+        } else {
+            let entries = self.entries(value, key, "`register`", &REGISTER_KEYS)?;
+            let event = entries
+                .get("event")
+                .map(|node| self.event(node, context.provider));
+            let within = entries
+                .get("within")
+                .map(|node| self.real_duration(node, "within"));
+            Register {
+                event: optional(event)?,
+                within: optional(within)?.unwrap_or(DEFAULT_REGISTRATION_WAIT),
+            }
+        };
+        Some(Action::Register(register))
+    }
+
+    /// `unregister: {}`, for a provider whose API deletes registrations.
+    fn unregister(
+        &mut self,
+        key: &Node,
+        value: &Node,
+        provider: Option<ProviderId>,
+    ) -> Option<Action> {
+        self.require_setting(key, "unregister", provider, "unregister");
+        if value.kind != NodeKind::Null {
+            self.entries(value, key, "`unregister`", &[])?;
+        }
+        Some(Action::Unregister)
+    }
+
+    /// A step that calls a receiver setting only exists for the providers
+    /// that have the setting.
+    fn require_setting(
+        &mut self,
+        key: &Node,
+        keyword: &str,
+        provider: Option<ProviderId>,
+        setting: &str,
+    ) {
+        let Some(provider) = provider else { return };
+        if crate::settings::receiver_setting(provider, setting).is_none() {
+            self.report(
+                key,
+                Problem::new(
+                    Kind::InvalidValue,
+                    format!("the {provider} API has nothing to `{keyword}`"),
+                    "not for this provider",
+                )
+                .with_help("registrations are made through the Spark, PF Expert, Atlas and EverReal APIs (deleted through PF Expert's and Atlas's)"),
+            );
+        }
+    }
+
+    /// A probe's `path`: a path, an absolute URL, or a placeholder that
+    /// becomes one (`{{settings.contact_lookup}}`).
+    fn probe_path(&mut self, node: &Node) -> Option<String> {
+        let text = self.string(node, "path")?;
+        if text.starts_with("http://") || text.starts_with("https://") || text.starts_with("{{") {
+            return Some(text);
+        }
+        self.path(node)
+    }
+
+    /// `headers: ["Name: value", ...]`.
+    fn header_lines(&mut self, node: &Node) -> Option<Vec<String>> {
+        let NodeKind::Seq(items) = &node.kind else {
+            self.wrong_type(
+                node,
+                "`headers`",
+                "a list of `Name: value` lines, like `[\"{{settings.admin_header}}\"]`",
+            );
+            return None;
+        };
+        let mut lines = Vec::with_capacity(items.len());
+        for item in items {
+            let line = self.string(item, "headers")?;
+            let placeholder = line.trim_start().starts_with("{{");
+            let named = line
+                .split_once(':')
+                .is_some_and(|(name, _)| !name.trim().is_empty() && !name.contains(' '));
+            if !placeholder && !named {
+                self.report(
+                    item,
+                    Problem::new(
+                        Kind::InvalidValue,
+                        format!("`{}` is not a header line", shorten(&line)),
+                        "not `Name: value`",
+                    )
+                    .with_help(
+                        "write a header as `Name: value`, like `Authorization: Bearer TOKEN`",
+                    ),
+                );
+                return None;
+            }
+            lines.push(line);
+        }
+        Some(lines)
+    }
+
+    /// `params: { id: "{{sent.lead.data.id}}" }`: text for each `{name}`.
+    fn params(&mut self, node: &Node) -> Option<Vec<(String, String)>> {
+        let NodeKind::Map(entries) = &node.kind else {
+            self.wrong_type(
+                node,
+                "`params`",
+                "a mapping of names to values, like `{ id: \"{{sent.lead.data.id}}\" }`",
+            );
+            return None;
+        };
+        let mut params = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            let name = self.key_name(key)?;
+            let value = self.scalar_text(value, &format!("params.{name}"))?;
+            params.push((name, value));
+        }
+        Some(params)
     }
 
     fn http_method(&mut self, node: &Node) -> Option<String> {
@@ -1052,9 +1361,7 @@ impl Validator<'_> {
         let acknowledged = entries
             .get("acknowledged")
             .map(|node| self.boolean(node, "acknowledged"));
-        let status = entries
-            .get("status")
-            .map(|node| self.integer(node, "status", 100..=599, "an HTTP status from 100 to 599"));
+        let status = entries.get("status").map(|node| self.status(node));
         let attempts = entries.get("attempts").map(|node| {
             self.integer(
                 node,
@@ -1068,14 +1375,86 @@ impl Validator<'_> {
             .get("gave_up")
             .map(|node| self.boolean(node, "gave_up"));
         let json = entries.get("json").map(|node| self.json_expectations(node));
+        let count = entries.get("count").map(|node| {
+            self.integer(node, "count", 0..=u64::MAX.into(), "a whole number")
+                .and_then(|n| u64::try_from(n).ok())
+        });
+        let registered = entries
+            .get("registered")
+            .map(|node| self.boolean(node, "registered"));
         Some(Expectations {
             acknowledged: optional(acknowledged)?,
-            status: optional(status)?.and_then(|status| u16::try_from(status).ok()),
+            status: optional(status)?,
+            count: optional(count)?,
+            registered: optional(registered)?,
             attempts: optional(attempts)?.and_then(|attempts| u32::try_from(attempts).ok()),
             gave_up: optional(gave_up)?,
             json: optional(json)?.unwrap_or_default(),
             ..Expectations::default()
         })
+    }
+
+    /// `status: 204`, or a class: `status: 2xx`.
+    fn status(&mut self, node: &Node) -> Option<StatusExpectation> {
+        if let NodeKind::Str(text) = &node.kind
+            && let Some(class) = text.strip_suffix("xx").and_then(|d| d.parse::<u16>().ok())
+            && (1..=5).contains(&class)
+        {
+            return Some(StatusExpectation::Class(class));
+        }
+        if matches!(node.kind, NodeKind::Str(_)) {
+            self.wrong_type(
+                node,
+                "`status`",
+                "an HTTP status from 100 to 599, or a class like `2xx`",
+            );
+            return None;
+        }
+        self.integer(
+            node,
+            "status",
+            100..=599,
+            "an HTTP status from 100 to 599, or a class like `2xx`",
+        )
+        .and_then(|status| u16::try_from(status).ok())
+        .map(StatusExpectation::Exactly)
+    }
+
+    /// Expectations that only some steps have: `json` and `count` on
+    /// probes, `registered` on (un)registrations, which expect nothing else.
+    fn step_only_keys(&mut self, node: &Node, keyword: &str) {
+        let NodeKind::Map(entries) = &node.kind else {
+            return;
+        };
+        let registration = matches!(keyword, "register" | "unregister");
+        for (key, _) in entries {
+            let NodeKind::Str(name) = &key.kind else {
+                continue;
+            };
+            let allowed = match name.as_str() {
+                "json" | "count" => keyword == "probe",
+                "registered" => registration,
+                _ => !registration,
+            };
+            if !allowed {
+                let help = if registration {
+                    "a `register` or `unregister` step expects only `registered`".to_owned()
+                } else if name == "registered" {
+                    "`registered` goes on a `register` or `unregister` step".to_owned()
+                } else {
+                    format!("`{name}` checks a probe's answer: put it on a `probe` step")
+                };
+                self.report(
+                    key,
+                    Problem::new(
+                        Kind::ExpectNotAllowed,
+                        format!("`{keyword}` steps do not expect `{name}`"),
+                        "not allowed here",
+                    )
+                    .with_help(help),
+                );
+            }
+        }
     }
 
     /// `json: { count: 1, ids.0: "abc" }`: dotted paths to expected values.

@@ -475,7 +475,11 @@ async fn a_missing_permission_is_recorded_and_not_retried() -> TestResult {
 #[tokio::test]
 async fn a_throttled_read_is_tried_again_after_the_wait_flow_names() -> TestResult {
     let (receiver, apis) = connected(None).await?;
-    apis.state().set_rate_limited(true);
+    apis.state()
+        .set_conditions(hooksim_simulator::api::ApiConditions {
+            rate_limited: true,
+            ..Default::default()
+        });
     let event = flow_event("SettlementStatusChanged", json!({ "CaseId": 77 }));
     assert_eq!(deliver_connected(&receiver, &apis, &event).await?, 200);
 
@@ -484,7 +488,8 @@ async fn a_throttled_read_is_tried_again_after_the_wait_flow_names() -> TestResu
         assert!(std::time::Instant::now() < deadline, "{:?}", calls(&apis));
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    apis.state().set_rate_limited(false);
+    apis.state()
+        .set_conditions(hooksim_simulator::api::ApiConditions::default());
 
     let summary = reads_made(&receiver, &apis, 1).await?;
     let read = &summary["reads"][0];

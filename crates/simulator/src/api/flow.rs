@@ -362,9 +362,13 @@ impl FromRequestParts<ApiState> for Reader {
             .and_then(|tokens| tokens.user(token))
             .ok_or(Refusal::InvalidToken)?;
         let world = state.world();
-        if world.rate_limited {
+        if world.conditions.rate_limited {
             return Err(Refusal::Throttled);
         }
+        // A scenario may take the permission away from the user the token is for.
+        let user = ApiUser {
+            cases_read: user.cases_read && !world.conditions.without_cases_read,
+        };
         Ok(Self {
             user,
             cases: Cases::from_delivered(&world.delivered),

@@ -74,6 +74,24 @@ pub struct Registration {
     pub secret: Option<String>,
 }
 
+/// How a scenario has the provider APIs behave beside their documented
+/// defaults, so a receiver configured once, at start-up, meets each case
+/// without being given other credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiConditions {
+    /// Flow's read APIs answer 429 with rate-limit headers.
+    pub rate_limited: bool,
+    /// The receiver's token may only read: Spark's Public role, a PF Expert
+    /// user token instead of a client level one.
+    pub token_read_only: bool,
+    /// Atlas refuses the receiver's API key pair.
+    pub credentials_refused: bool,
+    /// Flow's API user lacks the "Cases - Read" permission.
+    pub without_cases_read: bool,
+    /// PF Expert answers a new hook with the documented `"event:"` key.
+    pub event_key_typo: bool,
+}
+
 /// Everything one scenario's APIs know. Cloned handles share it.
 #[derive(Debug, Clone, Default)]
 pub struct ApiState {
@@ -88,8 +106,8 @@ pub struct World {
     /// Events delivered so far, per provider, so read APIs answer what the
     /// events announced (Flow's `SettlementStatuses` after `SettlementStatusChanged`).
     pub delivered: Vec<(ProviderId, Value)>,
-    /// When set, Flow's read APIs answer 429 with rate-limit headers.
-    pub rate_limited: bool,
+    /// How a scenario has the APIs behave beside their documented defaults.
+    pub conditions: ApiConditions,
     /// A counter for ids the APIs hand out.
     pub next_id: u64,
 }
@@ -122,8 +140,24 @@ impl ApiState {
         self.world().delivered.push((provider, payload));
     }
 
-    pub fn set_rate_limited(&self, on: bool) {
-        self.world().rate_limited = on;
+    /// The conditions in force; see [`ApiConditions`].
+    pub fn conditions(&self) -> ApiConditions {
+        self.world().conditions.clone()
+    }
+
+    pub fn set_conditions(&self, conditions: ApiConditions) {
+        self.world().conditions = conditions;
+    }
+
+    /// Make the APIs new for the next scenario on a server shared by a
+    /// whole run: no registrations, documented behaviour. The journal and
+    /// the delivered events stay (calls about earlier deliveries may still
+    /// arrive); the answer is where this scenario's part of the journal starts.
+    pub fn begin_scenario(&self) -> usize {
+        let mut world = self.world();
+        world.registrations.clear();
+        world.conditions = ApiConditions::default();
+        world.journal.len()
     }
 
     pub fn credentials(&self) -> Credentials {

@@ -19,8 +19,9 @@
 //! hooks, so a client refused for a hook whose id it lost could never free
 //! the event again; the client behind the token is 434 (the doc's example).
 //!
-//! The `"event:"` typo is opt-in: the same API under `/quirks/event-key-typo`
-//! (a scenario hands the receiver `{{api.base_url}}/quirks/event-key-typo`)
+//! The `"event:"` typo is opt-in: a scenario turns it on for the whole API
+//! (`api: { event_key_typo: true }`, for a receiver configured once), or
+//! hands the receiver the same API under `/quirks/event-key-typo`; either
 //! answers with the doc's literal key, so a receiver can prove it reads only
 //! what it needs (`hook.id`) and survives the doc being right about its own typo.
 
@@ -105,17 +106,22 @@ impl IntoResponse for ApiError {
 
 /// Hooks need a client level token (documented); what each other answer is, assumed.
 fn require_client_token(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let credentials = state.credentials();
+    let (credentials, conditions) = {
+        let world = state.world();
+        (world.credentials.clone(), world.conditions.clone())
+    };
     match bearer(headers) {
         None => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "a client level token is required: Authorization: Bearer <token>",
         )),
-        Some(token) if token == credentials.token => Ok(()),
-        Some(token) if token == credentials.read_only_token => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "this token is not client level; hooks need a client level token from customer care",
-        )),
+        Some(token) if token == credentials.token && !conditions.token_read_only => Ok(()),
+        Some(token) if token == credentials.token || token == credentials.read_only_token => {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "this token is not client level; hooks need a client level token from customer care",
+            ))
+        }
         Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid token")),
     }
 }
@@ -175,7 +181,13 @@ async fn create_hook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Created, ApiError> {
-    register_hook(&state, &headers, &body, EventKey::Plain)
+    // A scenario may ask for the answer as the documentation prints it.
+    let key = if state.conditions().event_key_typo {
+        EventKey::DocTypo
+    } else {
+        EventKey::Plain
+    };
+    register_hook(&state, &headers, &body, key)
 }
 
 /// `POST /quirks/event-key-typo/hooks`, answered with the doc's `"event:"`.

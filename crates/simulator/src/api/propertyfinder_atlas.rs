@@ -195,7 +195,8 @@ async fn issue_token(
     let api_key = required_text(&request, "apiKey")?;
     let api_secret = required_text(&request, "apiSecret")?;
     let credentials = state.credentials();
-    if api_key != credentials.client_id || api_secret != credentials.client_secret {
+    let refused = state.conditions().credentials_refused;
+    if refused || api_key != credentials.client_id || api_secret != credentials.client_secret {
         return Err(Problem::new(
             StatusCode::UNAUTHORIZED,
             "unknown API key or wrong API secret",

@@ -161,9 +161,9 @@ pub fn routes() -> Router<ApiState> {
 /// Assumed order: the key first, then the user agent.
 fn authenticate(world: &World, headers: &HeaderMap) -> Result<Role, Failure> {
     let token = access_token(headers).ok_or(Failure::InvalidKey)?;
-    let role = if token == world.credentials.token {
+    let role = if token == world.credentials.token && !world.conditions.token_read_only {
         Role::Writer
-    } else if token == world.credentials.read_only_token {
+    } else if token == world.credentials.token || token == world.credentials.read_only_token {
         Role::Reader
     } else {
         return Err(Failure::InvalidKey);

@@ -644,6 +644,12 @@ impl Provider for EverReal {
         &[]
     }
 
+    /// The envelope's `uuid` names one delivery's event (seed 003; that
+    /// receivers dedupe on it is assumed).
+    fn identity_paths(&self) -> &'static [&'static str] {
+        &["uuid"]
+    }
+
     fn fuzz_paths(&self, event: &str) -> FuzzPaths {
         event_fuzz_paths(event)
     }

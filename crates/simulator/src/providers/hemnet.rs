@@ -286,6 +286,12 @@ impl Provider for Hemnet {
         SETTINGS
     }
 
+    /// The contact's `data.id`: a receiver stores a lead once per contact
+    /// (seed 004, Idempotency); `X-Request-Id` is new on every attempt (assumed).
+    fn identity_paths(&self) -> &'static [&'static str] {
+        &["data.id"]
+    }
+
     fn fuzz_paths(&self, event: &str) -> FuzzPaths {
         if event != CONTACT_CREATE {
             return FuzzPaths::NONE;

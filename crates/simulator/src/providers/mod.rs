@@ -229,6 +229,14 @@ pub trait Provider: Send + Sync + fmt::Debug {
         FuzzPaths::NONE
     }
 
+    /// Where an event's identity lies: the values a receiver deduplicates
+    /// or stores by. A run against a receiver that outlives it sends fresh
+    /// ones there (see [`crate::identity`]), so a second run is not taken
+    /// for duplicates of the first. Paths a payload lacks are passed over.
+    fn identity_paths(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The provider documents that enums may gain members.
     fn enums_may_grow(&self) -> bool {
         false

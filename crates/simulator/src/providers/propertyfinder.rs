@@ -248,6 +248,12 @@ impl Provider for PropertyFinder {
         &[]
     }
 
+    /// A hook carries no event id (seed 001); the concept it names is what a
+    /// receiver fetches and keys its work by (assumed).
+    fn identity_paths(&self) -> &'static [&'static str] {
+        &["concept.id"]
+    }
+
     /// The same for every event: they all share the documented body.
     fn fuzz_paths(&self, event: &str) -> FuzzPaths {
         if self.event(event).is_err() {

@@ -399,6 +399,12 @@ impl Provider for PropertyFinderAtlas {
         SETTINGS
     }
 
+    /// The event `id`: delivery is at least once and receivers dedupe on it
+    /// (documented, see PROVIDERS.md).
+    fn identity_paths(&self) -> &'static [&'static str] {
+        &["id"]
+    }
+
     fn fuzz_paths(&self, event: &str) -> FuzzPaths {
         event_fuzz_paths(event)
     }

@@ -227,6 +227,12 @@ impl Provider for Spark {
         &[]
     }
 
+    /// A notification has no id of its own (seed 002); the listing it is
+    /// about is what a receiver keys its work by (assumed).
+    fn identity_paths(&self) -> &'static [&'static str] {
+        &["Listing.Id"]
+    }
+
     /// [`ENUM_PATHS`] for every event: they all share the documented body.
     fn fuzz_paths(&self, event: &str) -> FuzzPaths {
         if self.event(event).is_err() {

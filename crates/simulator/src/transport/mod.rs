@@ -119,6 +119,8 @@ impl Transport {
 pub struct Call {
     pub method: String,
     pub url: String,
+    /// Sent as they are, after the body's `Content-Type`.
+    pub headers: Vec<(String, String)>,
     pub json: Option<serde_json::Value>,
     pub timeout: Duration,
 }
@@ -133,6 +135,9 @@ impl Transport {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(serde_json::to_vec(json).unwrap_or_default());
+        }
+        for (name, value) in &call.headers {
+            request = request.header(name.as_str(), value.as_str());
         }
         Ok(exchange(request, call.timeout).await)
     }

@@ -3,8 +3,8 @@
 //! answering what the delivered events announced, the "Cases - Read" 403,
 //! the throttled 429, and the journal.
 
-use hooksim_simulator::api::ProviderApis;
 use hooksim_simulator::api::flow::{CASES_READ, CLIENT_WITHOUT_CASES_READ};
+use hooksim_simulator::api::{ApiConditions, ProviderApis};
 use hooksim_simulator::providers::ProviderId;
 use reqwest::header::{AsHeaderName, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Method, Response};
@@ -286,6 +286,26 @@ async fn conditions_need_cases_read_and_say_so() {
     );
     let published = ok_json(api.get(&path, &token).await).await;
     assert_eq!(published["PublishedAskingPrice"], published["AskingPrice"]);
+
+    // A scenario can take the permission away from a token already issued,
+    // for a receiver configured once with the full user's credentials.
+    api.apis.state().set_conditions(ApiConditions {
+        without_cases_read: true,
+        ..ApiConditions::default()
+    });
+    assert_eq!(api.get(&path, &token).await.status(), 403);
+    assert_eq!(
+        api.apis.state().begin_scenario(),
+        api.apis.state().journal().len()
+    );
+    assert_eq!(api.get(&path, &token).await.status(), 200);
+}
+
+fn rate_limited(on: bool) -> ApiConditions {
+    ApiConditions {
+        rate_limited: on,
+        ..ApiConditions::default()
+    }
 }
 
 #[tokio::test]
@@ -381,7 +401,7 @@ async fn a_rate_limited_api_answers_429_with_the_rate_limit_headers() {
     api.deliver("SettlementStatusChanged", "t1", json!({ "CaseId": CASE }));
     let token = api.token().await;
 
-    api.apis.state().set_rate_limited(true);
+    api.apis.state().set_conditions(rate_limited(true));
     let throttled = api.get(&settlement_path(CASE), &token).await;
     assert_eq!(throttled.status(), 429);
     for name in [
@@ -400,7 +420,7 @@ async fn a_rate_limited_api_answers_429_with_the_rate_limit_headers() {
         429
     );
 
-    api.apis.state().set_rate_limited(false);
+    api.apis.state().set_conditions(rate_limited(false));
     assert_eq!(api.get(&settlement_path(CASE), &token).await.status(), 200);
 }
 

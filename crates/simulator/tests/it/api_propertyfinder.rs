@@ -110,6 +110,16 @@ mod pf_expert {
 
         let deleted = call(Method::DELETE, &format!("{url}/223443"), None, None).await;
         assert_eq!(deleted.status, 401);
+
+        // A scenario can make the client's own token a user's.
+        apis.state()
+            .set_conditions(hooksim_simulator::api::ApiConditions {
+                token_read_only: true,
+                ..Default::default()
+            });
+        let client = Some(credentials.token.as_str());
+        let refused = call(Method::POST, &url, client, Some(&request)).await;
+        assert_eq!(refused.status, 403);
     }
 
     #[tokio::test]
@@ -174,6 +184,24 @@ mod pf_expert {
         let id = created.body["hook"]["id"].to_string();
         let deleted = call(Method::DELETE, &format!("{url}/{id}"), Some(&token), None).await;
         assert_eq!(deleted.status, 204);
+
+        // Or everywhere, for a receiver configured once with the plain base URL.
+        let plain = hooks_url(&apis);
+        let answer = call(Method::POST, &plain, Some(&token), Some(&request)).await;
+        assert_eq!(
+            keys(&answer.body["hook"]),
+            ["id", "event", "target", "client"]
+        );
+        apis.state()
+            .set_conditions(hooksim_simulator::api::ApiConditions {
+                event_key_typo: true,
+                ..Default::default()
+            });
+        let answer = call(Method::POST, &plain, Some(&token), Some(&request)).await;
+        assert_eq!(
+            keys(&answer.body["hook"]),
+            ["id", "event:", "target", "client"]
+        );
     }
 
     #[tokio::test]
@@ -310,6 +338,29 @@ mod atlas {
             body["secret"] = Value::from(secret);
         }
         body
+    }
+
+    #[tokio::test]
+    async fn refused_credentials_get_no_token() {
+        let apis = start().await;
+        apis.state()
+            .set_conditions(hooksim_simulator::api::ApiConditions {
+                credentials_refused: true,
+                ..Default::default()
+            });
+        let credentials = Credentials::default();
+        let request =
+            json!({"apiKey": credentials.client_id, "apiSecret": credentials.client_secret});
+        let refused = call(
+            Method::POST,
+            &url(&apis, "/v1/auth/token"),
+            None,
+            Some(&request),
+        )
+        .await;
+        assert_eq!(refused.status, 401);
+        apis.state().begin_scenario();
+        token(&apis, None).await;
     }
 
     #[tokio::test]

@@ -208,6 +208,22 @@ async fn the_public_role_reads_but_writing_answers_405_code_1017() {
     let registrations = api.registrations();
     assert_eq!(registrations.len(), 1);
     assert!(registrations[0].active);
+
+    // A scenario can give the writer's own key the Public role.
+    api.apis
+        .state()
+        .set_conditions(hooksim_simulator::api::ApiConditions {
+            token_read_only: true,
+            ..Default::default()
+        });
+    let (status, body) = api
+        .as_writer(
+            Method::POST,
+            COLLECTION,
+            Some(json!({ "D": { "Uri": OTHER_HOOK, "Active": true } })),
+        )
+        .await;
+    assert_failure(&(status, body), 405, 1017);
 }
 
 #[tokio::test]
