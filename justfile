@@ -8,8 +8,9 @@ default:
 run *ARGS:
     cargo run --release -p hooksim -- run scenarios {{ARGS}}
 
-# Run every test (unit, integration, end-to-end)
+# Run every test (unit, integration, end-to-end; installs the stranger receivers' Flask and Express first)
 test:
+    bash tests/strangers/install.sh
     cargo test --workspace
 
 # Format, lint and test, as CI does

@@ -207,3 +207,58 @@ fn acknowledgements_queued_beyond_the_timeout_fail_the_default_bound() {
     // Spark counts the late ones as failed: they are response timeouts.
     assert!(out.contains("response-timeout"), "{out}");
 }
+
+#[test]
+fn a_receiver_that_sheds_the_built_in_burst_warns_and_fails_only_when_strict() {
+    // Signatures checked, 200 OK, but beyond 4 leads in flight it answers
+    // 503. Hemnet documents no load, so the built-in burst (16 in flight)
+    // rests on a guess: a warning, which only --strict turns into a failure.
+    let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let router = Router::new().route(
+        "/webhooks/hemnet",
+        post(move || {
+            let in_flight = Arc::clone(&in_flight);
+            async move {
+                use std::sync::atomic::Ordering;
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                if now > 4 {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::OK
+                }
+            }
+        }),
+    );
+    let (url, _runtime) = serve(router, "/webhooks/hemnet");
+    let target = format!("hemnet={url}");
+    let run = |strict: bool| {
+        let mut args = vec!["run", BUILT_IN, "--target", &target];
+        if strict {
+            args.push("--strict");
+        }
+        let output = hooksim(&args);
+        (output.status.code(), stdout(&output))
+    };
+    let (code, out) = run(false);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("WARN hemnet/acknowledge-fast-under-load"),
+        "{out}"
+    );
+    assert!(out.contains("1 warning: "), "{out}");
+    assert!(out.contains("1 passed, 0 failed, 0 skipped"), "{out}");
+    assert!(
+        out.contains(" rejected)"),
+        "the refused ones are counted: {out}"
+    );
+    let (code, out) = run(true);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        failed_rules(&out),
+        crate::receivers::rules(&["hemnet/acknowledge-fast-under-load"]),
+        "{out}"
+    );
+    assert!(out.contains("0 passed, 1 failed, 0 skipped"), "{out}");
+}

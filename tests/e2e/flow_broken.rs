@@ -132,10 +132,7 @@ fn a_receiver_that_acknowledges_but_never_reads_back_fails_the_read_back_rule() 
     // run's Flow API (`flow.api`).
     let router = Router::new().route(ROUTE, post(|| async { StatusCode::OK }));
     let (url, _runtime) = serve(router, ROUTE);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = crate::receivers::free_port();
     let api_addr = format!("127.0.0.1:{port}");
     let api = format!("flow.api=http://{api_addr}/flow");
     let (code, out) = run_read_back_scenario_against(

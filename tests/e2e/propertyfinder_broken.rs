@@ -274,10 +274,7 @@ fn an_atlas_receiver_that_answers_409_to_a_repeated_id_fails_at_least_once() {
 /// would.
 #[test]
 fn a_receiver_that_ignores_the_apis_refusal_fails_the_refusal_rule() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = crate::receivers::free_port();
     let api = format!("http://127.0.0.1:{port}/propertyfinder");
     let hooks = format!("{api}/hooks");
     let router = Router::new()

@@ -31,6 +31,15 @@ pub fn serve(router: Router, route: &str) -> (String, Runtime) {
     (url, runtime)
 }
 
+/// A loopback port nothing listens on right now (for `--api-addr`, whose
+/// address a receiver must know before hooksim starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free loopback port")
+}
+
 /// `hooksim run SCENARIOS... --target TARGET EXTRA...` against a copy of the
 /// accepted snapshots: the exit code and the console output. `target` is
 /// `provider=URL` or a base URL, as a customer would pass it.

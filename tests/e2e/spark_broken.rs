@@ -146,10 +146,7 @@ fn a_receiver_that_refuses_unknown_event_values_fails_forward_compatibility() {
 /// run's Spark API and registers at its own `/admin/spark`.
 #[test]
 fn a_receiver_that_registers_without_active_gets_nothing_and_is_told_why() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = crate::receivers::free_port();
     let api = format!("http://127.0.0.1:{port}/spark");
     let webhooks = format!("{api}/v1/developers/newsfeeds/webhooks");
     let router = Router::new()

@@ -12,13 +12,12 @@
 //! tests/strangers/install.sh` installs both, as `.ci/run` does.
 
 use std::io::{BufRead as _, BufReader};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::receivers::failed_rules;
+use crate::receivers::{failed_rules, free_port};
 use crate::{hooksim, repo_root, stderr, stdout};
 
 const ADMIN_TOKEN: &str = "stranger-admin-token";
@@ -82,14 +81,6 @@ impl Program {
         command.arg(script);
         command
     }
-}
-
-/// A loopback port nothing listens on right now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free loopback port")
 }
 
 /// Start `program` with `env`, and wait for its `listening on` line.
@@ -170,22 +161,44 @@ fn assert_passes(code: Option<i32>, out: &str) -> (usize, usize) {
     assert_eq!((code, failed), (Some(0), 0), "{out}");
     for (rule, setting) in skipped(out) {
         assert!(
-            out.contains(&format!("skipped: needs {setting}, ")) && out.contains("--set "),
+            out.contains(&format!("skipped: needs {setting} ("))
+                && out.contains("; for example: --set "),
             "{rule} is skipped without naming {setting} and an example:\n{out}"
         );
     }
     (passed, skipped_count)
 }
 
+/// A free address for the provider APIs (`--api-addr`) and the base URL a
+/// receiver of `provider` is started with there.
+fn provider_api(provider: &str) -> (String, String) {
+    let addr = format!("127.0.0.1:{}", free_port());
+    (format!("http://{addr}/{provider}"), addr)
+}
+
 fn setting(provider: &str, name: &str, value: &str) -> String {
     format!("{provider}.{name}={value}")
 }
 
-/// `--set` pairs for every setting in `settings`.
-fn with_settings<'a>(args: &mut Vec<&'a str>, settings: &'a [String]) {
+/// `SUITE --target TARGET --set S...`.
+fn with_settings<'a>(suite: &'a str, target: &'a str, settings: &'a [String]) -> Vec<&'a str> {
+    let mut args = vec![suite, "--target", target];
     for s in settings {
         args.extend(["--set", s.as_str()]);
     }
+    args
+}
+
+/// The same against a receiver started with the provider APIs at `api_addr`.
+fn with_api<'a>(
+    suite: &'a str,
+    target: &'a str,
+    api_addr: &'a str,
+    settings: &'a [String],
+) -> Vec<&'a str> {
+    let mut args = with_settings(suite, target, settings);
+    args.extend(["--api-addr", api_addr]);
+    args
 }
 
 /// Run a suite against one stranger twice with the same arguments (the
@@ -271,14 +284,8 @@ fn given_its_lookup_the_flask_hemnet_receiver_runs_every_scenario_twice_with_the
     let settings = hemnet_lookup_settings();
     let snapshots = tempfile::tempdir().expect("temp dir");
     let dir = snapshots.path().to_str().expect("utf-8");
-    let mut args = vec![
-        "scenarios/hemnet",
-        "--target",
-        &target,
-        "--snapshot-dir",
-        dir,
-    ];
-    with_settings(&mut args, &settings);
+    let mut args = with_settings("scenarios/hemnet", &target, &settings);
+    args.extend(["--snapshot-dir", dir]);
     // First run: the team's own snapshot folder is empty, so every
     // transcript is new, pending review, and nothing fails for it.
     let (code, first) = run(&args);
@@ -322,8 +329,7 @@ fn a_flask_hemnet_receiver_that_stores_duplicates_fails_stored_once_by_name() {
     let flask = start(Program::Flask, &env);
     let target = format!("hemnet={}/webhooks/hemnet-leads", flask.base);
     let settings = hemnet_lookup_settings();
-    let mut args = vec!["scenarios/hemnet", "--target", &target];
-    with_settings(&mut args, &settings);
+    let args = with_settings("scenarios/hemnet", &target, &settings);
     let (code, out) = run(&args);
     assert_eq!(code, Some(1), "{out}");
     assert_eq!(
@@ -333,7 +339,9 @@ fn a_flask_hemnet_receiver_that_stores_duplicates_fails_stored_once_by_name() {
     );
     assert!(out.contains("expected count: 1, got 2"), "{out}");
     assert!(
-        out.contains("rule source: seeds/004_597c1aeaa0ae0942.txt (Idempotency) (documented)"),
+        out.contains(
+            "rule source: seeds/004_597c1aeaa0ae0942.txt (Idempotency)\n  basis: documented"
+        ),
         "{out}"
     );
 }
@@ -349,8 +357,7 @@ fn atlas_env(api: &str, secret: &str) -> Vec<(&'static str, String)> {
 
 #[test]
 fn a_flask_atlas_receiver_answering_204_passes_and_given_its_settings_runs_everything() {
-    let api_port = free_port();
-    let api = format!("http://127.0.0.1:{api_port}/propertyfinder-atlas");
+    let (api, api_addr) = provider_api("propertyfinder-atlas");
     let flask = start(Program::Flask, &atlas_env(&api, ATLAS_SECRET));
     let target = format!("propertyfinder-atlas={}/webhooks/atlas", flask.base);
     let secret = setting("propertyfinder-atlas", "secret", ATLAS_SECRET);
@@ -376,7 +383,6 @@ fn a_flask_atlas_receiver_answering_204_passes_and_given_its_settings_runs_every
     );
     assert_eq!(skips, 6, "{out}");
     // Given the settings, nothing is skipped and nothing fails.
-    let api_addr = format!("127.0.0.1:{api_port}");
     let settings = vec![
         secret.clone(),
         setting("propertyfinder-atlas", "api", &api),
@@ -401,14 +407,12 @@ fn a_flask_atlas_receiver_answering_204_passes_and_given_its_settings_runs_every
             &format!("Authorization: Bearer {ADMIN_TOKEN}"),
         ),
     ];
-    let mut args = vec![
+    let args = with_api(
         "scenarios/propertyfinder-atlas",
-        "--target",
         &target,
-        "--api-addr",
         &api_addr,
-    ];
-    with_settings(&mut args, &settings);
+        &settings,
+    );
     let (passed, skips, out) = passes_twice(&args);
     assert_eq!((passed, skips), (23, 0), "{out}");
 }
@@ -465,8 +469,7 @@ fn spark_settings(api: &str) -> Vec<String> {
 
 #[test]
 fn an_express_spark_receiver_answering_204_passes_and_given_its_settings_runs_everything() {
-    let api_port = free_port();
-    let api = format!("http://127.0.0.1:{api_port}/spark");
+    let (api, api_addr) = provider_api("spark");
     let express = start(Program::Express, &spark_env(&api));
     let target = format!("spark={}/integrations/spark/newsfeed", express.base);
     let (passed, skips, out) = passes_twice(&["scenarios/spark", "--target", &target]);
@@ -477,38 +480,21 @@ fn an_express_spark_receiver_answering_204_passes_and_given_its_settings_runs_ev
             .all(|(_, setting)| setting == "spark.api"),
         "{out}"
     );
-    let api_addr = format!("127.0.0.1:{api_port}");
     let settings = spark_settings(&api);
-    let mut args = vec![
-        "scenarios/spark",
-        "--target",
-        &target,
-        "--api-addr",
-        &api_addr,
-    ];
-    with_settings(&mut args, &settings);
+    let args = with_api("scenarios/spark", &target, &api_addr, &settings);
     let (passed, skips, out) = passes_twice(&args);
     assert_eq!((passed, skips), (18, 0), "{out}");
 }
 
 #[test]
 fn an_express_spark_receiver_that_registers_without_active_fails_with_the_reason() {
-    let api_port = free_port();
-    let api = format!("http://127.0.0.1:{api_port}/spark");
+    let (api, api_addr) = provider_api("spark");
     let mut env = spark_env(&api);
     env.push(("SPARK_FORGET_ACTIVE", "1".to_owned()));
     let express = start(Program::Express, &env);
     let target = format!("spark={}/integrations/spark/newsfeed", express.base);
-    let api_addr = format!("127.0.0.1:{api_port}");
     let settings = spark_settings(&api);
-    let mut args = vec![
-        "scenarios/spark",
-        "--target",
-        &target,
-        "--api-addr",
-        &api_addr,
-    ];
-    with_settings(&mut args, &settings);
+    let args = with_api("scenarios/spark", &target, &api_addr, &settings);
     let (code, out) = run(&args);
     assert_eq!(code, Some(1), "{out}");
     // Asked again (spark/api-uri-unique), it finds its inactive webhook and
@@ -524,14 +510,12 @@ fn an_express_spark_receiver_that_registers_without_active_fails_with_the_reason
 
 #[test]
 fn an_express_pf_expert_receiver_passes_and_given_its_settings_runs_everything() {
-    let api_port = free_port();
-    let api = format!("http://127.0.0.1:{api_port}/spark");
+    let (api, api_addr) = provider_api("spark");
     let express = start(Program::Express, &spark_env(&api));
     let target = format!("propertyfinder={}/crm/propertyfinder/hooks", express.base);
     let (_, skips, out) = passes_twice(&["scenarios/propertyfinder", "--target", &target]);
     assert_eq!(skips, 4, "{out}");
     let pf_api = api.replace("/spark", "/propertyfinder");
-    let api_addr = format!("127.0.0.1:{api_port}");
     let settings = vec![
         setting("propertyfinder", "api", &pf_api),
         setting(
@@ -550,14 +534,7 @@ fn an_express_pf_expert_receiver_passes_and_given_its_settings_runs_everything()
             &format!("X-Admin-Key: {ADMIN_TOKEN}"),
         ),
     ];
-    let mut args = vec![
-        "scenarios/propertyfinder",
-        "--target",
-        &target,
-        "--api-addr",
-        &api_addr,
-    ];
-    with_settings(&mut args, &settings);
+    let args = with_api("scenarios/propertyfinder", &target, &api_addr, &settings);
     let (passed, skips, out) = passes_twice(&args);
     assert_eq!((passed, skips), (14, 0), "{out}");
 }
@@ -574,13 +551,11 @@ fn flow_env(api: &str) -> Vec<(&'static str, String)> {
 
 #[test]
 fn a_stdlib_flow_receiver_answering_202_passes_and_given_its_api_reads_back() {
-    let api_port = free_port();
-    let api = format!("http://127.0.0.1:{api_port}/flow");
+    let (api, api_addr) = provider_api("flow");
     let stdlib = start(Program::Stdlib, &flow_env(&api));
     let target = format!("flow={}/api/flow/events", stdlib.base);
     let (_, skips, out) = passes_twice(&["scenarios/flow", "--target", &target]);
     assert_eq!(skips, 9, "{out}");
-    let api_addr = format!("127.0.0.1:{api_port}");
     let api_setting = setting("flow", "api", &api);
     let args = [
         "scenarios/flow",
@@ -597,13 +572,11 @@ fn a_stdlib_flow_receiver_answering_202_passes_and_given_its_api_reads_back() {
 
 #[test]
 fn a_stdlib_flow_receiver_that_never_reads_back_fails_the_callback_rules() {
-    let api_port = free_port();
-    let api = format!("http://127.0.0.1:{api_port}/flow");
+    let (api, api_addr) = provider_api("flow");
     let mut env = flow_env(&api);
     env.push(("FLOW_SKIP_READS", "1".to_owned()));
     let stdlib = start(Program::Stdlib, &env);
     let target = format!("flow={}/api/flow/events", stdlib.base);
-    let api_addr = format!("127.0.0.1:{api_port}");
     let api_setting = setting("flow", "api", &api);
     let (code, out) = run(&[
         "scenarios/flow/api-settlement-status-read-back.yaml",
@@ -629,13 +602,11 @@ fn a_stdlib_flow_receiver_that_never_reads_back_fails_the_callback_rules() {
 
 #[test]
 fn a_stdlib_everreal_receiver_passes_and_given_its_settings_registers() {
-    let api_port = free_port();
-    let api = format!("http://127.0.0.1:{api_port}/flow");
+    let (api, api_addr) = provider_api("flow");
     let stdlib = start(Program::Stdlib, &flow_env(&api));
     let target = format!("everreal={}/api/everreal/webhook", stdlib.base);
     let (_, skips, out) = passes_twice(&["scenarios/everreal", "--target", &target]);
     assert_eq!(skips, 1, "{out}");
-    let api_addr = format!("127.0.0.1:{api_port}");
     let settings = vec![
         setting("everreal", "api", &api.replace("/flow", "/everreal")),
         setting("everreal", "register", "/admin/everreal/register"),
@@ -645,14 +616,7 @@ fn a_stdlib_everreal_receiver_passes_and_given_its_settings_registers() {
             &format!("Authorization: Bearer {ADMIN_TOKEN}"),
         ),
     ];
-    let mut args = vec![
-        "scenarios/everreal",
-        "--target",
-        &target,
-        "--api-addr",
-        &api_addr,
-    ];
-    with_settings(&mut args, &settings);
+    let args = with_api("scenarios/everreal", &target, &api_addr, &settings);
     let (passed, skips, out) = passes_twice(&args);
     assert_eq!((passed, skips), (12, 0), "{out}");
 }

@@ -398,12 +398,7 @@ pub async fn await_registration(
         }
         tokio::time::sleep(POLL).await;
     };
-    let registrations = apis
-        .state()
-        .registrations(provider)
-        .iter()
-        .map(describe_registration)
-        .collect();
+    let registrations = described_registrations(apis, provider);
     let record = RegistrationRecord {
         event: event.map(str::to_owned),
         registrations,
@@ -485,12 +480,7 @@ pub async fn registration(
         &record.answer,
         succeeded == did_it,
     ));
-    let registrations = apis
-        .state()
-        .registrations(provider)
-        .iter()
-        .map(describe_registration)
-        .collect();
+    let registrations = described_registrations(apis, provider);
     let step = RegistrationCall {
         keyword: if register { "register" } else { "unregister" },
         call: record,
@@ -534,6 +524,15 @@ pub fn names_one_of(entry: &hooksim_simulator::api::JournalEntry, ids: &BTreeSet
         .split('/')
         .chain(decoded.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.' || c == ':')))
         .any(|word| ids.contains(word))
+}
+
+/// Every registration of `provider`, as [`describe_registration`] has it.
+fn described_registrations(apis: &ProviderApis, provider: ProviderId) -> Vec<String> {
+    apis.state()
+        .registrations(provider)
+        .iter()
+        .map(describe_registration)
+        .collect()
 }
 
 /// `12 New active`: a registration as a transcript shows it (its URL holds a port).

@@ -117,8 +117,9 @@ pub struct RunOptions {
     /// address (those hooksim did not write).
     pub shared_apis: Option<Arc<SharedApis>>,
     /// Mixed into the identities sent to receivers hooksim did not write,
-    /// so every run sends new ones (see [`hooksim_simulator::identity`]).
-    pub run_nonce: u64,
+    /// so every run sends new ones (see [`hooksim_simulator::identity`]);
+    /// `None` sends them as the seed makes them (`hooksim send`).
+    pub run_nonce: Option<u64>,
 }
 
 impl Default for RunOptions {
@@ -129,7 +130,7 @@ impl Default for RunOptions {
             seed: None,
             time_scale: TimeScale::Instant,
             shared_apis: None,
-            run_nonce: 0,
+            run_nonce: None,
         }
     }
 }
@@ -347,6 +348,8 @@ pub struct ScenarioRun {
     /// Identities sent fresh (a receiver hooksim did not write), which the
     /// transcript shows as the seed made them.
     pub replacements: Vec<Replacement>,
+    /// Whether identities were sent fresh (the run has a nonce).
+    pub fresh_identities: bool,
 }
 
 impl ScenarioRun {
@@ -413,6 +416,7 @@ impl ScenarioRun {
             skipped: None,
             api_setup: None,
             replacements: Vec::new(),
+            fresh_identities: receiver == ReceiverUnderTest::Theirs && options.run_nonce.is_some(),
         }
     }
 }
@@ -523,7 +527,7 @@ struct ScenarioState {
     receiver_base: Option<String>,
     settings: BTreeMap<String, String>,
     receiver: ReceiverUnderTest,
-    run_nonce: u64,
+    run_nonce: Option<u64>,
     /// Identities sent fresh, to show as the seed made them.
     replacements: Vec<Replacement>,
 }
@@ -880,8 +884,8 @@ impl ScenarioState {
                 for o in &d.set {
                     set_path(&mut payload, &o.path, o.value.clone()).map_err(step_error)?;
                 }
-                if self.receiver == ReceiverUnderTest::Theirs {
-                    self.freshen_identity(&mut payload, provider, scenario, index, &d.set);
+                if let (ReceiverUnderTest::Theirs, Some(nonce)) = (self.receiver, self.run_nonce) {
+                    self.freshen_identity(&mut payload, provider, scenario, index, &d.set, nonce);
                 }
                 if let Some(alias) = &d.alias {
                     self.sent.insert(alias.clone(), payload.clone());
@@ -1085,6 +1089,7 @@ impl ScenarioState {
         scenario: &Scenario,
         index: usize,
         set: &[Override],
+        nonce: u64,
     ) {
         let paths: Vec<&str> = provider
             .identity_paths()
@@ -1096,7 +1101,7 @@ impl ScenarioState {
             })
             .collect();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
-            self.run_nonce ^ crate::selection::fnv1a(scenario.rule.as_bytes()),
+            nonce ^ crate::selection::fnv1a(scenario.rule.as_bytes()),
         );
         rng.set_stream(index as u64);
         self.replacements.extend(freshen(payload, &paths, &mut rng));
@@ -1443,14 +1448,7 @@ async fn resolve_target(
                     "`{path}` is a path on the receiver, but there is no receiver base URL: pass --target URL"
                 ),
             })?;
-            Ok((
-                format!(
-                    "{}/{}",
-                    base.trim_end_matches('/'),
-                    path.trim_start_matches('/')
-                ),
-                None,
-            ))
+            Ok((joined(&base, &path), None))
         }
         Destination::BasePath(path) => {
             let base = targets
@@ -1463,16 +1461,18 @@ async fn resolve_target(
                         scenario.provider, scenario.provider
                     ),
                 })?;
-            Ok((
-                format!(
-                    "{}/{}",
-                    base.trim_end_matches('/'),
-                    path.trim_start_matches('/')
-                ),
-                None,
-            ))
+            Ok((joined(base, path), None))
         }
     }
+}
+
+/// `base` and `path` with one `/` between them.
+fn joined(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 /// A scenario of one delivery, for `hooksim send`: `event` of `provider` to
@@ -1535,4 +1535,122 @@ pub fn single_delivery(
             location: Location::default(),
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(text: &str) -> Scenario {
+        crate::scenario::parse_scenario(std::path::Path::new("scenarios/hemnet/x.yaml"), text)
+            .expect("a valid scenario")
+    }
+
+    const LOOKUP: &str = "name: n\nprovider: hemnet\nrule: hemnet/r\nsource: s\nrequires: [contact_lookup]\ntarget: /hemnet\nsteps:\n  - deliver: { event: CONTACT.CREATE }\n";
+
+    fn options(targets: Targets) -> RunOptions {
+        RunOptions {
+            targets,
+            ..RunOptions::default()
+        }
+    }
+
+    #[test]
+    fn who_plays_the_receiver_follows_the_targets() {
+        let s = scenario(LOOKUP);
+        let reference = "http://127.0.0.1:4000".to_owned();
+        let ours = Targets {
+            base: Some(reference.clone()),
+            reference: Some(reference.clone()),
+            ..Targets::default()
+        };
+        assert_eq!(receiver_under_test(&s, &ours), ReceiverUnderTest::Hooksim);
+        let theirs = Targets {
+            exact: [(ProviderId::Hemnet, "http://127.0.0.1:5000/hooks".to_owned())].into(),
+            ..ours.clone()
+        };
+        assert_eq!(receiver_under_test(&s, &theirs), ReceiverUnderTest::Theirs);
+        let stand_in = scenario(&LOOKUP.replace("target: /hemnet", "target: stand-in:status/200"));
+        assert_eq!(
+            receiver_under_test(&stand_in, &theirs),
+            ReceiverUnderTest::Hooksim
+        );
+        let shown = scenario(&LOOKUP.replace("requires:", "receiver: reference\nrequires:"));
+        assert_eq!(
+            receiver_under_test(&shown, &theirs),
+            ReceiverUnderTest::Hooksim
+        );
+    }
+
+    #[test]
+    fn a_receiver_of_theirs_without_a_required_setting_is_skipped_and_told_how() {
+        let s = scenario(LOOKUP);
+        let theirs = options(Targets {
+            base: Some("http://127.0.0.1:5000".to_owned()),
+            ..Targets::default()
+        });
+        let plan = plan_scenario(&s, &theirs).expect("a plan");
+        let skip = plan.skip.expect("skipped");
+        assert_eq!(skip.setting, "hemnet.contact_lookup");
+        assert!(
+            skip.reason
+                .ends_with("for example: --set hemnet.contact_lookup=/api/leads?contact_id={id}"),
+            "{}",
+            skip.reason
+        );
+        let mut given = theirs.clone();
+        given
+            .settings
+            .push(SettingOverride::parse("hemnet.contact_lookup=/leads/{id}").expect("a setting"));
+        assert!(plan_scenario(&s, &given).expect("a plan").skip.is_none());
+        // hooksim's own receiver brings its own values.
+        let reference = "http://127.0.0.1:4000".to_owned();
+        let ours = options(Targets {
+            base: Some(reference.clone()),
+            reference: Some(reference),
+            ..Targets::default()
+        });
+        let plan = plan_scenario(&s, &ours).expect("a plan");
+        assert!(plan.skip.is_none());
+        assert_eq!(
+            plan.settings.get("contact_lookup").map(String::as_str),
+            Some("/hemnet/contacts/{id}")
+        );
+    }
+
+    #[test]
+    fn settings_are_checked_as_they_are_read() {
+        assert!(
+            SettingOverride::parse("hemnet.contact_lokup=/x")
+                .is_err_and(|e| e.to_string().contains("did you mean `contact_lookup`?"))
+        );
+        assert!(SettingOverride::parse("hemnet.admin_header=no colon").is_err());
+        assert!(SettingOverride::parse("hemnet.admin_header=X-Key: k").is_ok());
+        assert!(SettingOverride::parse("hemnet.register=/x").is_err());
+    }
+
+    #[test]
+    fn api_conditions_change_only_what_a_step_names() {
+        let before = ApiConditions {
+            rate_limited: true,
+            ..ApiConditions::default()
+        };
+        let after = changed(
+            before.clone(),
+            &ApiChange {
+                cases_read: Some(false),
+                ..ApiChange::default()
+            },
+        );
+        assert!(after.rate_limited && after.without_cases_read);
+        let reset = changed(
+            after,
+            &ApiChange {
+                rate_limited: Some(false),
+                cases_read: Some(true),
+                ..ApiChange::default()
+            },
+        );
+        assert_eq!(reset, ApiConditions::default());
+    }
 }

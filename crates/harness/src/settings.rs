@@ -179,13 +179,28 @@ pub fn missing_requirement(
         .iter()
         .find(|name| settings.get(*name).is_none_or(|v| v.trim().is_empty()))?;
     let provider = scenario.provider;
-    let hint = match receiver_setting(provider, name) {
-        Some(setting) => format!("{}: {}", setting.summary, setting.example_flag(provider)),
-        None => format!("--set {provider}.{name}=VALUE"),
+    let reason = match receiver_setting(provider, name) {
+        Some(setting) => format!(
+            "needs {provider}.{name} ({}); for example: {}",
+            setting.summary,
+            setting.example_flag(provider)
+        ),
+        None => {
+            let summary = provider
+                .provider()
+                .settings()
+                .iter()
+                .find(|setting| setting.name == name)
+                .map_or("a setting of the provider", |setting| setting.summary);
+            format!(
+                "needs {provider}.{name} ({}); for example: --set {provider}.{name}=VALUE",
+                summary.trim_end_matches('.')
+            )
+        }
     };
     Some(Skip {
         setting: format!("{provider}.{name}"),
-        reason: format!("needs {provider}.{name}, {hint}"),
+        reason,
     })
 }
 

@@ -31,11 +31,13 @@ fn render_as_sent(run: &ScenarioRun) -> String {
     let _ = writeln!(out, "source: {}", s.source);
     let _ = writeln!(out, "provider: {}", s.provider);
     let _ = writeln!(out, "seed: {}", run.seed);
-    if run.receiver == ReceiverUnderTest::Theirs {
+    if run.fresh_identities {
         let _ = writeln!(
             out,
             "receiver: yours; event ids are new on every run, shown here as the seed makes them"
         );
+    } else if run.receiver == ReceiverUnderTest::Theirs {
+        let _ = writeln!(out, "receiver: yours");
     }
     if let Some(skip) = &run.skipped {
         let _ = writeln!(out, "\nskipped: {}", skip.reason);

@@ -238,10 +238,12 @@ fn run_options(
         time_scale,
         shared_apis: None,
         // New identities on every run, for receivers that outlive it.
-        run_nonce: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64)
-            ^ u64::from(std::process::id()).rotate_left(32),
+        run_nonce: Some(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+                ^ u64::from(std::process::id()).rotate_left(32),
+        ),
     })
 }
 

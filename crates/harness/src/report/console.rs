@@ -8,6 +8,7 @@ use hooksim_simulator::outcome::Outcome;
 use hooksim_simulator::schedule::format_nominal;
 
 use crate::runner::StepRecord;
+use crate::scenario::Basis;
 use crate::snapshot::SnapshotStatus;
 use crate::suite::{ScenarioResult, Verdict};
 use crate::transcript::subscription_suffix;
@@ -78,12 +79,18 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
         let _ = writeln!(out, "  file: {}", s.path.display());
         return out;
     }
-    let _ = writeln!(out, "  rule source: {} ({})", s.source, s.basis.name());
+    let _ = writeln!(out, "  rule source: {}", s.source);
+    let basis = match s.basis {
+        Basis::Documented => "documented (the provider documents the rule)",
+        Basis::Practice => "practice (what a robust receiver does; the source says why)",
+        Basis::Assumed => "assumed (a guess about the provider: it warns unless --strict)",
+    };
+    let _ = writeln!(out, "  basis: {basis}");
     let _ = writeln!(out, "  file: {}", s.path.display());
-    if verdict == Verdict::Warned || (result.strict && run.failing_checks().next().is_none()) {
+    if run.failing_checks().next().is_none() && run.warnings().next().is_some() {
         let _ = writeln!(
             out,
-            "  the rule rests on an assumption about {}, not on its documentation: {}",
+            "  what did not hold rests on an assumption about {}, not on its documentation: {}",
             s.provider,
             if result.strict {
                 "--strict fails it"

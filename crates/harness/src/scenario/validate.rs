@@ -273,28 +273,40 @@ impl Validator<'_> {
                 complete = false;
                 continue;
             };
-            if let (Some(provider), Some(names)) = (provider, &names)
-                && !names.contains(&name.as_str())
-            {
-                self.report(
-                    item,
-                    Problem::new(
-                        Kind::UnknownSetting,
-                        format!("`{provider}` has no setting `{name}`"),
-                        "unknown setting",
-                    )
-                    .with_help(did_you_mean(
-                        &name,
-                        names,
-                        &format!("{provider} settings"),
-                    )),
-                );
+            if !self.known_setting(item, provider, names.as_deref(), &name) {
                 complete = false;
                 continue;
             }
             required.push(name);
         }
         complete.then_some(required)
+    }
+
+    /// Whether `name` is one of `provider`'s settings (`names`); reported at
+    /// `node` when it is not. Without a known provider nothing can be said.
+    fn known_setting(
+        &mut self,
+        node: &Node,
+        provider: Option<ProviderId>,
+        names: Option<&[&str]>,
+        name: &str,
+    ) -> bool {
+        let (Some(provider), Some(names)) = (provider, names) else {
+            return true;
+        };
+        if names.contains(&name) {
+            return true;
+        }
+        self.report(
+            node,
+            Problem::new(
+                Kind::UnknownSetting,
+                format!("`{provider}` has no setting `{name}`"),
+                "unknown setting",
+            )
+            .with_help(did_you_mean(name, names, &format!("{provider} settings"))),
+        );
+        false
     }
 
     /// `receiver: reference`.
@@ -447,25 +459,9 @@ impl Validator<'_> {
                 complete = false;
                 continue;
             };
-            match (provider, &names) {
-                (Some(provider), Some(names)) if !names.contains(&name.as_str()) => {
-                    self.report(
-                        key,
-                        Problem::new(
-                            Kind::UnknownSetting,
-                            format!("`{provider}` has no setting `{name}`"),
-                            "unknown setting",
-                        )
-                        .with_help(did_you_mean(
-                            &name,
-                            names,
-                            &format!("{provider} settings"),
-                        )),
-                    );
-                    complete = false;
-                    continue;
-                }
-                _ => {}
+            if !self.known_setting(key, provider, names.as_deref(), &name) {
+                complete = false;
+                continue;
             }
             match self.string(value, &format!("settings.{name}")) {
                 Some(text) => {
@@ -1127,7 +1123,10 @@ impl Validator<'_> {
                 key,
                 Problem::new(
                     Kind::InvalidValue,
-                    format!("the {provider} API has nothing to `{keyword}`"),
+                    format!(
+                        "`{provider}` has no API that {} webhooks, so there is nothing to `{keyword}`",
+                        if keyword == "register" { "registers" } else { "deletes" }
+                    ),
                     "not for this provider",
                 )
                 .with_help("registrations are made through the Spark, PF Expert, Atlas and EverReal APIs (deleted through PF Expert's and Atlas's)"),

@@ -365,3 +365,101 @@ fn unreadable_file() {
     assert!(rendered.contains("cannot read scenario file"), "{rendered}");
     assert!(rendered.contains("nowhere.yaml"), "{rendered}");
 }
+
+#[test]
+fn misspelt_required_setting() {
+    let text = r#"name: A redelivered lead is stored once
+provider: hemnet
+rule: hemnet/duplicate-stored-once
+source: seeds/004.txt
+requires: [contact_lokup]
+steps:
+  - deliver: { event: CONTACT.CREATE }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "stored-once",
+        text,
+        ScenarioErrorKind::UnknownSetting
+    ));
+}
+
+#[test]
+fn unknown_basis() {
+    let text = r#"name: A lead is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge
+source: seeds/004.txt
+basis: guessed
+steps:
+  - deliver: { event: CONTACT.CREATE }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "basis",
+        text,
+        ScenarioErrorKind::InvalidValue
+    ));
+}
+
+#[test]
+fn api_condition_of_another_provider() {
+    let text = r#"name: A read-only key registers nothing
+provider: spark
+rule: spark/api-read-only-key-refused
+source: seeds/002.txt
+steps:
+  - api: { rate_limited: true }
+  - register: {}
+    expect: { registered: false }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "condition",
+        text,
+        ScenarioErrorKind::InvalidValue
+    ));
+}
+
+#[test]
+fn register_for_a_provider_without_a_registration_api() {
+    let text = r#"name: Hemnet registers nothing
+provider: hemnet
+rule: hemnet/register
+source: seeds/004.txt
+steps:
+  - register: {}
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "register",
+        text,
+        ScenarioErrorKind::InvalidValue
+    ));
+}
+
+#[test]
+fn a_probe_expectation_on_a_delivery() {
+    let text = r#"name: A lead is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge
+source: seeds/004.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+    expect: { acknowledged: true, count: 1 }
+"#;
+    insta::assert_snapshot!(rendered_error(
+        "count",
+        text,
+        ScenarioErrorKind::ExpectNotAllowed
+    ));
+}
+
+#[test]
+fn a_status_class_that_is_not_one() {
+    let text = r#"name: A lead is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge
+source: seeds/004.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+    expect: { status: 2x }
+"#;
+    insta::assert_snapshot!(rendered_error("class", text, ScenarioErrorKind::WrongType));
+}
