@@ -190,10 +190,15 @@ impl ReceiverCall<'_> {
     ) -> Result<(Call, String), String> {
         let mut target = placeholders.fill(self.target)?;
         let mut shown = placeholders.fill_for_transcript(self.target);
+        // A value goes into a path or a query: anything but the unreserved
+        // characters is percent-encoded.
         for (name, value) in self.params {
             let pattern = format!("{{{name}}}");
-            target = target.replace(&pattern, &placeholders.fill(value)?);
-            shown = shown.replace(&pattern, &placeholders.fill_for_transcript(value));
+            target = target.replace(&pattern, &percent_encoded(&placeholders.fill(value)?));
+            shown = shown.replace(
+                &pattern,
+                &percent_encoded(&placeholders.fill_for_transcript(value)),
+            );
         }
         let url = if is_absolute(&target) {
             target
@@ -697,6 +702,19 @@ fn query_matches(wanted: &str, query: &str) -> bool {
     })
 }
 
+/// `text` with every byte but RFC 3986's unreserved ones as `%XX`.
+fn percent_encoded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// `%24select` → `$select`, `+` → space; bytes that do not decode stay.
 fn percent_decoded(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -825,6 +843,8 @@ mod tests {
         assert!(!query_matches("$select=Status", "$filter=Status"));
         assert!(query_matches("$filter", "$filter=Id eq 1"));
         assert_eq!(percent_decoded("a%2"), "a%2");
+        assert_eq!(percent_encoded("a b/ü-1"), "a%20b%2F%C3%BC-1");
+        assert_eq!(percent_decoded(&percent_encoded("a b/ü-1")), "a b/ü-1");
     }
 
     #[test]

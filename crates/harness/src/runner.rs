@@ -200,6 +200,12 @@ pub fn plan_scenario(
         &options.settings,
         receiver == ReceiverUnderTest::Hooksim,
     );
+    crate::settings::check_values(scenario.provider, &settings).map_err(|message| {
+        HarnessError::Target {
+            path: scenario.path.clone(),
+            message,
+        }
+    })?;
     let skip = match receiver {
         ReceiverUnderTest::Theirs => missing_requirement(scenario, &settings),
         ReceiverUnderTest::Hooksim => None,
@@ -353,6 +359,22 @@ pub struct ScenarioRun {
 }
 
 impl ScenarioRun {
+    fn new(scenario: Scenario, options: &RunOptions, receiver: ReceiverUnderTest) -> Self {
+        Self {
+            policy: scenario.provider.provider().policy(),
+            seed: options.seed.or(scenario.seed).unwrap_or(0),
+            scenario,
+            steps: Vec::new(),
+            error: None,
+            api_calls: Vec::new(),
+            receiver,
+            skipped: None,
+            api_setup: None,
+            replacements: Vec::new(),
+            fresh_identities: receiver == ReceiverUnderTest::Theirs && options.run_nonce.is_some(),
+        }
+    }
+
     pub fn failed_checks(&self) -> impl Iterator<Item = (&StepRun, &Check)> {
         self.steps
             .iter()
@@ -399,24 +421,6 @@ pub async fn run_scenario(
             let mut run = ScenarioRun::new(scenario, options, ReceiverUnderTest::Theirs);
             run.error = Some(error);
             run
-        }
-    }
-}
-
-impl ScenarioRun {
-    fn new(scenario: Scenario, options: &RunOptions, receiver: ReceiverUnderTest) -> Self {
-        Self {
-            policy: scenario.provider.provider().policy(),
-            seed: options.seed.or(scenario.seed).unwrap_or(0),
-            scenario,
-            steps: Vec::new(),
-            error: None,
-            api_calls: Vec::new(),
-            receiver,
-            skipped: None,
-            api_setup: None,
-            replacements: Vec::new(),
-            fresh_identities: receiver == ReceiverUnderTest::Theirs && options.run_nonce.is_some(),
         }
     }
 }

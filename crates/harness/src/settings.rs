@@ -204,6 +204,38 @@ pub fn missing_requirement(
     })
 }
 
+/// Receiver settings whose values cannot work: a header that is not
+/// `Name: value`, an endpoint that is neither a path nor an http(s) URL.
+/// Checked before anything is sent; the message names the setting.
+pub fn check_values(
+    provider: ProviderId,
+    settings: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    let is_url = |t: &str| t.starts_with("http://") || t.starts_with("https://");
+    for (name, value) in settings {
+        let value = value.trim();
+        if value.is_empty() || value.contains("{{") {
+            continue;
+        }
+        let wrong = match name.as_str() {
+            "admin_header" => crate::provider_api::header_line(value).err(),
+            "register" | "unregister" => {
+                let (_, target) = method_and_target(value);
+                (!target.starts_with('/') && !is_url(&target))
+                    .then(|| format!("`{target}` is neither a path nor an http(s) URL"))
+            }
+            "contact_lookup" | "unsigned_target" => (!value.starts_with('/') && !is_url(value))
+                .then(|| "neither a path nor an http(s) URL".to_owned()),
+            "api" => (!is_url(value)).then(|| "not an http(s) URL".to_owned()),
+            _ => None,
+        };
+        if let Some(why) = wrong {
+            return Err(format!("{provider}.{name} = `{value}`: {why}"));
+        }
+    }
+    Ok(())
+}
+
 /// Why a scenario did not run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip {
@@ -240,6 +272,22 @@ mod tests {
             method_and_target("/admin/register"),
             ("POST".to_owned(), "/admin/register".to_owned())
         );
+    }
+
+    #[test]
+    fn values_that_cannot_work_are_refused() {
+        let check = |name: &str, value: &str| {
+            check_values(
+                ProviderId::Spark,
+                &BTreeMap::from([(name.to_owned(), value.to_owned())]),
+            )
+        };
+        assert!(check("register", "POST /admin/spark").is_ok());
+        assert!(check("register", "admin/spark").is_err());
+        assert!(check("api", "127.0.0.1:8090/spark").is_err());
+        assert!(check("admin_header", "Bearer x").is_err());
+        assert!(check("api", "{{api.base_url}}").is_ok());
+        assert!(check("register", "").is_ok());
     }
 
     #[test]
