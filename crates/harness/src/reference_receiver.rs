@@ -10,6 +10,12 @@ use hooksim_simulator::api::ProviderApis;
 use hooksim_simulator::providers::ProviderId;
 use serde_json::{Value, json};
 
+/// Where the reference receiver is connected: `POST /<provider>/connect`
+/// (also the `register` setting's reference value, in [`crate::settings`]).
+pub fn connect_path(provider: ProviderId) -> String {
+    format!("/{provider}/connect")
+}
+
 /// Whether the reference receiver is connected before a scenario's first
 /// step (when the scenario requires the `api` setting). Flow has no
 /// registration API: its receiver only needs the credentials, which a

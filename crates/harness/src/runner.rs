@@ -696,7 +696,7 @@ impl ScenarioState {
         let body = crate::reference_receiver::connect_body(provider, apis.apis(), None, None);
         let call = ReceiverCall {
             method: "POST",
-            target: &format!("/{provider}/connect"),
+            target: &crate::reference_receiver::connect_path(provider),
             params: &[],
             headers: &[],
             json: Some(&body),
