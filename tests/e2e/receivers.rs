@@ -83,3 +83,17 @@ pub fn signature(headers: &HeaderMap) -> Option<&str> {
 pub fn json(body: &[u8]) -> Value {
     serde_json::from_slice(body).unwrap_or_default()
 }
+
+/// The `N passed, N failed, N skipped` line's numbers.
+pub fn summary(out: &str) -> (usize, usize, usize) {
+    let line = out
+        .lines()
+        .rev()
+        .find(|l| l.ends_with(" skipped") && l.contains(" passed, "))
+        .unwrap_or_else(|| panic!("no summary line:\n{out}"));
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    (numbers[0], numbers[1], numbers[2])
+}

@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::receivers::{failed_rules, free_port};
+use crate::receivers::{failed_rules, free_port, summary};
 use crate::{hooksim, repo_root, stderr, stdout};
 
 const ADMIN_TOKEN: &str = "stranger-admin-token";
@@ -127,20 +127,6 @@ fn run(args: &[&str]) -> (Option<i32>, String) {
         output.status.code(),
         format!("{}\n{}", stdout(&output), stderr(&output)),
     )
-}
-
-/// The `N passed, N failed, N skipped` line's numbers.
-fn summary(out: &str) -> (usize, usize, usize) {
-    let line = out
-        .lines()
-        .rev()
-        .find(|l| l.ends_with(" skipped") && l.contains(" passed, "))
-        .unwrap_or_else(|| panic!("no summary line:\n{out}"));
-    let numbers: Vec<usize> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    (numbers[0], numbers[1], numbers[2])
 }
 
 /// The rules of the `SKIP rule  (needs SETTING)` lines, with their setting.

@@ -10,6 +10,9 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "hooksim", version, after_help = EXIT_CODES)]
 pub struct Args {
+    /// The configuration file [default: hooksim.toml in this folder or the nearest one above]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -19,8 +22,17 @@ pub const EXIT_CODES: &str = "Exit codes: 0 no scenario failed (warnings and ski
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run scenario files (or folders of them) against a receiver.
+    /// Run scenario files (or folders of them, or the built-in suites) against a receiver.
     Run(RunArgs),
+    /// Print the configuration a run would use, and where each value came from (secrets redacted).
+    Config(RunArgs),
+    /// Start a project: hooksim.toml, an example scenario per provider, and a CI workflow.
+    Init(InitArgs),
+    /// The built-in suites: export them to customise.
+    Suites {
+        #[command(subcommand)]
+        action: SuitesCommand,
+    },
     /// Send one event under the provider's full delivery policy and print the transcript.
     Send(SendArgs),
     /// List the providers, or show one's events and delivery policy.
@@ -41,12 +53,17 @@ pub enum Command {
 /// Which scenarios to take.
 #[derive(Debug, clap::Args)]
 pub struct SelectArgs {
-    /// Scenario files or folders [default: scenarios]
+    /// Scenario files or folders, or `builtin:` / `builtin:PROVIDER` for the built-in suites
+    /// [default: `scenarios` in hooksim.toml, else ./scenarios, else builtin:]
     pub paths: Vec<PathBuf>,
-    /// Take only matching scenarios: provider:ID, rule:TEXT, name:TEXT or TEXT
-    /// (any of them). Repeatable; a scenario matching any filter is taken.
+    /// Take only matching scenarios: provider:ID, rule:TEXT, name:TEXT, file:TEXT or TEXT
+    /// (any of them); `!FILTER` leaves matching ones out. Repeatable; a scenario matching
+    /// any filter (and no `!` one) is taken.
     #[arg(long = "filter", value_name = "FILTER")]
     pub filters: Vec<String>,
+    /// Leave out matching scenarios (like `--filter '!FILTER'`). Repeatable.
+    #[arg(long = "exclude", value_name = "FILTER")]
+    pub excludes: Vec<String>,
     /// Take shard k of n: a stable, disjoint slice (for CI matrices).
     #[arg(long, value_name = "k/n")]
     pub partition: Option<String>,
@@ -81,9 +98,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub strict: bool,
     /// Where the provider APIs are served for a receiver started with their address
-    /// (http://ADDR/<provider>), when a scenario needs them.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
-    pub api_addr: SocketAddr,
+    /// (http://ADDR/<provider>), when a scenario needs them [default: 127.0.0.1:8090]
+    #[arg(long, value_name = "ADDR")]
+    pub api_addr: Option<SocketAddr>,
     /// Spend nominal/FACTOR of real time on retry gaps and waits [default: no real waiting]
     #[arg(long, value_name = "FACTOR")]
     pub time_scale: Option<f64>,
@@ -132,12 +149,12 @@ pub struct SnapshotsArgs {
     /// Fail (exit 1) if any snapshot is pending, or any accepted one has no scenario left.
     #[arg(long)]
     pub check: bool,
-    /// The snapshots folder.
-    #[arg(long, default_value = "snapshots", global = true)]
-    pub dir: PathBuf,
-    /// The scenarios folder, for --check.
-    #[arg(long, default_value = "scenarios")]
-    pub scenarios: PathBuf,
+    /// The snapshots folder [default: `snapshot_dir` in hooksim.toml, else snapshots]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The scenario files or folders whose snapshots --check expects. Repeatable [default: scenarios]
+    #[arg(long, value_name = "PATH")]
+    pub scenarios: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,4 +185,38 @@ pub struct ReceiverArgs {
     /// A Property Finder Atlas subscription secret to trust on /propertyfinder-atlas/signed. Repeatable.
     #[arg(long = "atlas-secret", default_value = "hooksim-test-secret")]
     pub atlas_secrets: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The providers your receiver takes webhooks from. Repeatable [default: every provider]
+    #[arg(long = "provider", value_name = "ID")]
+    pub providers: Vec<String>,
+    /// Your receiver's base URL; given, hooksim.toml sends there (else the lines are commented out
+    /// and runs use the built-in reference receiver).
+    #[arg(long, value_name = "URL")]
+    pub receiver_url: Option<String>,
+    /// How CI starts your receiver, for the workflow [default: a placeholder to edit]
+    #[arg(long, value_name = "COMMAND")]
+    pub receiver_command: Option<String>,
+    /// The folder to write into [default: this folder]
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite files that exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SuitesCommand {
+    /// Write the built-in scenarios to DIR/scenarios and their snapshots to DIR/snapshots.
+    Export {
+        dir: PathBuf,
+        /// Only this provider's suite.
+        #[arg(long, value_name = "ID")]
+        provider: Option<String>,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
 }

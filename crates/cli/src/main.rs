@@ -1,8 +1,12 @@
 //! The `hooksim` binary: parses arguments, runs a command from the library
 //! crates, renders the result and maps it to a documented exit code.
 
+#[macro_use]
+mod out;
+
 mod args;
 mod commands;
+mod config;
 mod exit;
 
 use clap::Parser as _;

@@ -28,8 +28,15 @@ pub enum HarnessError {
         source: std::io::Error,
     },
     /// Finding scenario files failed (runtime, or bad input for a missing path).
-    #[error("{path}: {source}")]
+    #[error("{}", discover_message(path, source))]
     Discover {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing a file the user asked for failed (runtime).
+    #[error("cannot write {path}: {source}")]
+    Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -66,7 +73,20 @@ impl HarnessError {
             Self::Snapshot { .. }
             | Self::Engine { .. }
             | Self::Report(_)
+            | Self::Write { .. }
             | Self::ApiServer { .. } => false,
         }
+    }
+}
+
+/// A path that is not there says so, with the way to the built-in suites.
+fn discover_message(path: &std::path::Path, source: &std::io::Error) -> String {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        format!(
+            "{}: no such file or folder (the built-in suites are `builtin:` or `builtin:PROVIDER`; `hooksim list builtin:` shows them)",
+            path.display()
+        )
+    } else {
+        format!("{}: {source}", path.display())
     }
 }

@@ -5,6 +5,7 @@
 //! [`expect`], written down by [`transcript`] and compared by [`snapshot`].
 //! Nothing here speaks HTTP beyond what the simulator returns.
 
+pub mod builtin;
 pub mod burst;
 pub mod duration;
 pub mod error;

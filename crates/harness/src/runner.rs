@@ -194,6 +194,7 @@ pub fn plan_scenario(
     scenario: &Scenario,
     options: &RunOptions,
 ) -> Result<ScenarioPlan, HarnessError> {
+    unset_settings_given(scenario, &options.settings)?;
     let receiver = receiver_under_test(scenario, &options.targets);
     let settings = effective_settings(
         scenario,
@@ -215,6 +216,42 @@ pub fn plan_scenario(
         settings,
         skip,
     })
+}
+
+/// A setting whose `${env:NAME}` is unset needs the value from `--set` (or
+/// the config file): without one the scenario cannot run as written.
+fn unset_settings_given(
+    scenario: &Scenario,
+    overrides: &[SettingOverride],
+) -> Result<(), HarnessError> {
+    let missing: Vec<String> = scenario
+        .unset_settings
+        .iter()
+        .filter(|unset| {
+            !overrides
+                .iter()
+                .any(|o| o.provider == scenario.provider && o.key == unset.setting)
+        })
+        .map(|unset| {
+            format!(
+                "{}:{}:{}: settings.{} needs the environment variable `{}`, which is not set; set it, or give the value with --set {}.{}=VALUE (or `{}` under [providers.{}] in hooksim.toml)",
+                scenario.path.display(),
+                unset.location.line,
+                unset.location.column,
+                unset.setting,
+                unset.variable,
+                scenario.provider.as_str(),
+                unset.setting,
+                unset.setting,
+                scenario.provider.as_str(),
+            )
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(HarnessError::Usage(missing.join("\n")))
+    }
 }
 
 /// A planned scenario's `api` setting, checked against the APIs this run
@@ -1527,6 +1564,7 @@ pub fn single_delivery(
         basis: crate::scenario::Basis::Documented,
         requires: Vec::new(),
         reference_only: false,
+        unset_settings: Vec::new(),
         steps: vec![Step {
             action: Action::Deliver(Deliver {
                 event: event.to_owned(),

@@ -46,6 +46,20 @@ pub struct Scenario {
     /// behaviour with hooksim's reference receiver as the other side, like
     /// a stand-in, whatever `--target` says.
     pub reference_only: bool,
+    /// Settings whose value needs an environment variable that is not set
+    /// (`secret: "${env:HEMNET_SECRET}"`): not an error until a run needs
+    /// the value and neither the environment nor `--set` gives it.
+    pub unset_settings: Vec<UnsetSetting>,
+}
+
+/// A setting left without a value by an unset `${env:NAME}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsetSetting {
+    pub setting: String,
+    /// The environment variable it needs.
+    pub variable: String,
+    /// Where the value stands in the file.
+    pub location: Location,
 }
 
 /// What a rule stands on. A failed expectation of a documented rule or of a

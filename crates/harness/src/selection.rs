@@ -10,14 +10,25 @@ use crate::error::HarnessError;
 use crate::scenario::Scenario;
 use crate::suggest::did_you_mean;
 
-/// One `--filter`: `provider:ID`, `rule:TEXT`, `name:TEXT`, or bare `TEXT`
-/// (matched against provider, rule and name). Text matches as a substring,
-/// ignoring case.
+/// One `--filter`: `provider:ID`, `rule:TEXT`, `name:TEXT`, `file:TEXT`,
+/// or bare `TEXT` (matched against provider, rule, name and file path).
+/// Text matches as a substring, ignoring case; a provider is its id in any
+/// case, or the one id that contains the text (`provider:spa`). A leading
+/// `!` makes it an exclusion (`!provider:flow`, `!burst`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Filter {
-    Provider(ProviderId),
+pub struct Filter {
+    pub matcher: Matcher,
+    /// `!...` or `--exclude`: a matching scenario is left out.
+    pub exclude: bool,
+}
+
+/// What one filter matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Matcher {
+    Provider(Vec<ProviderId>),
     Rule(String),
     Name(String),
+    File(String),
     Any(String),
 }
 
@@ -25,43 +36,80 @@ impl FromStr for Filter {
     type Err = HarnessError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let usage = |why: String| HarnessError::Usage(format!("--filter {text}: {why}"));
-        match text.split_once(':') {
-            Some(("provider", id)) => ProviderId::parse(id).map(Filter::Provider).map_err(|e| {
-                let ids: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
-                usage(format!(
-                    "{e}; {}",
-                    did_you_mean(id, &ids, "known providers")
-                ))
-            }),
-            Some(("rule", rule)) if !rule.is_empty() => Ok(Filter::Rule(rule.to_lowercase())),
-            Some(("name", name)) if !name.is_empty() => Ok(Filter::Name(name.to_lowercase())),
-            Some((kind @ ("rule" | "name"), _)) => {
-                Err(usage(format!("`{kind}:` needs some text after it")))
-            }
-            Some((kind, _)) if !kind.contains('/') && !kind.contains(' ') => Err(usage(format!(
-                "unknown filter kind `{kind}:`; {}",
-                did_you_mean(kind, &["provider", "rule", "name"], "kinds")
-            ))),
-            _ if text.is_empty() => Err(usage("empty filter".to_owned())),
-            _ => Ok(Filter::Any(text.to_lowercase())),
-        }
+        let (exclude, body) = match text.strip_prefix('!') {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, text),
+        };
+        let matcher = parse_matcher(body)
+            .map_err(|why| HarnessError::Usage(format!("--filter {text}: {why}")))?;
+        Ok(Self { matcher, exclude })
     }
 }
 
+fn parse_matcher(text: &str) -> Result<Matcher, String> {
+    let needs_text = |kind: &str| format!("`{kind}:` needs some text after it");
+    match text.split_once(':') {
+        Some(("provider", id)) => provider_matcher(id),
+        Some((kind @ ("rule" | "name" | "file"), rest)) if rest.trim().is_empty() => {
+            Err(needs_text(kind))
+        }
+        Some(("rule", rule)) => Ok(Matcher::Rule(rule.to_lowercase())),
+        Some(("name", name)) => Ok(Matcher::Name(name.to_lowercase())),
+        Some(("file", file)) => Ok(Matcher::File(file.replace('\\', "/").to_lowercase())),
+        Some((kind, _)) if !kind.contains('/') && !kind.contains(' ') => Err(format!(
+            "unknown filter kind `{kind}:`; {}",
+            did_you_mean(kind, &["provider", "rule", "name", "file"], "kinds")
+        )),
+        _ if text.trim().is_empty() => Err("empty filter".to_owned()),
+        _ => Ok(Matcher::Any(text.to_lowercase())),
+    }
+}
+
+/// `provider:ID`: the id in any case, else every id containing the text.
+fn provider_matcher(id: &str) -> Result<Matcher, String> {
+    let wanted = id.trim().to_lowercase();
+    if let Ok(exact) = ProviderId::parse(&wanted) {
+        return Ok(Matcher::Provider(vec![exact]));
+    }
+    let containing: Vec<ProviderId> = ProviderId::ALL
+        .iter()
+        .copied()
+        .filter(|p| !wanted.is_empty() && p.as_str().contains(&wanted))
+        .collect();
+    if containing.is_empty() {
+        let ids: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
+        return Err(format!(
+            "no provider id contains `{id}`; {}",
+            did_you_mean(&wanted, &ids, "known providers")
+        ));
+    }
+    Ok(Matcher::Provider(containing))
+}
+
 impl Filter {
+    /// Whether the filter's text or provider matches the scenario
+    /// (whatever `exclude` says).
     pub fn matches(&self, scenario: &Scenario) -> bool {
         let contains = |haystack: &str, needle: &str| haystack.to_lowercase().contains(needle);
-        match self {
-            Self::Provider(id) => scenario.provider == *id,
-            Self::Rule(text) => contains(&scenario.rule, text),
-            Self::Name(text) => contains(&scenario.name, text),
-            Self::Any(text) => {
+        let file = || scenario.path.to_string_lossy().replace('\\', "/");
+        match &self.matcher {
+            Matcher::Provider(ids) => ids.contains(&scenario.provider),
+            Matcher::Rule(text) => contains(&scenario.rule, text),
+            Matcher::Name(text) => contains(&scenario.name, text),
+            Matcher::File(text) => contains(&file(), text),
+            Matcher::Any(text) => {
                 contains(scenario.provider.as_str(), text)
                     || contains(&scenario.rule, text)
                     || contains(&scenario.name, text)
+                    || contains(&file(), text)
             }
         }
+    }
+
+    /// The same filter as an exclusion (`--exclude TEXT`).
+    pub fn excluding(mut self) -> Self {
+        self.exclude = true;
+        self
     }
 }
 
@@ -119,8 +167,9 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// The scenarios that match any filter (all when there are none) and fall
-/// in the partition, in their original order.
+/// The scenarios that match any including filter (all when there is
+/// none), match no excluding one, and fall in the partition, in their
+/// original order.
 pub fn select(
     scenarios: Vec<Scenario>,
     filters: &[Filter],
@@ -128,9 +177,16 @@ pub fn select(
 ) -> Vec<Scenario> {
     scenarios
         .into_iter()
-        .filter(|s| filters.is_empty() || filters.iter().any(|f| f.matches(s)))
+        .filter(|s| taken(s, filters))
         .filter(|s| partition.is_none_or(|p| p.contains(&s.path)))
         .collect()
+}
+
+fn taken(scenario: &Scenario, filters: &[Filter]) -> bool {
+    let (excluding, including): (Vec<&Filter>, Vec<&Filter>) =
+        filters.iter().partition(|f| f.exclude);
+    (including.is_empty() || including.iter().any(|f| f.matches(scenario)))
+        && !excluding.iter().any(|f| f.matches(scenario))
 }
 
 #[cfg(test)]
@@ -156,14 +212,19 @@ mod tests {
             basis: crate::scenario::Basis::Documented,
             requires: Vec::new(),
             reference_only: false,
+            unset_settings: Vec::new(),
         }
     }
 
     #[test]
     fn reads_filters_and_partitions() {
+        let including = |matcher| Filter {
+            matcher,
+            exclude: false,
+        };
         assert_eq!(
             "provider:hemnet".parse::<Filter>().ok(),
-            Some(Filter::Provider(ProviderId::Hemnet))
+            Some(including(Matcher::Provider(vec![ProviderId::Hemnet])))
         );
         assert!(
             "provider:hemet"
@@ -172,7 +233,7 @@ mod tests {
         );
         assert_eq!(
             "Signature".parse::<Filter>().ok(),
-            Some(Filter::Any("signature".into()))
+            Some(including(Matcher::Any("signature".into())))
         );
         assert!("rul:x".parse::<Filter>().is_err());
         assert_eq!(
@@ -209,6 +270,66 @@ mod tests {
             select(all, &["provider:spark".parse().expect("filter")], None).len(),
             0
         );
+    }
+
+    #[test]
+    fn provider_filters_take_any_case_and_a_unique_part() {
+        let spark = |text: &str| text.parse::<Filter>().map(|f| f.matcher).ok();
+        let only_spark = Some(Matcher::Provider(vec![ProviderId::Spark]));
+        assert_eq!(spark("provider:Spark"), only_spark);
+        assert_eq!(spark("provider:spa"), only_spark);
+        assert_eq!(
+            spark("provider:propertyfinder"),
+            Some(Matcher::Provider(vec![ProviderId::PropertyFinder]))
+        );
+        assert_eq!(
+            spark("provider:ATLAS"),
+            Some(Matcher::Provider(vec![ProviderId::PropertyFinderAtlas]))
+        );
+        assert!(
+            "provider:zillow"
+                .parse::<Filter>()
+                .is_err_and(|e| e.to_string().contains("no provider id contains `zillow`"))
+        );
+    }
+
+    #[test]
+    fn bare_text_matches_file_names_and_bang_excludes() {
+        let all = vec![
+            scenario(
+                "scenarios/hemnet/burst.yaml",
+                "hemnet/acknowledge-under-load",
+            ),
+            scenario("scenarios/hemnet/api-rate-limit.yaml", "hemnet/api-backoff"),
+            scenario(
+                "scenarios/hemnet/signature.yaml",
+                "hemnet/signature-raw-body",
+            ),
+        ];
+        let paths = |filters: &[&str]| -> Vec<String> {
+            let filters: Vec<Filter> = filters.iter().map(|f| f.parse().expect("filter")).collect();
+            select(all.clone(), &filters, None)
+                .into_iter()
+                .map(|s| s.path.display().to_string())
+                .collect()
+        };
+        assert_eq!(paths(&["burst"]), ["scenarios/hemnet/burst.yaml"]);
+        assert_eq!(paths(&["file:BURST.yaml"]), ["scenarios/hemnet/burst.yaml"]);
+        assert_eq!(
+            paths(&["!api"]),
+            [
+                "scenarios/hemnet/burst.yaml",
+                "scenarios/hemnet/signature.yaml"
+            ]
+        );
+        assert_eq!(
+            paths(&["provider:hemnet", "!burst", "!file:api"]),
+            ["scenarios/hemnet/signature.yaml"]
+        );
+        let excluded = "signature".parse::<Filter>().expect("filter").excluding();
+        assert_eq!(select(all.clone(), &[excluded], None).len(), 2);
+        assert!("!".parse::<Filter>().is_err());
+        assert!("file:".parse::<Filter>().is_err());
     }
 
     proptest! {

@@ -45,6 +45,11 @@ pub enum SnapshotStatus {
     NotAccepted {
         path: PathBuf,
     },
+    /// A `builtin:` scenario's transcript differs from the snapshot
+    /// embedded with it; nothing is written.
+    BuiltinDiffers {
+        diff: String,
+    },
     /// Not compared: the team keeps no snapshot folder (`--snapshot-dir`),
     /// and the built-in snapshots record something else: hooksim playing
     /// the receiver, with the scenario's own seed and settings.
@@ -60,9 +65,11 @@ impl SnapshotStatus {
 
 /// `<root>/<provider>/<path>.snap`: `<root>` is `snapshot_root` when given,
 /// else the `snapshots` folder beside the `scenarios` folder the file lives
-/// in (or `snapshots` in the current folder). `<path>` is the file's path
-/// below that `scenarios` folder (or as given), its provider folder left
-/// out, so `scenarios/hemnet/rotation.yaml` writes `snapshots/hemnet/rotation.snap`
+/// in, or beside the file itself when it lives in none (wherever the run
+/// stands). `<path>` is the file's path below that `scenarios` folder (its
+/// file name when there is none; below the built-in `scenarios/` for a
+/// `builtin:` scenario), its provider folder left out, so
+/// `scenarios/hemnet/rotation.yaml` writes `snapshots/hemnet/rotation.snap`
 /// and two files of one name in different folders never share a snapshot.
 pub fn snapshot_path(
     scenario_path: &Path,
@@ -70,12 +77,27 @@ pub fn snapshot_path(
     snapshot_root: Option<&Path>,
 ) -> PathBuf {
     use std::path::Component;
-    let below_scenarios = scenario_path
+    let scenarios_folder = scenario_path
         .ancestors()
-        .find(|a| a.file_name().is_some_and(|n| n == "scenarios"))
-        .and_then(|scenarios| scenario_path.strip_prefix(scenarios).ok())
-        .unwrap_or(scenario_path);
-    let mut parts: Vec<String> = below_scenarios
+        .find(|a| a.file_name().is_some_and(|n| n == "scenarios"));
+    let (below, default_root) = match (crate::builtin::relative(scenario_path), scenarios_folder) {
+        (Some(relative), _) => (PathBuf::from(relative), PathBuf::from("snapshots")),
+        (None, Some(scenarios)) => (
+            scenario_path
+                .strip_prefix(scenarios)
+                .map_or_else(|_| scenario_path.to_owned(), Path::to_owned),
+            scenarios
+                .parent()
+                .map_or_else(|| PathBuf::from("snapshots"), |p| p.join("snapshots")),
+        ),
+        (None, None) => (
+            PathBuf::from(scenario_path.file_name().unwrap_or_default()),
+            scenario_path
+                .parent()
+                .map_or_else(|| PathBuf::from("snapshots"), |p| p.join("snapshots")),
+        ),
+    };
+    let mut parts: Vec<String> = below
         .components()
         .filter_map(|c| match c {
             Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
@@ -92,18 +114,49 @@ pub fn snapshot_path(
             .unwrap_or_default();
         *file = format!("{stem}.snap");
     }
-    let root = match snapshot_root {
-        Some(root) => root.to_owned(),
-        None => scenario_path
-            .ancestors()
-            .find(|a| a.file_name().is_some_and(|n| n == "scenarios"))
-            .and_then(Path::parent)
-            .map(|p| p.join("snapshots"))
-            .unwrap_or_else(|| PathBuf::from("snapshots")),
-    };
+    let root = snapshot_root.map_or(default_root, Path::to_owned);
     parts
         .into_iter()
         .fold(root.join(provider), |path, part| path.join(part))
+}
+
+/// Compare a `builtin:` scenario's transcript with the snapshot embedded
+/// beside it. Nothing is written: the embedded suites belong to the binary.
+pub fn compare_builtin(scenario_path: &Path, provider: &str, transcript: &str) -> SnapshotStatus {
+    let name = snapshot_path(scenario_path, provider, Some(Path::new("")));
+    let name = name.to_string_lossy().replace('\\', "/");
+    match crate::builtin::snapshot(&name) {
+        Some(text) if normalise(snapshot_body(text)) == normalise(transcript) => {
+            SnapshotStatus::Matched
+        }
+        Some(text) => SnapshotStatus::BuiltinDiffers {
+            diff: unified_diff(snapshot_body(text), transcript),
+        },
+        None => SnapshotStatus::NotKept,
+    }
+}
+
+/// The command that takes pending snapshots under `root` from here: with
+/// `--dir` unless `root` is the folder the command reads by default.
+pub fn accept_command(action: &str, pending: &Path, provider: &str) -> String {
+    // The root is the folder above the shallowest `<provider>` folder.
+    let root = pending
+        .ancestors()
+        .filter(|a| a.file_name().is_some_and(|n| n == provider))
+        .last()
+        .and_then(Path::parent);
+    match root {
+        Some(root) if root != Path::new("snapshots") => {
+            let shown = root.display().to_string();
+            let quoted = if shown.contains(' ') {
+                format!("'{shown}'")
+            } else {
+                shown
+            };
+            format!("hooksim snapshots {action} --dir {quoted}")
+        }
+        _ => format!("hooksim snapshots {action}"),
+    }
 }
 
 /// The pending file beside a snapshot.
@@ -321,8 +374,22 @@ mod tests {
         assert_eq!(p, Path::new("repo/snapshots/hemnet/rotation.snap"));
         let p = snapshot_path(Path::new("x.yaml"), "hemnet", None);
         assert_eq!(p, Path::new("snapshots/hemnet/x.snap"));
-        let p = snapshot_path(Path::new("elsewhere/x.yaml"), "hemnet", None);
-        assert_eq!(p, Path::new("snapshots/hemnet/elsewhere/x.snap"));
+        // Outside a `scenarios` folder, the snapshots go beside the file,
+        // wherever the run stands.
+        let p = snapshot_path(Path::new("elsewhere/deep/x.yaml"), "hemnet", None);
+        assert_eq!(p, Path::new("elsewhere/deep/snapshots/hemnet/x.snap"));
+        let p = snapshot_path(
+            Path::new("/tmp/team/x.yaml"),
+            "hemnet",
+            Some(Path::new("mine")),
+        );
+        assert_eq!(p, Path::new("mine/hemnet/x.snap"));
+        let p = snapshot_path(
+            Path::new("builtin:hemnet/sub/x.yaml"),
+            "hemnet",
+            Some(Path::new("")),
+        );
+        assert_eq!(p, Path::new("hemnet/sub/x.snap"));
         // Two files of one name in two folders get two snapshots.
         let a = snapshot_path(Path::new("scenarios/team-a/x.yaml"), "hemnet", None);
         let b = snapshot_path(Path::new("scenarios/team-b/x.yaml"), "hemnet", None);
@@ -334,6 +401,42 @@ mod tests {
             Some(Path::new("mine")),
         );
         assert_eq!(p, Path::new("mine/hemnet/x.snap"));
+    }
+
+    #[test]
+    fn accept_hints_name_the_folder_unless_it_is_the_default() {
+        let hint = |p: &str| accept_command("accept", Path::new(p), "hemnet");
+        assert_eq!(
+            hint("snapshots/hemnet/x.snap.new"),
+            "hooksim snapshots accept"
+        );
+        assert_eq!(
+            hint("my-snaps/hemnet/hemnet/x.snap.new"),
+            "hooksim snapshots accept --dir my-snaps"
+        );
+        assert_eq!(
+            hint("/repo/snapshots/hemnet/x.snap.new"),
+            "hooksim snapshots accept --dir /repo/snapshots"
+        );
+    }
+
+    #[test]
+    fn builtin_transcripts_compare_with_the_embedded_snapshots() {
+        let file = crate::builtin::scenarios()
+            .next()
+            .expect("a built-in scenario");
+        let provider = file.relative.split('/').next().expect("a provider folder");
+        let name = snapshot_path(&file.path(), provider, Some(Path::new("")));
+        let embedded = crate::builtin::snapshot(&name.to_string_lossy()).expect("embedded");
+        let body = snapshot_body(embedded);
+        assert_eq!(
+            compare_builtin(&file.path(), provider, body),
+            SnapshotStatus::Matched
+        );
+        assert!(matches!(
+            compare_builtin(&file.path(), provider, "something else"),
+            SnapshotStatus::BuiltinDiffers { .. }
+        ));
     }
 
     #[test]

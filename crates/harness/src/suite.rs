@@ -399,6 +399,13 @@ fn snapshot_status(
     if !as_recorded && options.snapshot_root.is_none() {
         return Ok(SnapshotStatus::NotKept);
     }
+    if options.snapshot_root.is_none() && crate::builtin::is_builtin(&scenario.path) {
+        return Ok(crate::snapshot::compare_builtin(
+            &scenario.path,
+            scenario.provider.as_str(),
+            transcript,
+        ));
+    }
     let path = crate::snapshot::snapshot_path(
         &scenario.path,
         scenario.provider.as_str(),

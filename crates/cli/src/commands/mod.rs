@@ -1,5 +1,7 @@
 //! One module per command; each returns the exit code it earned.
 
+mod config;
+mod init;
 mod list;
 mod providers;
 mod receiver;
@@ -8,6 +10,7 @@ mod select;
 mod send;
 mod serve;
 mod snapshots;
+mod suites;
 
 use crate::args::{Args, Command};
 use crate::exit::Exit;
@@ -16,17 +19,21 @@ pub fn dispatch(args: Args) -> Exit {
     // The in-process reference receiver logs every forgery it refuses; during
     // a run that is expected and only noise, so it speaks only of errors.
     let quiet_receiver = matches!(args.command, Command::Run(_));
+    let config = args.config.as_deref();
     init_logging(if quiet_receiver {
         "warn,hooksim_receiver=error"
     } else {
         "info"
     });
     match args.command {
-        Command::Run(run) => with_runtime(run::run(run)),
+        Command::Run(run) => with_runtime(run::run(config, run)),
+        Command::Config(run) => config::config(config, &run),
+        Command::Init(init) => init::init(&init),
+        Command::Suites { action } => suites::suites(action),
         Command::Send(send) => with_runtime(send::send(send)),
         Command::Providers { show } => providers::providers(show),
-        Command::Snapshots(args) => snapshots::snapshots(args),
-        Command::List(select) => list::list(select),
+        Command::Snapshots(snapshots) => snapshots::snapshots(config, snapshots),
+        Command::List(select) => list::list(config, &select),
         Command::Serve(serve) => with_runtime(serve::serve(serve)),
         Command::Receiver(receiver) => with_runtime(receiver::receiver(receiver)),
     }
@@ -39,7 +46,7 @@ fn with_runtime(command: impl std::future::Future<Output = Exit>) -> Exit {
     {
         Ok(runtime) => runtime.block_on(command),
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             Exit::Runtime
         }
     }
@@ -57,7 +64,7 @@ fn init_logging(default: &str) {
 
 /// Print a library error and pick its exit code.
 fn fail(error: &hooksim_harness::HarnessError) -> Exit {
-    eprintln!("error: {error}");
+    errln!("error: {error}");
     if error.is_bad_input() {
         Exit::BadInput
     } else {

@@ -10,17 +10,17 @@ pub async fn receiver(args: ReceiverArgs) -> Exit {
     let running = match hooksim_receiver::start(args.addr, config).await {
         Ok(running) => running,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Exit::Runtime;
         }
     };
-    println!(
+    outln!(
         "reference receiver listening at {}: POST /hemnet, /spark, /flow, /propertyfinder, \
          /propertyfinder-atlas[/signed], /everreal; Ctrl-C stops it",
         running.base_url()
     );
     if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("error: cannot wait for Ctrl-C: {e}");
+        errln!("error: cannot wait for Ctrl-C: {e}");
     }
     running.shutdown().await;
     Exit::Pass

@@ -16,20 +16,22 @@ use hooksim_simulator::clock::TimeScale;
 use hooksim_simulator::providers::ProviderId;
 
 use super::fail;
-use super::select::select_scenarios;
+use super::select::configured_scenarios;
 use crate::args::RunArgs;
 use crate::exit::Exit;
 
-pub async fn run(args: RunArgs) -> Exit {
-    let scenarios = match select_scenarios(&args.select) {
-        Ok(scenarios) => scenarios,
+pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
+    let (resolved, scenarios) = match configured_scenarios(config, &args.select, Some(&args)) {
+        Ok(configured) => configured,
         Err(exit) => return exit,
     };
     if scenarios.is_empty() && args.select.partition.is_none() {
-        eprintln!("error: no scenario matches the filters");
+        errln!("error: no scenario matches the filters");
         return Exit::BadInput;
     }
-    let mut options = match run_options(&args.targets, &args.settings, args.seed, args.time_scale) {
+    let targets: Vec<String> = resolved.targets.iter().map(|t| t.value.clone()).collect();
+    let settings: Vec<String> = resolved.settings.iter().map(|s| s.value.clone()).collect();
+    let mut options = match run_options(&targets, &settings, args.seed, args.time_scale) {
         Ok(options) => options,
         Err(e) => return fail(&e),
     };
@@ -39,7 +41,7 @@ pub async fn run(args: RunArgs) -> Exit {
     let receiver = if wants_reference_receiver {
         match start_reference_receiver(&scenarios, &options).await {
             Ok(receiver) => {
-                println!("reference receiver listening at {}", receiver.base_url());
+                outln!("reference receiver listening at {}", receiver.base_url());
                 if options.targets.base.is_none() {
                     options.targets.base = Some(receiver.base_url());
                 }
@@ -47,7 +49,7 @@ pub async fn run(args: RunArgs) -> Exit {
                 Some(receiver)
             }
             Err(e) => {
-                eprintln!("error: cannot start the reference receiver: {e}");
+                errln!("error: cannot start the reference receiver: {e}");
                 return Exit::Runtime;
             }
         }
@@ -61,10 +63,10 @@ pub async fn run(args: RunArgs) -> Exit {
         } else {
             SnapshotMode::Check
         },
-        snapshot_root: args.snapshot_dir,
-        jobs: args.jobs.unwrap_or(0),
-        strict: args.strict,
-        api_addr: args.api_addr,
+        snapshot_root: resolved.snapshot_dir.as_ref().map(|d| d.value.clone()),
+        jobs: resolved.jobs.as_ref().map_or(0, |j| j.value),
+        strict: resolved.strict.value,
+        api_addr: resolved.api_addr.value,
     };
     let count = scenarios.len();
     let prepared = match prepare(scenarios, suite).await {
@@ -76,13 +78,13 @@ pub async fn run(args: RunArgs) -> Exit {
         .filter(|(s, p)| p.receiver == ReceiverUnderTest::Hooksim && needs_provider_apis(s))
         .count();
     if own_apis > 0 {
-        println!(
+        outln!(
             "provider APIs: {own_apis} scenario(s) run against hooksim's reference receiver get their own instance on a free 127.0.0.1 port"
         );
     }
     if let Some(addr) = prepared.shared_api_addr() {
         let credentials = hooksim_simulator::api::Credentials::default();
-        println!(
+        outln!(
             "provider APIs for your receiver at http://{addr}/<provider> (token {}, read-only token {}, client id {} / secret {}); \
              the scenarios that use them run one at a time",
             credentials.token,
@@ -111,7 +113,7 @@ pub async fn run(args: RunArgs) -> Exit {
         Err(e) => return fail(&e),
     };
     print_console(&results);
-    if let Some(path) = &args.junit {
+    if let Some(path) = resolved.junit.as_ref().map(|j| &j.value) {
         let written = junit::render(&results)
             .map_err(|e| fail(&e))
             .and_then(|xml| write_report(path, &xml));
@@ -121,10 +123,13 @@ pub async fn run(args: RunArgs) -> Exit {
     }
     let reports = [
         (
-            args.json.as_deref(),
+            resolved.json.as_ref().map(|j| j.value.as_path()),
             json::render as fn(&[ScenarioResult]) -> String,
         ),
-        (args.html.as_deref(), html::render),
+        (
+            resolved.html.as_ref().map(|h| h.value.as_path()),
+            html::render,
+        ),
     ];
     for (path, render) in reports {
         if let Some(path) = path
@@ -138,14 +143,14 @@ pub async fn run(args: RunArgs) -> Exit {
 
 fn print_console(results: &[ScenarioResult]) {
     for result in results {
-        println!("{}", console::scenario_line(result));
+        outln!("{}", console::scenario_line(result));
     }
     let not_compared = results
         .iter()
         .filter(|r| r.snapshot == Some(SnapshotStatus::NotKept))
         .count();
     if not_compared > 0 {
-        println!(
+        outln!(
             "snapshots: {not_compared} transcript(s) not compared: the built-in snapshots record hooksim's reference \
              receiver and stand-ins with each scenario's own seed and settings; keep your own with --snapshot-dir DIR"
         );
@@ -156,19 +161,19 @@ fn print_console(results: &[ScenarioResult]) {
         .filter(|d| !d.is_empty())
         .collect();
     if !failures.is_empty() {
-        println!();
+        outln!();
         for failure in &failures {
-            println!("{failure}");
+            outln!("{failure}");
         }
     }
     let snapshots: String = results.iter().map(console::snapshot_details).collect();
     if !snapshots.is_empty() {
-        println!("\n{snapshots}");
+        outln!("\n{snapshots}");
     }
     if let Some(warnings) = console::warnings_line(results) {
-        println!("{warnings}");
+        outln!("{warnings}");
     }
-    println!("{}", console::summary_line(results));
+    outln!("{}", console::summary_line(results));
 }
 
 fn verdict(results: &[ScenarioResult]) -> Exit {
@@ -188,8 +193,11 @@ fn verdict(results: &[ScenarioResult]) -> Exit {
 }
 
 fn write_report(path: &Path, text: &str) -> Result<(), Exit> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(parent);
+    }
     std::fs::write(path, text).map_err(|e| {
-        eprintln!("error: cannot write {}: {e}", path.display());
+        errln!("error: cannot write {}: {e}", path.display());
         Exit::Runtime
     })
 }

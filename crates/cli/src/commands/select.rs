@@ -1,28 +1,73 @@
 //! Finding, reading and selecting scenarios, shared by `run` and `list`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use hooksim_harness::scenario::{Scenario, load_scenario};
+use hooksim_harness::builtin;
+use hooksim_harness::scenario::{Scenario, load_scenario, parse_scenario};
 use hooksim_harness::selection::{Filter, Partition, select};
 use hooksim_harness::suite::find_scenario_files;
 
 use super::fail;
-use crate::args::SelectArgs;
+use crate::args::{RunArgs, SelectArgs};
+use crate::config::Resolved;
 use crate::exit::Exit;
 
-/// The selected scenarios, or the exit code of what went wrong (already printed).
-pub fn select_scenarios(args: &SelectArgs) -> Result<Vec<Scenario>, Exit> {
-    let paths = if args.paths.is_empty() {
+/// What to take: paths (files, folders, `builtin:…`), filters and a shard.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub paths: Vec<PathBuf>,
+    /// As `--filter` reads them; `!` leaves out.
+    pub filters: Vec<String>,
+    pub partition: Option<String>,
+}
+
+/// The paths a command takes when none are given: `./scenarios` when it
+/// is there, else the built-in suites (said on stderr).
+pub fn default_paths() -> Vec<PathBuf> {
+    if Path::new("scenarios").exists() {
         vec![PathBuf::from("scenarios")]
     } else {
-        args.paths.clone()
+        errln!(
+            "note: no scenarios/ folder here (and no `scenarios` in hooksim.toml): taking the {} built-in scenarios (`builtin:`; `hooksim suites export DIR` writes them out)",
+            builtin::scenarios().count()
+        );
+        vec![PathBuf::from(builtin::PREFIX)]
+    }
+}
+
+/// The configuration (hooksim.toml under the flags) and the scenarios it
+/// selects, or the exit code of what went wrong (already printed).
+pub fn configured_scenarios(
+    config: Option<&Path>,
+    select: &SelectArgs,
+    run: Option<&RunArgs>,
+) -> Result<(Resolved, Vec<Scenario>), Exit> {
+    let resolved = crate::config::resolve(config, select, run).map_err(|error| {
+        errln!("{:?}", miette::Report::new(error));
+        Exit::BadInput
+    })?;
+    let selection = Selection {
+        paths: resolved.paths.iter().map(|p| p.value.clone()).collect(),
+        filters: resolved.filters.iter().map(|f| f.value.clone()).collect(),
+        partition: select.partition.clone(),
     };
-    let filters = args
+    let scenarios = select_scenarios(&selection)?;
+    Ok((resolved, scenarios))
+}
+
+/// The selected scenarios, or the exit code of what went wrong (already printed).
+pub fn select_scenarios(selection: &Selection) -> Result<Vec<Scenario>, Exit> {
+    let paths = if selection.paths.is_empty() {
+        default_paths()
+    } else {
+        selection.paths.clone()
+    };
+    let filters = selection
         .filters
         .iter()
         .map(|f| f.parse::<Filter>())
         .collect::<Result<Vec<_>, _>>();
-    let partition = args
+    let partition = selection
         .partition
         .as_deref()
         .map(str::parse::<Partition>)
@@ -31,31 +76,55 @@ pub fn select_scenarios(args: &SelectArgs) -> Result<Vec<Scenario>, Exit> {
         (Ok(filters), Ok(partition)) => (filters, partition),
         (Err(e), _) | (_, Err(e)) => return Err(fail(&e)),
     };
-    let files = find_scenario_files(&paths).map_err(|e| fail(&e))?;
-    if files.is_empty() {
+    let scenarios = load_paths(&paths)?;
+    Ok(select(scenarios, &filters, partition))
+}
+
+/// Every scenario under `paths`, in path order; every mistake of every
+/// file is reported (not just the first file's).
+pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Scenario>, Exit> {
+    let (builtins, on_disk): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        paths.iter().partition(|p| builtin::is_builtin(p));
+    let mut embedded = Vec::new();
+    for path in builtins {
+        let selector = builtin::relative(path).unwrap_or_default();
+        embedded.extend(builtin::select(selector).map_err(|e| fail(&e))?);
+    }
+    embedded.sort_by_key(|file| file.relative);
+    embedded.dedup();
+    let files = if on_disk.is_empty() {
+        Vec::new()
+    } else {
+        let on_disk: Vec<PathBuf> = on_disk.into_iter().cloned().collect();
+        find_scenario_files(&on_disk).map_err(|e| fail(&e))?
+    };
+    if files.is_empty() && embedded.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        eprintln!(
+        errln!(
             "error: no scenario files (*.yaml) under {}",
             shown.join(", ")
         );
         return Err(Exit::BadInput);
     }
-    let scenarios = load_all(&files).ok_or(Exit::BadInput)?;
-    Ok(select(scenarios, &filters, partition))
-}
-
-/// Read every file, reporting every mistake (not just the first file's).
-fn load_all(files: &[PathBuf]) -> Option<Vec<Scenario>> {
-    let mut scenarios = Vec::with_capacity(files.len());
+    let mut scenarios = Vec::with_capacity(files.len() + embedded.len());
     let mut ok = true;
-    for file in files {
-        match load_scenario(file) {
-            Ok(scenario) => scenarios.push(scenario),
-            Err(error) => {
-                ok = false;
-                eprintln!("{:?}", miette::Report::new(error));
-            }
+    let mut keep = |loaded: Result<Scenario, hooksim_harness::scenario::ScenarioError>| match loaded
+    {
+        Ok(scenario) => scenarios.push(scenario),
+        Err(error) => {
+            ok = false;
+            errln!("{:?}", miette::Report::new(error));
         }
+    };
+    for file in &embedded {
+        keep(parse_scenario(&file.path(), file.text));
     }
-    ok.then_some(scenarios)
+    for file in &files {
+        keep(load_scenario(file));
+    }
+    if ok {
+        Ok(scenarios)
+    } else {
+        Err(Exit::BadInput)
+    }
 }

@@ -1,32 +1,41 @@
 //! `hooksim snapshots review|accept|reject` and `hooksim snapshots --check`.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::{BufRead as _, IsTerminal as _};
 use std::path::{Path, PathBuf};
 
-use hooksim_harness::scenario::load_scenario;
 use hooksim_harness::snapshot::{
     accept, pending_diff, pending_snapshots, reject, snapshot_path, unmatched_snapshots,
 };
-use hooksim_harness::suite::find_scenario_files;
 
 use super::fail;
 use crate::args::{SnapshotsArgs, SnapshotsCommand};
 use crate::exit::Exit;
 
-pub fn snapshots(args: SnapshotsArgs) -> Exit {
+pub fn snapshots(config: Option<&Path>, args: SnapshotsArgs) -> Exit {
+    let (dir, scenarios) = match folders(config, &args) {
+        Ok(folders) => folders,
+        Err(exit) => return exit,
+    };
     match (&args.action, args.check) {
-        (None, true) => check(&args.dir, &args.scenarios),
+        (None, true) => check(&dir, &scenarios),
         (None, false) => {
-            eprintln!("error: say what to do: review, accept, reject, or --check");
+            errln!("error: say what to do: review, accept, reject, or --check");
             Exit::BadInput
         }
         (Some(action), _) => {
-            let pending = match pending_snapshots(&args.dir) {
+            if !dir.is_dir() {
+                errln!(
+                    "error: no snapshots folder {}: pass --dir DIR (the folder the run's --snapshot-dir named; a run's SNAPSHOT lines show the command)",
+                    dir.display()
+                );
+                return Exit::BadInput;
+            }
+            let pending = match pending_snapshots(&dir) {
                 Ok(pending) => pending,
                 Err(e) => return fail(&e),
             };
             if pending.is_empty() {
-                println!("no pending snapshots under {}", args.dir.display());
+                outln!("no pending snapshots under {}", dir.display());
                 return Exit::Pass;
             }
             match action {
@@ -38,6 +47,35 @@ pub fn snapshots(args: SnapshotsArgs) -> Exit {
     }
 }
 
+/// The snapshots folder (`--dir`, else hooksim.toml's `snapshot_dir`,
+/// else `snapshots`) and the scenarios whose snapshots `--check` expects
+/// (`--scenarios`, else hooksim.toml's `scenarios`, else `scenarios`).
+fn folders(config: Option<&Path>, args: &SnapshotsArgs) -> Result<(PathBuf, Vec<PathBuf>), Exit> {
+    let none = crate::args::SelectArgs {
+        paths: Vec::new(),
+        filters: Vec::new(),
+        excludes: Vec::new(),
+        partition: None,
+    };
+    let resolved = crate::config::resolve(config, &none, None).map_err(|error| {
+        errln!("{:?}", miette::Report::new(error));
+        Exit::BadInput
+    })?;
+    let dir = args.dir.clone().unwrap_or_else(|| {
+        resolved
+            .snapshot_dir
+            .map_or_else(|| PathBuf::from("snapshots"), |d| d.value)
+    });
+    let scenarios = if !args.scenarios.is_empty() {
+        args.scenarios.clone()
+    } else if !resolved.paths.is_empty() {
+        resolved.paths.into_iter().map(|p| p.value).collect()
+    } else {
+        vec![PathBuf::from("scenarios")]
+    };
+    Ok((dir, scenarios))
+}
+
 fn every(
     pending: &[PathBuf],
     done: &str,
@@ -47,7 +85,7 @@ fn every(
         if let Err(e) = act(path) {
             return fail(&e);
         }
-        println!("{done} {}", path.display());
+        outln!("{done} {}", path.display());
     }
     Exit::Pass
 }
@@ -63,20 +101,19 @@ fn review(pending: &[PathBuf]) -> Exit {
             Ok(diff) => diff,
             Err(e) => return fail(&e),
         };
-        println!("\n[{}/{}] {}", i + 1, pending.len(), path.display());
+        outln!("\n[{}/{}] {}", i + 1, pending.len(), path.display());
         for line in diff.lines() {
-            println!("{}", paint(line, color));
+            outln!("{}", paint(line, color));
         }
         let answer = loop {
-            print!("accept (a), reject (r), skip (s), quit (q)? ");
-            let _ = std::io::stdout().flush();
+            out!("accept (a), reject (r), skip (s), quit (q)? ");
             match lines.next() {
                 Some(Ok(line)) => match line.trim() {
                     "a" | "accept" => break 'a',
                     "r" | "reject" => break 'r',
                     "s" | "skip" | "" => break 's',
                     "q" | "quit" => break 'q',
-                    _ => println!("please answer a, r, s or q"),
+                    _ => outln!("please answer a, r, s or q"),
                 },
                 // No more input (not a terminal, or closed): leave the rest pending.
                 _ => break 'q',
@@ -98,8 +135,17 @@ fn review(pending: &[PathBuf]) -> Exit {
             return fail(&e);
         }
     }
-    println!("{accepted} accepted, {rejected} rejected, {skipped} left pending");
+    outln!("{accepted} accepted, {rejected} rejected, {skipped} left pending");
     Exit::Pass
+}
+
+/// `hooksim snapshots review`, with `--dir` unless `dir` is the default.
+fn review_command(dir: &Path) -> String {
+    if dir == Path::new("snapshots") {
+        "hooksim snapshots review".to_owned()
+    } else {
+        format!("hooksim snapshots review --dir {}", dir.display())
+    }
 }
 
 fn paint(line: &str, color: bool) -> String {
@@ -112,43 +158,37 @@ fn paint(line: &str, color: bool) -> String {
 }
 
 /// For CI: nothing pending, and no accepted snapshot without its scenario.
-fn check(dir: &Path, scenarios: &Path) -> Exit {
+fn check(dir: &Path, scenarios: &[PathBuf]) -> Exit {
     let pending = match pending_snapshots(dir) {
         Ok(pending) => pending,
         Err(e) => return fail(&e),
     };
-    let files = match find_scenario_files(&[scenarios.to_owned()]) {
-        Ok(files) => files,
-        Err(e) => return fail(&e),
+    let Ok(loaded) = super::select::load_paths(scenarios) else {
+        return Exit::BadInput;
     };
-    let mut expected = Vec::with_capacity(files.len());
-    for file in &files {
-        match load_scenario(file) {
-            Ok(s) => expected.push(snapshot_path(&s.path, s.provider.as_str(), Some(dir))),
-            Err(error) => {
-                eprintln!("{:?}", miette::Report::new(error));
-                return Exit::BadInput;
-            }
-        }
-    }
+    let expected: Vec<PathBuf> = loaded
+        .iter()
+        .map(|s| snapshot_path(&s.path, s.provider.as_str(), Some(dir)))
+        .collect();
     let unmatched = match unmatched_snapshots(dir, &expected) {
         Ok(unmatched) => unmatched,
         Err(e) => return fail(&e),
     };
     for path in &pending {
-        println!(
-            "pending: {} (review with `hooksim snapshots review`)",
-            path.display()
+        outln!(
+            "pending: {} (review with `{}`)",
+            path.display(),
+            review_command(dir)
         );
     }
     for path in &unmatched {
-        println!(
+        outln!(
             "unmatched: {} (no scenario writes it; delete it or restore its scenario)",
             path.display()
         );
     }
     if pending.is_empty() && unmatched.is_empty() {
-        println!(
+        outln!(
             "snapshots clean: {} scenarios, nothing pending or unmatched",
             expected.len()
         );

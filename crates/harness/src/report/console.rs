@@ -9,7 +9,7 @@ use hooksim_simulator::schedule::format_nominal;
 
 use crate::runner::StepRecord;
 use crate::scenario::Basis;
-use crate::snapshot::SnapshotStatus;
+use crate::snapshot::{SnapshotStatus, accept_command};
 use crate::suite::{ScenarioResult, Verdict};
 use crate::transcript::subscription_suffix;
 
@@ -41,6 +41,9 @@ pub fn scenario_line(result: &ScenarioResult) -> String {
         Some(SnapshotStatus::New { .. }) => why.push_str("  (new snapshot pending review)"),
         Some(SnapshotStatus::Changed { .. }) => {
             why.push_str("  (transcript differs from snapshot: pending review)");
+        }
+        Some(SnapshotStatus::BuiltinDiffers { .. }) => {
+            why.push_str("  (transcript differs from the built-in snapshot)");
         }
         _ => {}
     }
@@ -238,19 +241,32 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
 pub fn snapshot_details(result: &ScenarioResult) -> String {
     let mut out = String::new();
     let rule = &result.run.scenario.rule;
+    let provider = result.run.scenario.provider.as_str();
     match &result.snapshot {
         Some(SnapshotStatus::New { pending }) => {
             let _ = writeln!(
                 out,
-                "SNAPSHOT {rule}: new, no accepted snapshot yet: wrote {} (review, then `hooksim snapshots accept`)",
-                pending.display()
+                "SNAPSHOT {rule}: new, no accepted snapshot yet: wrote {} (`{}`, or `{}`)",
+                pending.display(),
+                accept_command("review", pending, provider),
+                accept_command("accept", pending, provider),
             );
         }
         Some(SnapshotStatus::Changed { pending, diff }) => {
             let _ = writeln!(
                 out,
-                "SNAPSHOT {rule}: the transcript differs from the accepted snapshot: wrote {} (not a failure; `hooksim snapshots --check` fails on it)",
-                pending.display()
+                "SNAPSHOT {rule}: the transcript differs from the accepted snapshot: wrote {} (not a failure; `{}`; `hooksim snapshots --check` fails on it)",
+                pending.display(),
+                accept_command("review", pending, provider),
+            );
+            for line in diff.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        Some(SnapshotStatus::BuiltinDiffers { diff }) => {
+            let _ = writeln!(
+                out,
+                "SNAPSHOT {rule}: the transcript differs from the snapshot built into hooksim (not a failure; nothing written: export the suite with `hooksim suites export DIR` to keep your own)"
             );
             for line in diff.lines() {
                 let _ = writeln!(out, "    {line}");

@@ -70,6 +70,9 @@ fn snapshot(status: Option<&SnapshotStatus>) -> Value {
         Some(SnapshotStatus::NotAccepted { path }) => {
             json!({ "status": "not-accepted", "path": path })
         }
+        Some(SnapshotStatus::BuiltinDiffers { diff }) => {
+            json!({ "status": "builtin-differs", "diff": diff })
+        }
         Some(SnapshotStatus::NotKept) => json!({ "status": "not-kept" }),
     }
 }

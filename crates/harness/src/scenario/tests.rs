@@ -67,6 +67,7 @@ fn a_full_scenario_parses_into_its_model() {
         basis: crate::scenario::Basis::Documented,
         requires: Vec::new(),
         reference_only: false,
+        unset_settings: Vec::new(),
         steps: vec![
             step(
                 Action::Deliver(Deliver {

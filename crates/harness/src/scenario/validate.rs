@@ -16,7 +16,7 @@ use super::interpolate::{InterpolationError, interpolate};
 use super::tree::{Node, NodeKind};
 use super::{
     Action, ApiChange, Basis, Callback, Deliver, Expectations, Location, Override, Probe, Register,
-    RotateKeys, Scenario, StatusExpectation, Step, Subscription,
+    RotateKeys, Scenario, StatusExpectation, Step, Subscription, UnsetSetting,
 };
 
 mod burst;
@@ -99,6 +99,7 @@ pub(crate) fn validate(
         text,
         env,
         problems: Vec::new(),
+        unset_settings: Vec::new(),
     };
     let scenario = validator.scenario(path, root);
     // Stable sort: of two problems at one spot, the one found first wins.
@@ -125,6 +126,8 @@ struct Validator<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
     /// Byte range in the file and what is wrong there.
     problems: Vec<(Range<usize>, Problem)>,
+    /// Settings an unset environment variable leaves without a value.
+    unset_settings: Vec<UnsetSetting>,
 }
 
 /// A mapping's entries after unknown keys were reported.
@@ -234,6 +237,7 @@ impl Validator<'_> {
             basis: optional(basis)?.unwrap_or_default(),
             requires: optional(requires)?.unwrap_or_default(),
             reference_only: optional(reference_only)?.unwrap_or(false),
+            unset_settings: std::mem::take(&mut self.unset_settings),
         })
     }
 
@@ -463,6 +467,16 @@ impl Validator<'_> {
                 complete = false;
                 continue;
             }
+            // An unset variable is the run's business: `--set` may give
+            // the value, and `list` needs none.
+            if let Some(variable) = self.unset_variable(value) {
+                self.unset_settings.push(UnsetSetting {
+                    setting: name,
+                    variable,
+                    location: self.location(value),
+                });
+                continue;
+            }
             match self.string(value, &format!("settings.{name}")) {
                 Some(text) => {
                     settings.insert(name, text);
@@ -471,6 +485,19 @@ impl Validator<'_> {
             }
         }
         complete.then_some(settings)
+    }
+
+    /// The variable a scalar's `${env:NAME}` needs and the environment
+    /// lacks, when that is its only problem.
+    fn unset_variable(&self, node: &Node) -> Option<String> {
+        if !is_scalar(&node.kind) || node.kind == NodeKind::Null {
+            return None;
+        }
+        let text = self.raw_or_string(node);
+        match interpolate(&text, self.env) {
+            Err(InterpolationError::Unset { name, .. }) => Some(name),
+            _ => None,
+        }
     }
 
     fn steps(&mut self, node: &Node, provider: Option<ProviderId>) -> Option<Vec<Step>> {
