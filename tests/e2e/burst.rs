@@ -118,7 +118,7 @@ fn a_receiver_that_works_before_answering_one_at_a_time_fails_the_p99_bound() {
         "name: Leads at once are acknowledged quickly\n\
          provider: hemnet\n\
          rule: hemnet/acknowledge-fast-under-load\n\
-         source: seeds/004_597c1aeaa0ae0942.txt (Process events asynchronously)\n\
+         source: https://integration.testhemnet.se/webhook/documentation § Process events asynchronously\n\
          settings: { secret: customer-key-123 }\n\
          steps:\n\
          \x20 - burst: { event: CONTACT.CREATE, count: 150, concurrency: 60 }\n\
@@ -180,7 +180,7 @@ fn acknowledgements_queued_beyond_the_timeout_fail_the_default_bound() {
         "name: Notifications at once are all answered within 5 s\n\
          provider: spark\n\
          rule: spark/respond-within-5s-under-load\n\
-         source: seeds/002_c95171b849b71e6a.txt (Requests to Webhooks)\n\
+         source: https://www.sparkplatform.com/docs/api_services/developers/newsfeed_webhooks § Requests to Webhooks\n\
          steps:\n\
          \x20 - burst: { event: New, count: 64, concurrency: 64 }\n\
          \x20   expect: { all_acknowledged: true }\n",

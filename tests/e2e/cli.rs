@@ -53,9 +53,17 @@ fn providers_lists_and_shows_with_provenance() {
     assert!(out.contains("exactly 200"), "{out}");
     assert!(out.contains("(assumed:"), "{out}");
     assert!(
-        out.contains("(documented: seeds/004_597c1aeaa0ae0942.txt"),
+        out.contains("documentation: https://integration.testhemnet.se/webhook/documentation\n"),
         "{out}"
     );
+    // A documented fact cites the provider's public page and its section.
+    assert!(
+        out.contains(
+            "(documented: https://integration.testhemnet.se/webhook/documentation § Retries)"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("seeds/"), "{out}");
     assert_eq!(
         hooksim(&["providers", "show", "nope"]).status.code(),
         Some(2)

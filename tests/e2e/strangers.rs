@@ -326,7 +326,7 @@ fn a_flask_hemnet_receiver_that_stores_duplicates_fails_stored_once_by_name() {
     assert!(out.contains("expected count: 1, got 2"), "{out}");
     assert!(
         out.contains(
-            "rule source: seeds/004_597c1aeaa0ae0942.txt (Idempotency)\n  basis: documented"
+            "rule source: https://integration.testhemnet.se/webhook/documentation § Idempotency\n  basis: documented"
         ),
         "{out}"
     );

@@ -1,10 +1,10 @@
 //! EverReal external-integration webhooks (Germany; rentals), received the
 //! way we advise an EverReal integration partner to receive them.
 //!
-//! Source: "Webhooks" (`seeds/003_5c6601964e6b7837.txt`) for the 28 event
-//! types; EverReal's API docs (api-docs.everreal.co) for the envelope
-//! `{uuid, operation, subdomain, language, createdAt, data}` and the `data`
-//! of five events. Not documented, so assumed: no signature, any 2xx
+//! Source: "Webhooks" (<https://api-docs.everreal.co/webhooks>, section
+//! "Event Types") for the 28 event types; the page of each event under it
+//! for the envelope `{uuid, operation, subdomain, language, createdAt,
+//! data}` and the `data` of five events. Not documented, so assumed: no signature, any 2xx
 //! acknowledges, failed deliveries are retried with the same body (so the
 //! same `uuid` can arrive twice), `uuid` names the notification, and events
 //! can arrive out of order.

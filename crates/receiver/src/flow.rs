@@ -1,7 +1,8 @@
 //! Visma Real Estate "Flow" webhooks (Norway; the estate agents' case system),
 //! received the way we advise.
 //!
-//! Source: "Subscribing to WebHooks" (`seeds/000_fa7d5aeb1ba371d7.txt`).
+//! Source: "Subscribing to WebHooks" of the Flow Core API (no public copy;
+//! each event has a section of its own there).
 //! Documented: the envelope `{EventType, EventCreatedDate, Payload}`; Payload
 //! shapes differ per event (most carry a `CaseId`, but `EmployeeChanged`,
 //! `OfficeChanged`, `InteressentDeleted` and `SellerInsuranceChanged` do not,

@@ -1,6 +1,8 @@
 //! Hemnet webhooks (Sweden; portal leads), received the way Hemnet asks.
 //!
-//! Source: Hemnet's "Manage webhook" page (`seeds/004_597c1aeaa0ae0942.txt`).
+//! Source: Hemnet's "Manage webhook" page (<https://integration.testhemnet.se/webhook/documentation>,
+//! sections "Headers", "Validating incoming requests", "Idempotency",
+//! "Retries" and "Stability guarantee").
 //! Documented: `X-Signature` is hex HMAC-SHA256 of the raw body, two of them
 //! (`old,new`) while keys rotate; strings escape `& < >` as `\u0026`-style
 //! sequences, so only the raw bytes verify; success is exactly `200 OK`,

@@ -1,7 +1,8 @@
 //! Property Finder "PF Expert" hooks (UAE/MENA portal), received the way we
 //! advise a PF Expert client to receive them.
 //!
-//! Source: PF Expert "Hooks" (`seeds/001_290fab7d7a645ae5.txt`). Documented:
+//! Source: PF Expert "Hooks" (<https://expert.propertyfinder.ae/documentation/hook>,
+//! section "Listen to hook events from client system"). Documented:
 //! the body `{"event", "client", "concept": {"id", "namespace",
 //! "sub_namespace"}}`, integer ids, a `sub_namespace` that is "not always
 //! mentioned" (null in the doc's example), 22 events. The doc's example wraps

@@ -1,7 +1,9 @@
 //! Spark Platform / Flexmls news-feed webhooks (US MLS), received the way we
 //! advise a Spark developer to receive them.
 //!
-//! Source: "Developers: News Feed Webhooks" (`seeds/002_c95171b849b71e6a.txt`).
+//! Source: "Developers: News Feed Webhooks"
+//! (<https://www.sparkplatform.com/docs/api_services/developers/newsfeed_webhooks>,
+//! section "Requests to Webhooks").
 //! Documented: the body `{Listing:{Id}, Subscriber:{Id, Type, OwnerId},
 //! NewsFeed:{Id, Event, EventTimestamp, Type, Subscription:{Id}}}` with
 //! 26-digit string ids; a 1 s connection timeout and a 5 s timeout; anything

@@ -6,11 +6,34 @@ use std::time::Duration;
 
 use crate::schedule::Schedule;
 
+/// Where a provider documents a fact: its public page and the section the
+/// fact is under, shown as `page § section`. Only the names are kept, never
+/// the page's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    /// The page's URL; for a page with no public copy (Flow's), its title.
+    pub page: &'static str,
+    /// The section heading on that page, in the page's own words.
+    pub section: &'static str,
+}
+
+impl Source {
+    pub const fn new(page: &'static str, section: &'static str) -> Self {
+        Self { page, section }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} § {}", self.page, self.section)
+    }
+}
+
 /// Where a policy fact comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provenance {
-    /// Stated by the provider; `source` names the page (a seed file or a URL).
-    Documented { source: &'static str },
+    /// Stated by the provider, on the page and under the section `source` names.
+    Documented { source: Source },
     /// Not documented anywhere we found; `why` says what we based it on.
     Assumed { why: &'static str },
 }
@@ -46,7 +69,7 @@ pub struct Fact<T> {
 }
 
 impl<T> Fact<T> {
-    pub const fn documented(value: T, source: &'static str) -> Self {
+    pub const fn documented(value: T, source: Source) -> Self {
         Self {
             value,
             provenance: Provenance::Documented { source },
@@ -116,5 +139,20 @@ impl DeliveryPolicy {
             response_timeout: shorter(&self.response_timeout),
             ..self.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documented_fact_names_its_page_and_section() {
+        let source = Source::new("https://example.com/webhooks", "Retries");
+        assert_eq!(source.to_string(), "https://example.com/webhooks § Retries");
+        assert_eq!(
+            Fact::documented(1, source).provenance.to_string(),
+            "documented: https://example.com/webhooks § Retries"
+        );
     }
 }

@@ -8,7 +8,7 @@ use super::*;
 const FULL: &str = r#"name: Signature holds over the raw body with escaped characters
 provider: hemnet
 rule: hemnet/signature-raw-body          # the contract rule this proves
-source: seeds/004_597c1aeaa0ae0942.txt   # where the rule is documented
+source: https://integration.testhemnet.se/webhook/documentation § Validating incoming requests   # where the rule is documented
 target: /hemnet
 settings: { secret: "${env:HEMNET_SECRET:-hooksim-test-secret}" }
 seed: 7
@@ -59,7 +59,9 @@ fn a_full_scenario_parses_into_its_model() {
         name: "Signature holds over the raw body with escaped characters".into(),
         provider: ProviderId::Hemnet,
         rule: "hemnet/signature-raw-body".into(),
-        source: "seeds/004_597c1aeaa0ae0942.txt".into(),
+        source:
+            "https://integration.testhemnet.se/webhook/documentation § Validating incoming requests"
+                .into(),
         target: Some("/hemnet".into()),
         settings: [("secret".to_owned(), "hooksim-test-secret".to_owned())].into(),
         seed: Some(7),

@@ -193,7 +193,7 @@ impl Validator<'_> {
         let source = self.required(
             &top,
             "source",
-            "`source` says where the rule is documented (a seed file or a URL)",
+            "`source` says where the rule is documented: the provider's page and its section, like `https://integration.testhemnet.se/webhook/documentation § Retries`",
         );
         let source = source.and_then(|node| self.string(node, "source"));
         let basis = top.get("basis").map(|node| self.basis(node));

@@ -1,8 +1,9 @@
 //! EverReal's webhook registration API: list, register and delete the
 //! webhooks of one EverReal customer (`https://{subdomain}.everreal.co`).
 //!
-//! Source: "Webhooks" (`seeds/003_5c6601964e6b7837.txt`): `GET` and `POST
-//! /api/external-integrations/webhooks`, `DELETE .../webhooks/:id`, a Bearer
+//! Source: "Webhooks" (<https://api-docs.everreal.co/webhooks>, sections
+//! "List Webhooks", "Register a new Webhook" and "Delete a Webhook"): `GET`
+//! and `POST /api/external-integrations/webhooks`, `DELETE .../webhooks/:id`, a Bearer
 //! token on each, the POST body `{"type", "url"}`, the record `{id, type,
 //! partnerId, companyId, connectedByUserId, url, createdAt, updatedAt,
 //! deletedAt}`; PROVIDERS.md adds the new id in a `Location` header and the

@@ -1,10 +1,10 @@
 //! Visma Real Estate "Flow" Core API, the part a webhook receiver calls: the
 //! client-credentials token and the follow-up read each event asks for.
 //!
-//! Sources: "Subscribing to WebHooks" (`seeds/000_fa7d5aeb1ba371d7.txt`) names
-//! the reads and their paths, the SettlementStatus and SellerInsuranceType
-//! values, the DynamicSaleTextItems item, and that Conditions needs
-//! "Cases - Read". Visma's Core.Api.Demo ([`CORE_API_DEMO`]) shows the rest:
+//! Sources: "Subscribing to WebHooks" of the Flow Core API (no public copy;
+//! the section of each event) names the reads and their paths, the
+//! SettlementStatus and SellerInsuranceType values, the DynamicSaleTextItems
+//! item, and that Conditions needs "Cases - Read". Visma's Core.Api.Demo ([`CORE_API_DEMO`]) shows the rest:
 //! `client_id` and `client_secret` posted (grant `client_credentials`) to
 //! `{Host}/authtoken` with Host `https://integration.webtopsolutions.com/flow`,
 //! the API under `{Host}/api`, search answers `{Count, Results}`, the field

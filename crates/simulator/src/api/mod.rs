@@ -34,7 +34,7 @@ pub mod spark;
 pub use auth::Credentials;
 
 /// The providers with an API here. Hemnet has none: its webhooks are set up
-/// on a settings page (seed 004).
+/// on a settings page (Hemnet's page, "Get started").
 pub const PROVIDERS_WITH_APIS: [ProviderId; 5] = [
     ProviderId::Spark,
     ProviderId::Flow,

@@ -1,7 +1,8 @@
 //! PF Expert's hook registration API, as a PF Expert client's CRM calls it:
 //! `POST /hooks` and `DELETE /hooks/{id}`.
 //!
-//! Source: PF Expert "Hooks" (seeds/001_290fab7d7a645ae5.txt). Documented
+//! Source: PF Expert "Hooks" (<https://expert.propertyfinder.ae/documentation/hook>,
+//! sections "Create hook" and "Delete hook"). Documented
 //! there: the two endpoints; the request `{"hook": {"event", "target"}}`; the
 //! response, a Hook object `{"hook": {"id", "event:", "target", "client":
 //! {"id"}}}` (the doc's `"event:"` key is a typo, see below); the 22 events;

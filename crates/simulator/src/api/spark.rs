@@ -1,7 +1,10 @@
 //! Spark Platform's news-feed webhook management API, as a developer's
 //! receiver meets it: `/<version>/developers/newsfeeds/webhooks[/<Id>]`.
 //!
-//! Source: "Developers: News Feed Webhooks" (`seeds/002_c95171b849b71e6a.txt`).
+//! Source: "Developers: News Feed Webhooks"
+//! (<https://www.sparkplatform.com/docs/api_services/developers/newsfeed_webhooks>,
+//! sections "Supported Roles", "All News Feed Webhooks", "Individual News
+//! Feed Webhook" and "Developers: News Feed Webhooks Description").
 //! Documented there: GET lists and POST creates on the collection, PUT and
 //! DELETE on it answer 405 ("Not implemented"); GET, PUT and DELETE on one
 //! webhook, POST on it 405; the record `{Id, ResourceUri, Uri, Active,

@@ -2,9 +2,9 @@
 //! candidate, viewing, contract, owner, property and unit events of one
 //! EverReal customer (a property manager on `{subdomain}.everreal.co`).
 //!
-//! Source: "Webhooks" (seeds/003_5c6601964e6b7837.txt) for the 28 event types
-//! (the page lists 28, in seven families), and EverReal's public API docs
-//! (api-docs.everreal.co) for the delivery envelope `{uuid, operation,
+//! Source: "Webhooks" ([`DOCUMENTATION`], section "Event Types") for the 28
+//! event types (the page lists 28, in seven families), and the pages under
+//! it, one per event, for the delivery envelope `{uuid, operation,
 //! subdomain, language, createdAt, data}` and the `data` of five events:
 //! LISTING_CANDIDATE_APPLIED, CANDIDATE_PARSED,
 //! LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING, LISTING_CONTRACT_FLOW_STARTED
@@ -25,7 +25,7 @@ use crate::encoding::compact_json;
 use crate::error::SimulatorError;
 use crate::fake::calendar::{self, UtcDateTime};
 use crate::fake::{self, DE_DE, SeededRng};
-use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
+use crate::policy::{DeliveryPolicy, Fact, Provenance, Source, SuccessRule};
 use crate::providers::{
     AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
     SettingSpec,
@@ -33,18 +33,31 @@ use crate::providers::{
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
-/// The page that lists every event type.
-pub const DOCUMENTATION: &str = "seeds/003_5c6601964e6b7837.txt";
+/// The page that lists every event type (under "Event Types").
+pub const DOCUMENTATION: &str = "https://api-docs.everreal.co/webhooks";
 
-/// Pages of EverReal's API docs that give an event's `data`.
-pub const CANDIDATE_APPLIED_DOCUMENTATION: &str =
-    "https://api-docs.everreal.co/webhooks/candidates-events/listing_candidate_applied";
-pub const CANDIDATE_PARSED_DOCUMENTATION: &str =
-    "https://api-docs.everreal.co/webhooks/candidates-events/candidate_parsed";
-pub const INVITED_VIEWING_DOCUMENTATION: &str = "https://api-docs.everreal.co/webhooks/listing-scheduling-events/listing_candidate_schedule_invited_viewing";
-pub const CONTRACT_STARTED_DOCUMENTATION: &str = "https://api-docs.everreal.co/webhooks/listing-contracting-events/listing_contract_flow_started";
-pub const CONTRACT_SIGNED_DOCUMENTATION: &str =
-    "https://api-docs.everreal.co/webhooks/listing-contracting-events/listing_contract_flow_signed";
+/// Pages of EverReal's API docs that give an event's `data`, each under a
+/// heading that is the event's name.
+pub const CANDIDATE_APPLIED_DOCUMENTATION: Source = Source::new(
+    "https://api-docs.everreal.co/webhooks/candidates-events/listing_candidate_applied",
+    LISTING_CANDIDATE_APPLIED,
+);
+pub const CANDIDATE_PARSED_DOCUMENTATION: Source = Source::new(
+    "https://api-docs.everreal.co/webhooks/candidates-events/candidate_parsed",
+    CANDIDATE_PARSED,
+);
+pub const INVITED_VIEWING_DOCUMENTATION: Source = Source::new(
+    "https://api-docs.everreal.co/webhooks/listing-scheduling-events/listing_candidate_schedule_invited_viewing",
+    SCHEDULE_INVITED_VIEWING,
+);
+pub const CONTRACT_STARTED_DOCUMENTATION: Source = Source::new(
+    "https://api-docs.everreal.co/webhooks/listing-contracting-events/listing_contract_flow_started",
+    CONTRACT_FLOW_STARTED,
+);
+pub const CONTRACT_SIGNED_DOCUMENTATION: Source = Source::new(
+    "https://api-docs.everreal.co/webhooks/listing-contracting-events/listing_contract_flow_signed",
+    CONTRACT_FLOW_SIGNED,
+);
 
 /// Listing events.
 pub const LISTING_CREATED: &str = "LISTING_CREATED";
@@ -85,31 +98,31 @@ pub const UNIT_UPDATED: &str = "UNIT_UPDATED";
 pub const UNIT_DELETED: &str = "UNIT_DELETED";
 
 const LISTING_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
-    why: "listed in the seed; its data is not published: the listing reference \
+    why: "listed under Event Types; its data is not published: the listing reference \
           of LISTING_CANDIDATE_APPLIED plus a status",
 };
 const VIEWING_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
-    why: "listed in the seed; its data is not published: the documented \
+    why: "listed under Event Types; its data is not published: the documented \
           LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING data plus the time slot",
 };
 const CONTRACT_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
-    why: "listed in the seed; its data is not published: the shape of the \
+    why: "listed under Event Types; its data is not published: the shape of the \
           documented LISTING_CONTRACT_FLOW_STARTED and _SIGNED",
 };
 const OWNER_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
-    why: "listed in the seed; its data is not published: the GraphQL OwnerInput \
+    why: "listed under Event Types; its data is not published: the GraphQL OwnerInput \
           (api-docs.everreal.co owners mutation) with EverReal's id",
 };
 const PROPERTY_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
-    why: "listed in the seed; its data is not published: the property of the \
+    why: "listed under Event Types; its data is not published: the property of the \
           documented listing reference plus name and category from the GraphQL PropertyInput",
 };
 const UNIT_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
-    why: "listed in the seed; its data is not published: the unit of the \
+    why: "listed under Event Types; its data is not published: the unit of the \
           documented listing reference plus fields of the GraphQL UnitInput",
 };
 const DELETION_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
-    why: "listed in the seed; its data is not published: only the id of what was deleted",
+    why: "listed under Event Types; its data is not published: only the id of what was deleted",
 };
 
 /// Every event, in the seed's order.
@@ -644,8 +657,8 @@ impl Provider for EverReal {
         &[]
     }
 
-    /// The envelope's `uuid` names one delivery's event (seed 003; that
-    /// receivers dedupe on it is assumed).
+    /// The envelope's `uuid` names one delivery's event (documented on each
+    /// event's page; that receivers dedupe on it is assumed).
     fn identity_paths(&self) -> &'static [&'static str] {
         &["uuid"]
     }

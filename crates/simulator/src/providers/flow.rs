@@ -1,20 +1,22 @@
 //! Visma Real Estate "Flow" Core API webhooks (Norway; the estate agents' case system).
 //!
-//! Source: "Subscribing to WebHooks" (seeds/000_fa7d5aeb1ba371d7.txt). Documented
-//! there: the envelope `{EventType, EventCreatedDate, Payload}`, the date format
-//! (7 fractional digits, local offset), every event type with its Payload shape
-//! (integer ids, GUIDs, `DynamicSaleTextChanged`'s array Payload with top-level
-//! `RequireReload` and, when false, `DynamicSaleTextHeaderId` and
-//! `UpdatedDateTime`), the Finn publication types, the activity-participant
-//! types, and the follow-up reads with their SettlementStatus and
-//! SellerInsuranceType values. The seed lists 22 example bodies for 21 event
-//! types: `DynamicSaleTextChanged` has two forms, so the catalogue has 22 entries.
+//! Source: "Subscribing to WebHooks" of the Flow Core API ([`DOCUMENTATION`]:
+//! no public copy was found, so it is cited by title; each event cites the
+//! section the page gives it). Documented there: the envelope `{EventType,
+//! EventCreatedDate, Payload}`, the date format (7 fractional digits, local
+//! offset), every event type with its Payload shape (integer ids, GUIDs,
+//! `DynamicSaleTextChanged`'s array Payload with top-level `RequireReload` and,
+//! when false, `DynamicSaleTextHeaderId` and `UpdatedDateTime`), the Finn
+//! publication types, the activity-participant types, and the follow-up reads
+//! with their SettlementStatus and SellerInsuranceType values. The page lists
+//! 22 example bodies for 21 event types: `DynamicSaleTextChanged` has two
+//! forms, so the catalogue has 22 entries.
 //!
 //! Assumed (Flow documents none of it): no delivery signature, 10 s timeouts,
 //! any 2xx is success, the Standard Webhooks retry schedule, redirects not
 //! followed, the request headers beyond `Content-Type`, id ranges, the integer
 //! members of the activities' `Type`, checklist keys, that
-//! `EventCreatedDate` is Oslo time (the seed shows `+02:00` in April), and
+//! `EventCreatedDate` is Oslo time (the page shows `+02:00` in April), and
 //! that enums may grow and events gain fields (for the fuzzer, as the
 //! `flow/enum-values-may-grow` and `flow/attributes-may-be-added` rules do).
 
@@ -28,7 +30,7 @@ use crate::encoding::compact_json;
 use crate::error::SimulatorError;
 use crate::fake::calendar::{civil_from_days, days_from_civil};
 use crate::fake::{self, SeededRng};
-use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
+use crate::policy::{DeliveryPolicy, Fact, Provenance, Source, SuccessRule};
 use crate::providers::{
     AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
     SettingSpec,
@@ -37,11 +39,14 @@ use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
 /// The page every documented fact below comes from.
-pub const DOCUMENTATION: &str = "seeds/000_fa7d5aeb1ba371d7.txt";
+pub const DOCUMENTATION: &str = "Visma Real Estate Flow Core API, Subscribing to WebHooks";
 
-const DOCUMENTED: Provenance = Provenance::Documented {
-    source: DOCUMENTATION,
-};
+/// Every event type has a section of its own on the page, named by it.
+const fn documented_under(event_type: &'static str) -> Provenance {
+    Provenance::Documented {
+        source: Source::new(DOCUMENTATION, event_type),
+    }
+}
 
 /// The catalogue name of `DynamicSaleTextChanged` with `RequireReload: false`
 /// (one sale-text header changed; re-read that header).
@@ -140,7 +145,7 @@ const fn documented(
         spec: EventSpec {
             name,
             summary,
-            provenance: DOCUMENTED,
+            provenance: documented_under(name),
         },
         event_type: name,
         payload: PayloadShape::Object(payload),
@@ -273,7 +278,7 @@ const CATALOGUE: &[CatalogueEntry] = &[
             name: SALE_TEXT_RELOAD,
             summary: "DynamicSaleTextChanged, RequireReload true: sale texts added, deleted or \
                       moved; ARRAY Payload of {Id, Guid} cases; re-read all their texts.",
-            provenance: DOCUMENTED,
+            provenance: documented_under(SALE_TEXT_CHANGED),
         },
         event_type: SALE_TEXT_CHANGED,
         payload: PayloadShape::SaleTextCases {
@@ -285,7 +290,7 @@ const CATALOGUE: &[CatalogueEntry] = &[
             name: SALE_TEXT_CHANGED,
             summary: "DynamicSaleTextChanged, RequireReload false: one text changed; ARRAY \
                       Payload of {Id, Guid} cases plus DynamicSaleTextHeaderId, UpdatedDateTime.",
-            provenance: DOCUMENTED,
+            provenance: documented_under(SALE_TEXT_CHANGED),
         },
         event_type: SALE_TEXT_CHANGED,
         payload: PayloadShape::SaleTextCases {
@@ -557,9 +562,9 @@ impl Provider for Flow {
         &[]
     }
 
-    /// An event carries no id (seed 000); its creation time, to the 100 ns,
-    /// tells two events apart (assumed: the case ids are what the
-    /// follow-up reads ask about, so they stay).
+    /// An event carries no id (no event on the page has one); its creation
+    /// time, to the 100 ns, tells two events apart (assumed: the case ids are
+    /// what the follow-up reads ask about, so they stay).
     fn identity_paths(&self) -> &'static [&'static str] {
         &["EventCreatedDate"]
     }

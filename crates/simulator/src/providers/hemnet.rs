@@ -1,12 +1,13 @@
 //! Hemnet API webhooks (Sweden): portal leads sent to brokers and agencies.
 //!
-//! Source: "Manage webhook" (seeds/004_597c1aeaa0ae0942.txt). Documented there:
-//! the `CONTACT`/`CREATE` event and every Contact attribute, its enums and
-//! nullability, the headers, the `X-Signature` HMAC (two while keys rotate),
-//! the `\u0026`-style escaping of the body, success = `200 OK`, exponential
-//! retries over 7 days. Assumed here: 10 s timeouts, the retry gaps (1 min
-//! doubling, capped at 24 h), that redirects are not followed, and which
-//! Contact fields are null for which `source` / `recipientType`.
+//! Source: Hemnet's "Manage webhook" page ([`DOCUMENTATION`]; each fact below
+//! names its section). Documented there: the `CONTACT`/`CREATE` event and every
+//! Contact attribute, its enums and nullability, the headers, the `X-Signature`
+//! HMAC (two while keys rotate), the `\u0026`-style escaping of the body,
+//! success = `200 OK`, exponential retries over 7 days. Assumed here: 10 s
+//! timeouts, the retry gaps (1 min doubling, capped at 24 h), that redirects
+//! are not followed, and which Contact fields are null for which `source` /
+//! `recipientType`.
 
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use serde_json::{Value, json};
 use crate::encoding::html_safe_json;
 use crate::error::SimulatorError;
 use crate::fake::{self, SV_SE, SeededRng};
-use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
+use crate::policy::{DeliveryPolicy, Fact, Provenance, Source, SuccessRule};
 use crate::providers::{
     AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
     SettingSpec,
@@ -25,11 +26,12 @@ use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
 /// The page every documented fact below comes from.
-pub const DOCUMENTATION: &str = "seeds/004_597c1aeaa0ae0942.txt";
+pub const DOCUMENTATION: &str = "https://integration.testhemnet.se/webhook/documentation";
 
-const DOCUMENTED: Provenance = Provenance::Documented {
-    source: DOCUMENTATION,
-};
+/// The section that lists the events.
+const EVENT_TYPES: Source = Source::new(DOCUMENTATION, "Types of events");
+/// The section that asks for a `200 OK` and retries anything else.
+const RETRIES: Source = Source::new(DOCUMENTATION, "Retries");
 
 /// The one event Hemnet sends (documented): a lead, `type` CONTACT, `action` CREATE.
 pub const CONTACT_CREATE: &str = "CONTACT.CREATE";
@@ -37,7 +39,9 @@ pub const CONTACT_CREATE: &str = "CONTACT.CREATE";
 const EVENTS: &[EventSpec] = &[EventSpec {
     name: CONTACT_CREATE,
     summary: "A Hemnet user contacted a broker or an agency (a lead).",
-    provenance: DOCUMENTED,
+    provenance: Provenance::Documented {
+        source: EVENT_TYPES,
+    },
 }];
 
 /// Every attribute of the Contact object, in the documentation's order (documented).
@@ -191,7 +195,7 @@ const SIGNATURE: SignatureScheme = SignatureScheme {
 const TIMEOUT_ASSUMPTION: &str = "Hemnet documents no timeout; 10 s is the common default";
 const CONNECT_TIMEOUT: Fact<Duration> = Fact::assumed(Duration::from_secs(10), TIMEOUT_ASSUMPTION);
 const RESPONSE_TIMEOUT: Fact<Duration> = Fact::assumed(Duration::from_secs(10), TIMEOUT_ASSUMPTION);
-const SUCCESS: Fact<SuccessRule> = Fact::documented(SuccessRule::Exactly(200), DOCUMENTATION);
+const SUCCESS: Fact<SuccessRule> = Fact::documented(SuccessRule::Exactly(200), RETRIES);
 const REDIRECTS_FAIL: Fact<bool> = Fact::assumed(
     true,
     "Hemnet asks for a 200 OK; a redirect is not one and is not followed",
@@ -287,7 +291,8 @@ impl Provider for Hemnet {
     }
 
     /// The contact's `data.id`: a receiver stores a lead once per contact
-    /// (seed 004, Idempotency); `X-Request-Id` is new on every attempt (assumed).
+    /// (documented under "Idempotency"); `X-Request-Id` is new on every
+    /// attempt (assumed).
     fn identity_paths(&self) -> &'static [&'static str] {
         &["data.id"]
     }

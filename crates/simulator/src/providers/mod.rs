@@ -200,7 +200,8 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// The platform's name and what it is, in a line.
     fn title(&self) -> &'static str;
 
-    /// Where the provider documents its webhooks (a seed file or URL).
+    /// The public page where the provider documents its webhooks: its URL,
+    /// or its title where no public copy exists (Flow's).
     fn documentation(&self) -> &'static str;
 
     /// Every event this provider sends.
@@ -256,5 +257,77 @@ pub trait Provider: Send + Sync + fmt::Debug {
                 provider: self.id(),
                 event: name.to_owned(),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Source;
+
+    /// Every documented fact of `id`: its policy's, its events' and (PF
+    /// Expert) its namespaces'.
+    fn documented_facts(id: ProviderId) -> Vec<(String, Source)> {
+        let provider = id.provider();
+        let policy = provider.policy();
+        let mut facts = vec![
+            (
+                "connect timeout".to_owned(),
+                policy.connect_timeout.provenance,
+            ),
+            (
+                "response timeout".to_owned(),
+                policy.response_timeout.provenance,
+            ),
+            ("success".to_owned(), policy.success.provenance),
+            ("schedule".to_owned(), policy.schedule.provenance),
+            ("redirects".to_owned(), policy.redirects_fail.provenance),
+        ];
+        facts.extend(
+            provider
+                .events()
+                .iter()
+                .map(|e| (format!("event {}", e.name), e.provenance)),
+        );
+        if id == ProviderId::PropertyFinder {
+            facts.extend(
+                propertyfinder::NAMESPACES
+                    .iter()
+                    .map(|n| (format!("namespace {}", n.name), n.provenance)),
+            );
+        }
+        facts
+            .into_iter()
+            .filter_map(|(fact, provenance)| match provenance {
+                Provenance::Documented { source } => Some((fact, source)),
+                Provenance::Assumed { .. } => None,
+            })
+            .collect()
+    }
+
+    /// A public page: a URL, or the title of Flow's page, which has no public copy.
+    fn is_public_page(page: &str) -> bool {
+        page.starts_with("https://") || page == flow::DOCUMENTATION
+    }
+
+    #[test]
+    fn every_documented_fact_cites_a_public_page_and_its_section() {
+        assert!(flow::DOCUMENTATION.starts_with("Visma Real Estate Flow Core API"));
+        for id in ProviderId::ALL {
+            let documentation = id.provider().documentation();
+            assert!(is_public_page(documentation), "{id}: {documentation}");
+            let facts = documented_facts(id);
+            assert!(!facts.is_empty(), "{id} documents something");
+            for (fact, source) in facts {
+                let shown = format!("{}", Provenance::Documented { source });
+                assert!(is_public_page(source.page), "{id} {fact}: {shown}");
+                assert!(!source.section.trim().is_empty(), "{id} {fact}: {shown}");
+                assert!(!shown.contains("seeds/"), "{id} {fact}: {shown}");
+                assert!(
+                    shown.starts_with(&format!("documented: {} § ", source.page)),
+                    "{id} {fact}: {shown}"
+                );
+            }
+        }
     }
 }

@@ -1,20 +1,20 @@
 //! Property Finder "PF Expert" CRM hooks (UAE/MENA portal): a client's CRM is
 //! told that a lead, landlord, property, user or transaction changed.
 //!
-//! Source: PF Expert "Hooks" (seeds/001_290fab7d7a645ae5.txt). Documented
-//! there: the 22 events; the body `{event, client, concept: {id, namespace,
-//! sub_namespace}}` with integer ids and a `sub_namespace` that is "not always
-//! mentioned" (the example sends null); namespace `property` for a property
-//! event (by example). The doc's delivery example wraps that body in
-//! `{"property": {...}}`, which is not even valid JSON (a keyless member, a
-//! trailing comma): we take it as a doc error and send the bare object its
-//! field table describes. That example's event, `property.updated`, is not
-//! among the 22; scenarios send it as an event a receiver does not know.
-//! Assumed here: every delivery rule (no signature, 10 s timeouts, any 2xx,
-//! the retry gaps, redirects not followed, the Content-Type header), that the
-//! namespace of the other families is the event's prefix, which
-//! `sub_namespace` values appear and how often, and (for the fuzzer) that
-//! the body may gain attributes and its namespaces new values.
+//! Source: PF Expert "Hooks" ([`DOCUMENTATION`]; each fact below names its
+//! section). Documented there: the 22 events; the body `{event, client,
+//! concept: {id, namespace, sub_namespace}}` with integer ids and a
+//! `sub_namespace` that is "not always mentioned" (the example sends null);
+//! namespace `property` for a property event (by example). The doc's delivery
+//! example wraps that body in `{"property": {...}}`, which is not even valid
+//! JSON (a keyless member, a trailing comma): we take it as a doc error and
+//! send the bare object its field table describes. That example's event,
+//! `property.updated`, is not among the 22; scenarios send it as an event a
+//! receiver does not know. Assumed here: every delivery rule (no signature,
+//! 10 s timeouts, any 2xx, the retry gaps, redirects not followed, the
+//! Content-Type header), that the namespace of the other families is the
+//! event's prefix, which `sub_namespace` values appear and how often, and (for
+//! the fuzzer) that the body may gain attributes and its namespaces new values.
 
 use std::time::Duration;
 
@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use crate::encoding::compact_json;
 use crate::error::SimulatorError;
 use crate::fake::{self, SeededRng};
-use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
+use crate::policy::{DeliveryPolicy, Fact, Provenance, Source, SuccessRule};
 use crate::providers::{
     AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
     SettingSpec,
@@ -33,10 +33,15 @@ use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
 /// The page every documented fact below comes from.
-pub const DOCUMENTATION: &str = "seeds/001_290fab7d7a645ae5.txt";
+pub const DOCUMENTATION: &str = "https://expert.propertyfinder.ae/documentation/hook";
 
-const DOCUMENTED: Provenance = Provenance::Documented {
-    source: DOCUMENTATION,
+/// The section that lists the events a hook can be created for.
+const EVENT_DOCUMENTED: Provenance = Provenance::Documented {
+    source: Source::new(DOCUMENTATION, "Create hook"),
+};
+/// The section with the delivery body, its field tables and its example.
+const DELIVERY_DOCUMENTED: Provenance = Provenance::Documented {
+    source: Source::new(DOCUMENTATION, "Listen to hook events from client system"),
 };
 
 /// Every event a client can register a hook for, in the documentation's order
@@ -70,7 +75,7 @@ const fn documented(name: &'static str, summary: &'static str) -> EventSpec {
     EventSpec {
         name,
         summary,
-        provenance: DOCUMENTED,
+        provenance: EVENT_DOCUMENTED,
     }
 }
 
@@ -113,7 +118,7 @@ pub const NAMESPACES: &[Namespace] = &[
     Namespace {
         name: "property",
         sub_namespaces: &["sale", "rent"],
-        provenance: DOCUMENTED,
+        provenance: DELIVERY_DOCUMENTED,
     },
     Namespace {
         name: "user",
@@ -248,8 +253,8 @@ impl Provider for PropertyFinder {
         &[]
     }
 
-    /// A hook carries no event id (seed 001); the concept it names is what a
-    /// receiver fetches and keys its work by (assumed).
+    /// A hook carries no event id (its body's table has none); the concept it
+    /// names is what a receiver fetches and keys its work by (assumed).
     fn identity_paths(&self) -> &'static [&'static str] {
         &["concept.id"]
     }

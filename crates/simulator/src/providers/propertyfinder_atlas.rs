@@ -1,24 +1,23 @@
 //! Property Finder Enterprise API ("Atlas") webhooks (UAE/MENA portal): the
 //! newer API most new PF integrations use, beyond the seeds.
 //!
-//! Source: Property Finder's Enterprise API documentation
-//! (api-docs.propertyfinder.net), as collected in PROVIDERS.md. Documented
+//! Source: Property Finder's Enterprise API documentation ([`DOCUMENTATION`];
+//! each fact below names its section), as collected in PROVIDERS.md. Documented
 //! there: the event names; the envelope `{id, type, timestamp, entity: {id,
-//! type}, payload}`; answer within 5 s; any 2xx is success; non-2xx,
-//! connection errors and timeouts are retried; delivery is at least once
-//! (dedupe on `id`); a subscription's optional secret (at most 32 characters)
-//! makes every delivery carry `X-Signature`, the hex HMAC-SHA256 of the body,
-//! and without one there is no header. Several subscriptions to one event are
-//! delivered in parallel and unordered (not modelled: one subscription here).
-//! PROVIDERS.md names 14 events although the brief spoke of 16; we implement
-//! the 14 named and invent none.
-//! Assumed here: everything inside `payload` (only the envelope is
-//! documented), the `id` format `<type>_<uuid>`, `entity.id` as a string of
-//! digits, `entity.type` as the event's family, the timestamp format, the
-//! Content-Type header, the 5 s connect timeout, the retry gaps, that
-//! redirects are not followed, a `,` between signatures should keys ever
-//! rotate (Property Finder documents no rotation), and (for the fuzzer) that
-//! payloads may gain attributes.
+//! type}, payload}`; answer within 5 s; any 2xx is success; non-2xx, connection
+//! errors and timeouts are retried; delivery is at least once (dedupe on `id`);
+//! a subscription's optional secret (at most 32 characters) makes every
+//! delivery carry `X-Signature`, the hex HMAC-SHA256 of the body, and without
+//! one there is no header. Several subscriptions to one event are delivered in
+//! parallel and unordered (not modelled: one subscription here). PROVIDERS.md
+//! names 14 events although the brief spoke of 16; we implement the 14 named
+//! and invent none. Assumed here: everything inside `payload` (only the
+//! envelope is documented), the `id` format `<type>_<uuid>`, `entity.id` as a
+//! string of digits, `entity.type` as the event's family, the timestamp format,
+//! the Content-Type header, the 5 s connect timeout, the retry gaps, that
+//! redirects are not followed, a `,` between signatures should keys ever rotate
+//! (Property Finder documents no rotation), and (for the fuzzer) that payloads
+//! may gain attributes.
 
 use std::time::Duration;
 
@@ -29,7 +28,7 @@ use serde_json::{Value, json};
 use crate::encoding::compact_json;
 use crate::error::SimulatorError;
 use crate::fake::{self, Community, EN_AE, SeededRng, UAE_COMMUNITIES, UtcDateTime};
-use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
+use crate::policy::{DeliveryPolicy, Fact, Provenance, Source, SuccessRule};
 use crate::providers::{
     AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
     SettingSpec,
@@ -38,12 +37,14 @@ use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
 /// Where every documented fact below comes from.
-pub const DOCUMENTATION: &str =
-    "api-docs.propertyfinder.net, Enterprise API: Webhooks (see PROVIDERS.md)";
+pub const DOCUMENTATION: &str = "https://api-docs.propertyfinder.net/enterprise-api/index.html";
 
-const DOCUMENTED: Provenance = Provenance::Documented {
-    source: DOCUMENTATION,
+/// The section with one payload per event.
+const EVENT_DOCUMENTED: Provenance = Provenance::Documented {
+    source: Source::new(DOCUMENTATION, "Webhooks, Events"),
 };
+/// The section with the 5 s timeout, the success rule and the retries.
+const DELIVERY_BEHAVIOR: Source = Source::new(DOCUMENTATION, "Webhooks, Delivery Behavior");
 
 /// What an event is about, sent as `entity.type` (assumed: the event's family).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +78,7 @@ const fn event(name: &'static str, summary: &'static str, entity: EntityKind) ->
         spec: EventSpec {
             name,
             summary,
-            provenance: DOCUMENTED,
+            provenance: EVENT_DOCUMENTED,
         },
         entity,
     }
@@ -388,8 +389,8 @@ impl Provider for PropertyFinderAtlas {
     fn policy(&self) -> DeliveryPolicy {
         DeliveryPolicy {
             connect_timeout: Fact::assumed(RESPONSE_TIMEOUT, CONNECT_TIMEOUT_ASSUMPTION),
-            response_timeout: Fact::documented(RESPONSE_TIMEOUT, DOCUMENTATION),
-            success: Fact::documented(SuccessRule::Any2xx, DOCUMENTATION),
+            response_timeout: Fact::documented(RESPONSE_TIMEOUT, DELIVERY_BEHAVIOR),
+            success: Fact::documented(SuccessRule::Any2xx, DELIVERY_BEHAVIOR),
             schedule: Fact::assumed(Schedule::standard_webhooks(), SCHEDULE_ASSUMPTION),
             redirects_fail: Fact::assumed(true, REDIRECTS_ASSUMPTION),
         }

@@ -1,17 +1,18 @@
 //! Spark Platform / Flexmls news-feed webhooks (US MLS): a listing event in a
 //! news feed (a saved search's matches), posted to the developer's webhook.
 //!
-//! Source: "Developers: News Feed Webhooks" (seeds/002_c95171b849b71e6a.txt).
-//! Documented there: the body `{Listing:{Id}, Subscriber:{Id, Type, OwnerId},
-//! NewsFeed:{Id, Event, EventTimestamp, Type, Subscription:{Id}}}`, 26-digit
-//! ids, `Subscriber.Type` Member or Contact, a 1 s connection timeout and a
-//! 5 s timeout (the page says "a 5 second connection timeout" right after the
-//! 1 s one; read as the response timeout), success = any status 200-299,
-//! anything else or a timeout retried. The `NewsFeed.Event` values come from
-//! Spark's "News Feeds: Metadata" page (the webhook page's example shows
-//! `New`). Assumed: the retry gaps, that redirects are not followed, that
-//! deliveries are not signed, the User-Agent, compact JSON on the wire, how
-//! the digits after an id's timestamp are made, the time windows ids fall
+//! Source: "Developers: News Feed Webhooks" ([`DOCUMENTATION`]; each fact
+//! below names its section). Documented there: the body `{Listing:{Id},
+//! Subscriber:{Id, Type, OwnerId}, NewsFeed:{Id, Event, EventTimestamp, Type,
+//! Subscription:{Id}}}`, 26-digit ids, `Subscriber.Type` Member or Contact, a
+//! 1 s connection timeout and a 5 s timeout (the page says "a 5 second
+//! connection timeout" right after the 1 s one; read as the response
+//! timeout), success = any status 200-299, anything else or a timeout
+//! retried. The `NewsFeed.Event` values come from Spark's "News Feeds:
+//! Metadata" page, [`EVENT_TYPES_DOCUMENTATION`] (the webhook page's example
+//! shows `New`). Assumed: the retry gaps, that redirects are not followed,
+//! that deliveries are not signed, the User-Agent, compact JSON on the wire,
+//! how the digits after an id's timestamp are made, the time windows ids fall
 //! in, and that the enums and the body may grow.
 
 use std::time::Duration;
@@ -23,7 +24,7 @@ use crate::encoding::compact_json;
 use crate::error::SimulatorError;
 use crate::fake::SeededRng;
 use crate::fake::calendar::{self, UtcDateTime};
-use crate::policy::{DeliveryPolicy, Fact, Provenance, SuccessRule};
+use crate::policy::{DeliveryPolicy, Fact, Provenance, Source, SuccessRule};
 use crate::providers::{
     AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
     SettingSpec,
@@ -32,17 +33,26 @@ use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
 
 /// The page every webhook fact below comes from.
-pub const DOCUMENTATION: &str = "seeds/002_c95171b849b71e6a.txt";
+pub const DOCUMENTATION: &str =
+    "https://www.sparkplatform.com/docs/api_services/developers/newsfeed_webhooks";
 
 /// Where Spark lists the news feed event types a feed can carry.
 pub const EVENT_TYPES_DOCUMENTATION: &str =
-    "https://sparkplatform.com/docs/api_services/newsfeed/meta (News Feeds: Metadata, Events)";
+    "https://www.sparkplatform.com/docs/api_services/newsfeed/meta";
 
-const RESPONSE_TIMEOUT_SOURCE: &str = "seeds/002_c95171b849b71e6a.txt (\"a 1 second connection \
-     timeout and a 5 second connection timeout\": the second read as the response timeout)";
+/// The section with the delivery body, its example (event `New`), the two
+/// timeouts and the success rule.
+const REQUESTS_TO_WEBHOOKS: Source = Source::new(DOCUMENTATION, "Requests to Webhooks");
+
+/// The page names two timeouts, both "connection": the second is read as the
+/// response timeout.
+const RESPONSE_TIMEOUT_SOURCE: Source = Source::new(
+    DOCUMENTATION,
+    "Requests to Webhooks (its second timeout, read as the response timeout)",
+);
 
 const EVENT_TYPE_DOCUMENTED: Provenance = Provenance::Documented {
-    source: EVENT_TYPES_DOCUMENTATION,
+    source: Source::new(EVENT_TYPES_DOCUMENTATION, "Events"),
 };
 
 /// The one event the webhook page itself shows.
@@ -62,7 +72,7 @@ const EVENTS: &[EventSpec] = &[
         name: NEW,
         summary: "A listing newly matches the feed's saved search.",
         provenance: Provenance::Documented {
-            source: DOCUMENTATION,
+            source: REQUESTS_TO_WEBHOOKS,
         },
     },
     EventSpec {
@@ -142,10 +152,11 @@ const FIXED_HEADERS: &[(&str, &str)] = &[
     ("User-Agent", "Spark Platform news feed webhooks"),
 ];
 
-const CONNECT_TIMEOUT: Fact<Duration> = Fact::documented(Duration::from_secs(1), DOCUMENTATION);
+const CONNECT_TIMEOUT: Fact<Duration> =
+    Fact::documented(Duration::from_secs(1), REQUESTS_TO_WEBHOOKS);
 const RESPONSE_TIMEOUT: Fact<Duration> =
     Fact::documented(Duration::from_secs(5), RESPONSE_TIMEOUT_SOURCE);
-const SUCCESS: Fact<SuccessRule> = Fact::documented(SuccessRule::Any2xx, DOCUMENTATION);
+const SUCCESS: Fact<SuccessRule> = Fact::documented(SuccessRule::Any2xx, REQUESTS_TO_WEBHOOKS);
 const REDIRECTS_FAIL: Fact<bool> = Fact::assumed(
     true,
     "Spark counts only 200-299 as success and says nothing of redirects, so a 3xx is not followed",
@@ -227,8 +238,8 @@ impl Provider for Spark {
         &[]
     }
 
-    /// A notification has no id of its own (seed 002); the listing it is
-    /// about is what a receiver keys its work by (assumed).
+    /// A notification has no id of its own ("Requests to Webhooks"); the
+    /// listing it is about is what a receiver keys its work by (assumed).
     fn identity_paths(&self) -> &'static [&'static str] {
         &["Listing.Id"]
     }
@@ -529,7 +540,10 @@ mod tests {
             } else {
                 EVENT_TYPES_DOCUMENTATION
             };
-            assert_eq!(spec.provenance, Provenance::Documented { source: expected });
+            let Provenance::Documented { source } = spec.provenance else {
+                panic!("{} is documented", spec.name);
+            };
+            assert_eq!(source.page, expected, "{}", spec.name);
         }
         assert_eq!(Spark.events().len(), 9);
     }
