@@ -13,7 +13,7 @@ use std::time::Duration;
 use hooksim_simulator::providers::ProviderId;
 use hooksim_simulator::signing::Forgery;
 
-pub use error::{ScenarioError, ScenarioErrorKind};
+pub use error::{FurtherProblem, MAX_SHOWN, ScenarioError, ScenarioErrorKind};
 pub use interpolate::{InterpolationError, interpolate};
 
 /// A validated scenario file.
