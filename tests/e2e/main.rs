@@ -11,6 +11,7 @@ mod fuzz_broken;
 mod hemnet_suite;
 mod propertyfinder_broken;
 mod receivers;
+mod send;
 mod spark_broken;
 mod strangers;
 
