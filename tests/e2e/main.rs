@@ -12,6 +12,7 @@ mod hemnet_suite;
 mod propertyfinder_broken;
 mod receivers;
 mod send;
+mod serve;
 mod spark_broken;
 mod strangers;
 
