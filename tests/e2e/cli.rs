@@ -185,3 +185,22 @@ fn two_scenario_files_that_would_share_a_snapshot_are_bad_input() {
         stderr(&output)
     );
 }
+
+#[test]
+fn every_mistake_in_a_scenario_file_is_shown_in_one_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "name: One lead\nprovider: hemnet\nrule: hemnet/example\nsource: test\ntimeout: 5s\nsteps:\n  - deliver: { event: CONTACT.CRATE }\n  - wait: 5 minutes\n";
+    let path = write_scenario(dir.path(), "three.yaml", text);
+    let output = hooksim(&["list", path.to_str().expect("utf-8")]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    for (at, message) in [
+        ("three.yaml:5:1", "unknown key `timeout`"),
+        ("three.yaml:7:23", "`hemnet` has no event `CONTACT.CRATE`"),
+        ("three.yaml:8:13", "invalid duration `5 minutes`"),
+    ] {
+        assert!(err.contains(at), "{at} in {err}");
+        assert!(err.contains(message), "{message} in {err}");
+    }
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+}

@@ -11,6 +11,8 @@ mod fuzz_broken;
 mod hemnet_suite;
 mod propertyfinder_broken;
 mod receivers;
+mod send;
+mod serve;
 mod setup;
 mod spark_broken;
 mod strangers;

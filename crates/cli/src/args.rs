@@ -124,8 +124,9 @@ pub struct SendArgs {
     /// The exact URL to deliver to.
     #[arg(long)]
     pub target: String,
-    /// The webhook key deliveries are signed with.
-    #[arg(long)]
+    /// The webhook key deliveries are signed with (providers that sign only:
+    /// hemnet, propertyfinder-atlas) [default: the provider's test key, if any]
+    #[arg(long, value_name = "KEY")]
     pub secret: Option<String>,
     /// Payload override by dotted path, e.g. data.message="Tom & Jerry". JSON values are read as JSON.
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -133,6 +134,13 @@ pub struct SendArgs {
     /// Seed for fake data.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// One attempt only: no retries, whatever the receiver answers.
+    #[arg(long, conflicts_with = "max_attempts")]
+    pub once: bool,
+    /// At most N attempts of the provider's retry schedule (1 to the schedule's length)
+    /// [default: the whole schedule]
+    #[arg(long, value_name = "N")]
+    pub max_attempts: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,6 +18,7 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod selection;
+pub mod send;
 pub mod settings;
 pub mod snapshot;
 pub mod stand_in;

@@ -27,7 +27,9 @@ use crate::provider_api::{
     self, CallbackRecord, Placeholders, ProbeRecord, ReceiverCall, RegistrationCall,
     RegistrationRecord, announced_ids, describe_call, names_one_of, path_of, registered_targets,
 };
-use crate::scenario::{Action, ApiChange, Deliver, Location, Override, RotateKeys, Scenario, Step};
+use crate::scenario::{
+    Action, ApiChange, Deliver, Location, Override, RotateKeys, Scenario, Step, step_heading,
+};
 pub use crate::settings::SettingOverride;
 use crate::settings::{Skip, effective_settings, method_and_target, missing_requirement};
 use crate::stand_in::{STAND_IN_PREFIX, STAND_IN_SPEEDUP, compressed, parse_stand_in};
@@ -59,7 +61,7 @@ impl Targets {
 }
 
 /// A provider id from the command line, with a suggestion when it is close to one.
-fn parse_provider(id: &str, context: &str) -> Result<ProviderId, HarnessError> {
+pub(crate) fn parse_provider(id: &str, context: &str) -> Result<ProviderId, HarnessError> {
     ProviderId::parse(id).map_err(|e| {
         let ids: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
         HarnessError::Usage(format!(
@@ -69,7 +71,7 @@ fn parse_provider(id: &str, context: &str) -> Result<ProviderId, HarnessError> {
     })
 }
 
-fn check_url(arg: &str, url: &str) -> Result<String, HarnessError> {
+pub(crate) fn check_url(arg: &str, url: &str) -> Result<String, HarnessError> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(url.to_owned())
     } else {
@@ -774,11 +776,7 @@ impl ScenarioState {
         };
         let bad_step = |message: String| HarnessError::Target {
             path: scenario.path.clone(),
-            message: format!(
-                "step {} (line {}): {message}",
-                index + 1,
-                step.location.line
-            ),
+            message: format!("{}: {message}", step_heading(index + 1, step.location.line)),
         };
         let placeholders = self.placeholders(scenario.provider);
         let finished = |record, checks| StepRun {
@@ -1514,69 +1512,6 @@ fn joined(base: &str, path: &str) -> String {
         base.trim_end_matches('/'),
         path.trim_start_matches('/')
     )
-}
-
-/// A scenario of one delivery, for `hooksim send`: `event` of `provider` to
-/// `url`, signed with `secret`, with `PATH=VALUE` payload overrides (a value
-/// that parses as JSON is JSON, anything else a string).
-pub fn single_delivery(
-    provider: &str,
-    event: &str,
-    url: &str,
-    secret: Option<String>,
-    overrides: &[String],
-    seed: u64,
-) -> Result<Scenario, HarnessError> {
-    let id = parse_provider(provider, "")?;
-    if let Err(e) = id.provider().event(event) {
-        let events: Vec<&str> = id.provider().events().iter().map(|e| e.name).collect();
-        let hint = did_you_mean(event, &events, "its events are");
-        return Err(HarnessError::Usage(format!("{e}; {hint}")));
-    }
-    let set = overrides
-        .iter()
-        .map(|o| {
-            let (path, value) = o
-                .split_once('=')
-                .ok_or_else(|| HarnessError::Usage(format!("--set {o}: expected PATH=VALUE")))?;
-            let value =
-                serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
-            Ok(Override {
-                path: path.to_owned(),
-                value,
-            })
-        })
-        .collect::<Result<Vec<_>, HarnessError>>()?;
-    let mut settings = BTreeMap::new();
-    if let Some(secret) = secret {
-        settings.insert("secret".to_owned(), secret);
-    }
-    Ok(Scenario {
-        path: std::path::PathBuf::from(format!("send {id} {event}")),
-        name: format!("send {event}"),
-        provider: id,
-        rule: format!("{id}/send"),
-        source: id.provider().documentation().to_owned(),
-        target: Some(url.to_owned()),
-        settings,
-        seed: Some(seed),
-        subscriptions: Vec::new(),
-        basis: crate::scenario::Basis::Documented,
-        requires: Vec::new(),
-        reference_only: false,
-        unset_settings: Vec::new(),
-        steps: vec![Step {
-            action: Action::Deliver(Deliver {
-                event: event.to_owned(),
-                alias: None,
-                set,
-                max_attempts: None,
-                to_registered: false,
-            }),
-            expect: crate::scenario::Expectations::default(),
-            location: Location::default(),
-        }],
-    })
 }
 
 #[cfg(test)]

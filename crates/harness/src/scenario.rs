@@ -13,7 +13,7 @@ use std::time::Duration;
 use hooksim_simulator::providers::ProviderId;
 use hooksim_simulator::signing::Forgery;
 
-pub use error::{ScenarioError, ScenarioErrorKind};
+pub use error::{FurtherProblem, MAX_SHOWN, ScenarioError, ScenarioErrorKind};
 pub use interpolate::{InterpolationError, interpolate};
 
 /// A validated scenario file.
@@ -106,11 +106,22 @@ pub struct Subscription {
     pub secret: Option<String>,
 }
 
-/// Where something stands in a scenario file (1-based).
+/// Where something stands in a scenario file (1-based); line 0 for a step
+/// no file holds (`hooksim send`'s one delivery).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Location {
     pub line: usize,
     pub column: usize,
+}
+
+/// How messages name step `number` at `line`: `step 3 (line 12)`, or
+/// `step 1` where no file holds the step (line 0).
+pub fn step_heading(number: usize, line: usize) -> String {
+    if line == 0 {
+        format!("step {number}")
+    } else {
+        format!("step {number} (line {line})")
+    }
 }
 
 /// One step and what it must produce.

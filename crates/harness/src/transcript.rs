@@ -4,17 +4,33 @@
 
 use std::fmt::Write as _;
 
-use hooksim_simulator::delivery::Verdict;
+use hooksim_simulator::delivery::{Attempt, Verdict};
 use hooksim_simulator::policy::{DeliveryPolicy, Fact};
 use hooksim_simulator::schedule::format_nominal;
 
 use crate::runner::{DeliveryRecord, ReceiverUnderTest, RouteDelivery, ScenarioRun, StepRecord};
+use crate::scenario::step_heading;
 
 /// Render `run` as transcript text. Against a receiver hooksim did not
 /// write, identities are fresh on every run; the transcript shows them as
 /// the seed made them, so it reads the same every time.
 pub fn render(run: &ScenarioRun) -> String {
-    let text = render_as_sent(run);
+    render_with(run, Answers::LeftOut)
+}
+
+/// Whether a transcript shows what the receiver answered to each attempt.
+/// Snapshots leave the answers out: a receiver's body may change from run
+/// to run (a timestamp, a request id) without anything having changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answers {
+    LeftOut,
+    /// A line under each attempt with the status and the start of the body.
+    Shown,
+}
+
+/// [`render`], with the receiver's answers if asked (`hooksim send`).
+pub fn render_with(run: &ScenarioRun, answers: Answers) -> String {
+    let text = render_as_sent(run, answers);
     if run.replacements.is_empty() {
         text
     } else {
@@ -22,7 +38,7 @@ pub fn render(run: &ScenarioRun) -> String {
     }
 }
 
-fn render_as_sent(run: &ScenarioRun) -> String {
+fn render_as_sent(run: &ScenarioRun, answers: Answers) -> String {
     let mut out = String::new();
     let s = &run.scenario;
     // Writing into a String cannot fail; `let _ =` keeps that out of every line.
@@ -49,30 +65,23 @@ fn render_as_sent(run: &ScenarioRun) -> String {
     }
     for step in &run.steps {
         let _ = writeln!(out);
+        let heading = step_heading(step.number, step.location.line);
         match &step.record {
             StepRecord::Delivery(record) => {
-                let _ = writeln!(
-                    out,
-                    "step {} (line {}): {}",
-                    step.number, step.location.line, record.title
-                );
-                render_delivery(&mut out, record);
+                let _ = writeln!(out, "{heading}: {}", record.title);
+                render_delivery(&mut out, record, answers);
             }
             StepRecord::KeysRotated { keys } => {
                 let _ = writeln!(
                     out,
-                    "step {} (line {}): rotate_keys, now signing with: {}",
-                    step.number,
-                    step.location.line,
+                    "{heading}: rotate_keys, now signing with: {}",
                     keys.join(", ")
                 );
             }
             StepRecord::Waited { duration, now } => {
                 let _ = writeln!(
                     out,
-                    "step {} (line {}): wait {}, now at +{}",
-                    step.number,
-                    step.location.line,
+                    "{heading}: wait {}, now at +{}",
                     format_nominal(*duration),
                     format_nominal(*now)
                 );
@@ -80,36 +89,24 @@ fn render_as_sent(run: &ScenarioRun) -> String {
             StepRecord::Probed(probe) => {
                 let _ = writeln!(
                     out,
-                    "step {} (line {}): probe {} {} -> {}",
-                    step.number, step.location.line, probe.method, probe.path, probe.answer
+                    "{heading}: probe {} {} -> {}",
+                    probe.method, probe.path, probe.answer
                 );
             }
             StepRecord::AwaitedRegistration(wait) => {
                 let event = wait.event.as_deref().unwrap_or("any event");
-                let _ = writeln!(
-                    out,
-                    "step {} (line {}): await_registration for {event}",
-                    step.number, step.location.line
-                );
+                let _ = writeln!(out, "{heading}: await_registration for {event}");
                 for registration in &wait.registrations {
                     let _ = writeln!(out, "  registered: {registration}");
                 }
             }
             StepRecord::ApiChanged(change) => {
-                let _ = writeln!(
-                    out,
-                    "step {} (line {}): api: {}",
-                    step.number,
-                    step.location.line,
-                    change.describe()
-                );
+                let _ = writeln!(out, "{heading}: api: {}", change.describe());
             }
             StepRecord::Registration(registration) => {
                 let _ = writeln!(
                     out,
-                    "step {} (line {}): {} -> {}",
-                    step.number,
-                    step.location.line,
+                    "{heading}: {} -> {}",
                     registration.title(),
                     registration.call.answer
                 );
@@ -118,14 +115,7 @@ fn render_as_sent(run: &ScenarioRun) -> String {
                 }
             }
             StepRecord::Fuzz(fuzz) => {
-                let _ = writeln!(
-                    out,
-                    "step {} (line {}): {}: {}",
-                    step.number,
-                    step.location.line,
-                    fuzz.title(),
-                    fuzz.summary()
-                );
+                let _ = writeln!(out, "{heading}: {}: {}", fuzz.title(), fuzz.summary());
                 if let Some(failure) = &fuzz.failure {
                     let body = String::from_utf8_lossy(&failure.minimal_body);
                     let _ = writeln!(
@@ -138,9 +128,7 @@ fn render_as_sent(run: &ScenarioRun) -> String {
             StepRecord::Burst(burst) => {
                 let _ = writeln!(
                     out,
-                    "step {} (line {}): {}: {}",
-                    step.number,
-                    step.location.line,
+                    "{heading}: {}: {}",
                     burst.title(),
                     burst.outcome_summary()
                 );
@@ -151,8 +139,8 @@ fn render_as_sent(run: &ScenarioRun) -> String {
             StepRecord::Callbacks(callbacks) => {
                 let _ = writeln!(
                     out,
-                    "step {} (line {}): expect_callback {}: {} matching call(s)",
-                    step.number, step.location.line, callbacks.wanted, callbacks.matched
+                    "{heading}: expect_callback {}: {} matching call(s)",
+                    callbacks.wanted, callbacks.matched
                 );
             }
         }
@@ -233,7 +221,7 @@ fn render_policy(out: &mut String, policy: &DeliveryPolicy) {
     );
 }
 
-fn render_delivery(out: &mut String, record: &DeliveryRecord) {
+fn render_delivery(out: &mut String, record: &DeliveryRecord, answers: Answers) {
     for o in &record.overrides {
         let _ = writeln!(out, "  set {} = {}", o.path, o.value);
     }
@@ -259,11 +247,11 @@ fn render_delivery(out: &mut String, record: &DeliveryRecord) {
             }
             None => "  ",
         };
-        render_send(out, send, indent);
+        render_send(out, send, indent, answers);
     }
 }
 
-fn render_send(out: &mut String, send: &RouteDelivery, indent: &str) {
+fn render_send(out: &mut String, send: &RouteDelivery, indent: &str, answers: Answers) {
     let _ = writeln!(out, "{indent}POST {}", send.target_shown);
     if let Some(first) = send.delivery.attempts.first() {
         for header in &first.headers {
@@ -281,6 +269,9 @@ fn render_send(out: &mut String, send: &RouteDelivery, indent: &str) {
             format_nominal(attempt.nominal_at),
             attempt.outcome
         );
+        if let (Answers::Shown, Some(answer)) = (answers, answer(attempt)) {
+            let _ = writeln!(out, "{indent}  {answer}");
+        }
     }
     let n = delivery.attempts.len();
     let plural = if n == 1 { "" } else { "s" };
@@ -288,4 +279,64 @@ fn render_send(out: &mut String, send: &RouteDelivery, indent: &str) {
         Verdict::Delivered => writeln!(out, "{indent}delivered after {n} attempt{plural}"),
         Verdict::GaveUp => writeln!(out, "{indent}gave up after {n} attempt{plural}"),
     };
+}
+
+/// `answered 500, body (27 bytes): {"error":"db down"}`; nothing when no
+/// answer came (the outcome says why).
+fn answer(attempt: &Attempt) -> Option<String> {
+    let response = attempt.response.as_ref()?;
+    let status = attempt
+        .outcome
+        .status()
+        .map(|status| format!(" {status}"))
+        .unwrap_or_default();
+    if response.body.is_empty() {
+        return Some(format!("answered{status} with an empty body"));
+    }
+    let size = if response.truncated {
+        format!("more than {} bytes", response.body.len())
+    } else {
+        format!("{} bytes", response.body.len())
+    };
+    let body = body_excerpt(&String::from_utf8_lossy(&response.body));
+    Some(format!("answered{status}, body ({size}): {body}"))
+}
+
+/// The characters of a body shown in a line of output.
+const EXCERPT_CHARS: usize = 200;
+
+/// The start of a body on one line: line breaks and other control
+/// characters as spaces, cut at [`EXCERPT_CHARS`] with a `…`.
+pub(crate) fn body_excerpt(body: &str) -> String {
+    let body = body.trim();
+    let mut excerpt: String = body
+        .chars()
+        .take(EXCERPT_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if body.chars().nth(EXCERPT_CHARS).is_some() {
+        excerpt.push('…');
+    }
+    excerpt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_excerpt_is_one_line_and_says_where_it_was_cut() {
+        assert_eq!(
+            body_excerpt("  <h1>Bad\r\nGateway</h1>\n"),
+            "<h1>Bad  Gateway</h1>"
+        );
+        let long = "é".repeat(EXCERPT_CHARS + 1);
+        let excerpt = body_excerpt(&long);
+        assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 1);
+        assert!(excerpt.ends_with("é…"), "{excerpt}");
+        assert_eq!(
+            body_excerpt(&long[..EXCERPT_CHARS * 2]),
+            "é".repeat(EXCERPT_CHARS)
+        );
+    }
 }

@@ -13,7 +13,7 @@ pub fn providers(command: Option<ProvidersCommand>) -> Exit {
         None => {
             for id in ProviderId::ALL {
                 let p = id.provider();
-                println!(
+                outln!(
                     "{:<22} {:>3} events  {}",
                     id.as_str(),
                     p.events().len(),
@@ -24,12 +24,12 @@ pub fn providers(command: Option<ProvidersCommand>) -> Exit {
         }
         Some(ProvidersCommand::Show { id }) => match ProviderId::parse(&id) {
             Ok(id) => {
-                print!("{}", describe(id));
+                out!("{}", describe(id));
                 Exit::Pass
             }
             Err(e) => {
                 let known: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
-                eprintln!("error: {e} (known: {})", known.join(", "));
+                errln!("error: {e} (known: {})", known.join(", "));
                 Exit::BadInput
             }
         },

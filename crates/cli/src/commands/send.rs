@@ -1,8 +1,10 @@
-//! `hooksim send PROVIDER EVENT --target URL`: one delivery, full policy,
-//! transcript printed.
+//! `hooksim send PROVIDER EVENT --target URL`: one delivery under the
+//! provider's policy (or the first attempts of it), transcript printed with
+//! what the receiver answered to each attempt.
 
-use hooksim_harness::runner::{RunOptions, run_scenario, single_delivery};
-use hooksim_harness::transcript;
+use hooksim_harness::runner::{RunOptions, StepRecord, run_scenario};
+use hooksim_harness::send::{Attempts, SendRequest, prepare_send};
+use hooksim_harness::transcript::{self, Answers};
 use hooksim_simulator::transport::Transport;
 
 use super::fail;
@@ -10,26 +12,34 @@ use crate::args::SendArgs;
 use crate::exit::Exit;
 
 pub async fn send(args: SendArgs) -> Exit {
-    let scenario = match single_delivery(
-        &args.provider,
-        &args.event,
-        &args.target,
-        args.secret,
-        &args.overrides,
-        args.seed,
-    ) {
-        Ok(scenario) => scenario,
+    let attempts = match (args.once, args.max_attempts) {
+        (true, _) => Attempts::AtMost(1),
+        (false, Some(n)) => Attempts::AtMost(n),
+        (false, None) => Attempts::Schedule,
+    };
+    let request = SendRequest {
+        provider: args.provider,
+        event: args.event,
+        url: args.target,
+        secret: args.secret,
+        overrides: args.overrides,
+        seed: args.seed,
+        attempts,
+    };
+    let prepared = match prepare_send(&request) {
+        Ok(prepared) => prepared,
         Err(e) => return fail(&e),
     };
-    let run = run_scenario(&Transport::new(), scenario, &RunOptions::default()).await;
-    print!("{}", transcript::render(&run));
+    for note in &prepared.notes {
+        errln!("note: {note}");
+    }
+    let run = run_scenario(&Transport::new(), prepared.scenario, &RunOptions::default()).await;
+    out!("{}", transcript::render_with(&run, Answers::Shown));
     if let Some(error) = &run.error {
         return fail(error);
     }
     let delivered = run.steps.iter().all(|s| match &s.record {
-        hooksim_harness::runner::StepRecord::Delivery(d) => {
-            d.sends.iter().all(|s| s.delivery.is_delivered())
-        }
+        StepRecord::Delivery(d) => d.sends.iter().all(|s| s.delivery.is_delivered()),
         _ => true,
     });
     if delivered { Exit::Pass } else { Exit::Failed }

@@ -8,10 +8,10 @@ use hooksim_simulator::outcome::Outcome;
 use hooksim_simulator::schedule::format_nominal;
 
 use crate::runner::StepRecord;
-use crate::scenario::Basis;
+use crate::scenario::{Basis, step_heading};
 use crate::snapshot::{SnapshotStatus, accept_command};
 use crate::suite::{ScenarioResult, Verdict};
-use crate::transcript::subscription_suffix;
+use crate::transcript::{body_excerpt, subscription_suffix};
 
 /// `PASS hemnet/rule  (3 steps, 4 attempts)  path`.
 pub fn scenario_line(result: &ScenarioResult) -> String {
@@ -130,8 +130,8 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
         };
         let _ = writeln!(
             out,
-            "  step {} (line {}) {title}:",
-            step.number, step.location.line
+            "  {} {title}:",
+            step_heading(step.number, step.location.line)
         );
         for check in step.failed_checks() {
             let on = subscription_suffix(check);
@@ -143,13 +143,12 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
         }
         match &step.record {
             StepRecord::Probed(probe) if !probe.body.is_empty() => {
-                let body: String = probe.body.chars().take(200).collect();
-                let _ = writeln!(out, "    response body: {}", body.trim());
+                let _ = writeln!(out, "    response body: {}", body_excerpt(&probe.body));
             }
             StepRecord::Registration(registration) => {
                 if !registration.call.body.is_empty() {
-                    let body: String = registration.call.body.chars().take(200).collect();
-                    let _ = writeln!(out, "    response body: {}", body.trim());
+                    let body = body_excerpt(&registration.call.body);
+                    let _ = writeln!(out, "    response body: {body}");
                 }
                 let seen = if registration.registrations.is_empty() {
                     "none".to_owned()
@@ -222,11 +221,8 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
                 );
             }
             if let Some(excerpt) = attempt.response.as_ref().filter(|r| !r.body.is_empty()) {
-                let body: String = String::from_utf8_lossy(&excerpt.body)
-                    .chars()
-                    .take(200)
-                    .collect();
-                let _ = write!(out, ", response body: {}", body.trim());
+                let body = body_excerpt(&String::from_utf8_lossy(&excerpt.body));
+                let _ = write!(out, ", response body: {body}");
             }
             let _ = writeln!(out);
         }

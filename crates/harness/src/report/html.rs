@@ -10,6 +10,7 @@ use hooksim_simulator::schedule::format_nominal;
 
 use crate::report::console;
 use crate::runner::{RouteDelivery, StepRecord};
+use crate::scenario::step_heading;
 use crate::suite::{ScenarioResult, Verdict};
 
 const WIDTH: f64 = 720.0;
@@ -93,9 +94,8 @@ fn scenario_rows(page: &mut String, result: &ScenarioResult, horizon: Duration) 
                 .unwrap_or_default();
             let _ = write!(
                 page,
-                "<div class=\"delivery\"><div class=\"title\">step {} (line {}): {}{}</div>{}</div>",
-                step.number,
-                step.location.line,
+                "<div class=\"delivery\"><div class=\"title\">{}: {}{}</div>{}</div>",
+                step_heading(step.number, step.location.line),
                 escape(&record.title),
                 escape(&to),
                 timeline(send, horizon)

@@ -10,6 +10,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use crate::error::HarnessError;
 use crate::report::console;
 use crate::runner::StepRecord;
+use crate::scenario::step_heading;
 use crate::suite::ScenarioResult;
 
 pub fn render(results: &[ScenarioResult]) -> Result<String, HarnessError> {
@@ -84,8 +85,11 @@ fn headline(result: &ScenarioResult) -> String {
             _ => "",
         };
         return format!(
-            "{rule}: step {} (line {}) {title}: expected {}: {}, got {}",
-            step.number, step.location.line, check.key, check.expected, check.actual
+            "{rule}: {} {title}: expected {}: {}, got {}",
+            step_heading(step.number, step.location.line),
+            check.key,
+            check.expected,
+            check.actual
         );
     }
     format!("{rule}: failed")

@@ -1,10 +1,16 @@
 //! The one error a scenario file can produce: what is wrong, where (path,
-//! line, column, span) and how to fix it, ready for miette to render.
+//! line, column, span) and how to fix it, ready for miette to render. The
+//! first mistake in file order leads; the others found in the same read
+//! follow it, so one run shows every mistake (up to [`MAX_SHOWN`]).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use miette::{NamedSource, SourceSpan};
+
+/// At most this many mistakes of one file are shown, the first included;
+/// past it a line says how many more there are.
+pub const MAX_SHOWN: usize = 20;
 
 /// What kind of mistake a scenario file makes, for callers that branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,7 +63,7 @@ pub struct ScenarioError {
 }
 
 /// What miette draws under the message: the file, a caret with its label,
-/// and the help.
+/// the help, then the file's further mistakes.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{label}")]
 struct Annotation {
@@ -68,15 +74,79 @@ struct Annotation {
     label: String,
     #[help]
     help: Option<String>,
+    #[related]
+    further: Vec<Further>,
+}
+
+/// Another mistake in the same file, drawn on the leading error's source.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+pub struct FurtherProblem {
+    /// 1-based line of the offending node.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    pub kind: ScenarioErrorKind,
+    pub message: String,
+    #[label("{label}")]
+    span: SourceSpan,
+    label: String,
+    #[help]
+    help: Option<String>,
+}
+
+impl FurtherProblem {
+    /// Byte range of the offending node in the file.
+    pub fn span(&self) -> Range<usize> {
+        self.span.offset()..self.span.offset() + self.span.len()
+    }
+}
+
+/// One entry after the leading error: a mistake, or how many were left out.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+enum Further {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Problem(FurtherProblem),
+    #[error("and {} in this file, not shown (only the first {MAX_SHOWN} are)", more_mistakes(*.0))]
+    Omitted(usize),
+}
+
+fn more_mistakes(n: usize) -> String {
+    if n == 1 {
+        "1 more mistake".to_owned()
+    } else {
+        format!("{n} more mistakes")
+    }
 }
 
 impl ScenarioError {
     /// An error at `at` (a byte range of `text`, the file's contents).
     pub(crate) fn at(path: &Path, text: &str, at: Range<usize>, problem: Problem) -> Self {
+        Self::all(path, text, (at, problem), Vec::new())
+    }
+
+    /// The `first` mistake of a file, followed by the `rest` (in file order).
+    pub(crate) fn all(
+        path: &Path,
+        text: &str,
+        first: (Range<usize>, Problem),
+        rest: Vec<(Range<usize>, Problem)>,
+    ) -> Self {
+        let (at, problem) = first;
         let at = tidy_range(text, at);
         let (line, column) = line_and_column(text, at.start);
         let source_code =
             NamedSource::new(path.display().to_string(), text.to_owned()).with_language("yaml");
+        let omitted = rest.len().saturating_sub(MAX_SHOWN - 1);
+        let mut further: Vec<Further> = rest
+            .into_iter()
+            .take(MAX_SHOWN - 1)
+            .map(|(at, problem)| Further::Problem(FurtherProblem::at(text, at, problem)))
+            .collect();
+        if omitted > 0 {
+            further.push(Further::Omitted(omitted));
+        }
         Self {
             path: path.to_owned(),
             line,
@@ -88,6 +158,7 @@ impl ScenarioError {
                 span: Some(at.into()),
                 label: problem.label,
                 help: problem.help,
+                further,
             }),
             cause: None,
         }
@@ -105,6 +176,7 @@ impl ScenarioError {
                 span: None,
                 label: String::new(),
                 help: None,
+                further: Vec::new(),
             }),
             cause: Some(cause),
         }
@@ -133,10 +205,46 @@ impl ScenarioError {
             .span
             .map(|span| span.offset()..span.offset() + span.len())
     }
+
+    /// The file's other mistakes, in file order, as many as are shown.
+    pub fn further(&self) -> impl Iterator<Item = &FurtherProblem> {
+        self.annotation.further.iter().filter_map(|f| match f {
+            Further::Problem(problem) => Some(problem),
+            Further::Omitted(_) => None,
+        })
+    }
+
+    /// How many more mistakes the file has than are shown.
+    pub fn omitted(&self) -> usize {
+        self.annotation
+            .further
+            .iter()
+            .map(|f| match f {
+                Further::Problem(_) => 0,
+                Further::Omitted(n) => *n,
+            })
+            .sum()
+    }
+}
+
+impl FurtherProblem {
+    fn at(text: &str, at: Range<usize>, problem: Problem) -> Self {
+        let at = tidy_range(text, at);
+        let (line, column) = line_and_column(text, at.start);
+        Self {
+            line,
+            column,
+            kind: problem.kind,
+            message: problem.message,
+            span: at.into(),
+            label: problem.label,
+            help: problem.help,
+        }
+    }
 }
 
 /// An error before it is tied to a file: the validator collects these and
-/// reports the first in file order.
+/// reports them in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Problem {
     pub kind: ScenarioErrorKind,

@@ -367,6 +367,19 @@ fn check_error_points_inside(text: &str, error: &ScenarioError) -> Result<(), Te
             && text.is_char_boundary(span.end)
     );
     prop_assert!(error.line >= 1 && error.column >= 1);
+    let mut last = span.start;
+    for further in error.further() {
+        let span = further.span();
+        prop_assert!(
+            span.end <= text.len()
+                && text.is_char_boundary(span.start)
+                && text.is_char_boundary(span.end)
+        );
+        prop_assert!(further.line >= 1 && further.column >= 1);
+        prop_assert!(span.start >= last, "further problems follow in file order");
+        last = span.start;
+    }
+    prop_assert!(error.further().count() < crate::scenario::MAX_SHOWN);
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! From the spanned YAML tree to a typed [`Scenario`], by hand, so every
 //! mistake points at its node and names the fix. Problems are collected and
-//! the first in file order is reported.
+//! all of them are reported, in file order, the first leading.
 
 use std::collections::BTreeMap;
 use std::ops::{Range, RangeInclusive};
@@ -88,7 +88,7 @@ const EXPECT_KEYS: [&str; 7] = [
     "registered",
 ];
 
-/// Turn a parsed document into a scenario, or the first problem in file order.
+/// Turn a parsed document into a scenario, or its problems in file order.
 pub(crate) fn validate(
     path: &Path,
     text: &str,
@@ -102,10 +102,18 @@ pub(crate) fn validate(
         unset_settings: Vec::new(),
     };
     let scenario = validator.scenario(path, root);
-    // Stable sort: of two problems at one spot, the one found first wins.
-    validator.problems.sort_by_key(|(at, _)| at.start);
-    match (validator.problems.into_iter().next(), scenario) {
-        (Some((at, problem)), _) => Err(ScenarioError::at(path, text, at, problem)),
+    let mut problems = validator.problems;
+    problems.sort_by_key(|(at, _)| at.start);
+    // A node has one mistake: a second problem at the same node is the
+    // first seen again by another check (or a consequence of it), and the
+    // one found first wins (the sort is stable). A missing key has no node
+    // of its own and stands at its mapping's, beside other mistakes.
+    problems.dedup_by(|(at, later), (kept_at, kept)| {
+        at.start == kept_at.start && later.kind != Kind::MissingKey && kept.kind != Kind::MissingKey
+    });
+    let mut problems = problems.into_iter();
+    match (problems.next(), scenario) {
+        (Some(first), _) => Err(ScenarioError::all(path, text, first, problems.collect())),
         (None, Some(scenario)) => Ok(scenario),
         // Every path that gives up on the scenario records a problem first.
         (None, None) => Err(ScenarioError::at(
@@ -1351,10 +1359,16 @@ impl Validator<'_> {
         if context.defined.iter().any(|(defined, _)| *defined == alias) {
             return Some(alias);
         }
+        let line = line_of(node);
+        if (context.declared.iter()).any(|(declared, at)| *declared == alias && *at < line) {
+            // An earlier step names it but did not define it: that step's
+            // own mistake is reported, and this would only repeat it.
+            return None;
+        }
         let later = context
             .declared
             .iter()
-            .find(|(declared, line)| *declared == alias && *line > line_of(node));
+            .find(|(declared, at)| *declared == alias && *at > line);
         let problem = if let Some((_, line)) = later {
             Problem::new(Kind::UndefinedAlias, format!("`{alias}` is not defined yet"), "used before its deliver")
                 .with_help(format!("the deliver on line {line} defines `{alias}`; steps run top to bottom, so move it above this step"))
@@ -1730,22 +1744,25 @@ impl Validator<'_> {
     }
 }
 
-/// Every `as:` of every deliver, with its line, to tell "defined later"
-/// from "never defined".
+/// Every `as:` of every step's action (a misspelt `delivr:` too), with its
+/// line, to tell "defined later" from "never defined", and both from "its
+/// step has a mistake of its own".
 fn declared_aliases(steps: &[Node]) -> Vec<(String, usize)> {
     let mut declared = Vec::new();
     for step in steps {
-        let Some(deliver) = entry(step, "deliver") else {
+        let NodeKind::Map(actions) = &step.kind else {
             continue;
         };
-        if let Some(
-            alias @ Node {
-                kind: NodeKind::Str(name),
-                ..
-            },
-        ) = entry(deliver, "as")
-        {
-            declared.push((name.clone(), line_of(alias)));
+        for (_, action) in actions {
+            if let Some(
+                alias @ Node {
+                    kind: NodeKind::Str(name),
+                    ..
+                },
+            ) = entry(action, "as")
+            {
+                declared.push((name.clone(), line_of(alias)));
+            }
         }
     }
     declared

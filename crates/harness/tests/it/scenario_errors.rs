@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use hooksim_harness::scenario::{ScenarioError, ScenarioErrorKind, load_scenario, parse_scenario};
+use hooksim_harness::scenario::{
+    MAX_SHOWN, ScenarioError, ScenarioErrorKind, load_scenario, parse_scenario,
+};
 
 /// Render as the CLI does, without colours, at a fixed width.
 fn render(error: &ScenarioError) -> String {
@@ -462,4 +464,105 @@ steps:
     expect: { status: 2x }
 "#;
     insta::assert_snapshot!(rendered_error("class", text, ScenarioErrorKind::WrongType));
+}
+
+/// Kind, line and column of every problem `error` shows, the first one first.
+fn positions(error: &ScenarioError) -> Vec<(ScenarioErrorKind, usize, usize)> {
+    std::iter::once((error.kind, error.line(), error.column()))
+        .chain(error.further().map(|p| (p.kind, p.line, p.column)))
+        .collect()
+}
+
+fn parse_err(text: &str) -> ScenarioError {
+    parse_scenario(Path::new("scenarios/hemnet/retries.yaml"), text)
+        .expect_err("the file has mistakes")
+}
+
+#[test]
+fn every_independent_mistake_is_reported_at_its_line_and_column() {
+    let text = r#"name: Retries keep the schedule
+provider: hemnet
+rule: hemnet/retry-schedule
+source: seeds/002.txt
+timeout: 5s
+steps:
+  - deliver: { event: CONTACT.CRATE }
+  - wait: 5 minutes
+"#;
+    let error = parse_err(text);
+    assert_eq!(
+        positions(&error),
+        [
+            (ScenarioErrorKind::UnknownKey, 5, 1),
+            (ScenarioErrorKind::UnknownEvent, 7, 23),
+            (ScenarioErrorKind::BadDuration, 8, 13),
+        ]
+    );
+    assert_eq!(error.omitted(), 0);
+    insta::assert_snapshot!(render(&error));
+}
+
+#[test]
+fn each_missing_key_is_a_mistake_of_its_own() {
+    let text = "name: A delivery is acknowledged\nsteps:\n  - deliver: { event: CONTACT.CREATE }\n";
+    let error = parse_err(text);
+    let messages: Vec<String> = std::iter::once(error.message.clone())
+        .chain(error.further().map(|p| p.message.clone()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "missing required key `provider`",
+            "missing required key `rule`",
+            "missing required key `source`",
+        ]
+    );
+}
+
+#[test]
+fn a_step_that_defines_no_alias_does_not_make_its_uses_mistakes() {
+    let text = r#"name: Forged signatures are refused
+provider: hemnet
+rule: hemnet/signature
+source: seeds/004.txt
+steps:
+  - delivr: { event: CONTACT.CREATE, as: first }
+  - redeliver: first
+  - forge: { from: first, signature: wrong-key }
+"#;
+    let error = parse_err(text);
+    assert_eq!(positions(&error), [(ScenarioErrorKind::UnknownStep, 6, 5)]);
+}
+
+#[test]
+fn a_key_two_checks_refuse_is_one_mistake() {
+    let text = r#"name: A delivery is acknowledged
+provider: hemnet
+rule: hemnet/acknowledge-2xx
+source: seeds/001.txt
+steps:
+  - deliver: { event: CONTACT.CREATE }
+    expect: { all_acknowledged: true }
+"#;
+    let error = parse_err(text);
+    assert_eq!(positions(&error), [(ScenarioErrorKind::UnknownKey, 7, 15)]);
+}
+
+#[test]
+fn past_the_cap_the_rest_are_counted() {
+    let keys: Vec<String> = (1..=30).map(|n| format!("bogus{n}: 1")).collect();
+    let text = format!(
+        "name: n\nprovider: hemnet\nrule: r\nsource: s\nsteps:\n  - deliver: {{ event: CONTACT.CREATE }}\n    expect: {{ {} }}\n",
+        keys.join(", ")
+    );
+    let error = parse_err(&text);
+    assert_eq!(error.further().count(), MAX_SHOWN - 1);
+    assert_eq!(error.omitted(), 30 - MAX_SHOWN);
+    let rendered = render(&error);
+    assert!(
+        rendered.contains("and 10 more mistakes in this file, not shown (only the first 20 are)"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("unknown key `bogus20`"), "{rendered}");
+    assert!(!rendered.contains("unknown key `bogus21`"), "{rendered}");
 }

@@ -29,8 +29,8 @@ use axum::routing::{delete, get};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
-use super::auth::bearer;
-use super::{ApiState, Registration};
+use super::auth::ClientAuth;
+use super::{ApiState, Credentials, Registration};
 use crate::fake::calendar::UtcDateTime;
 use crate::fake::{seeded_rng, uuid_v4};
 use crate::providers::ProviderId;
@@ -112,12 +112,18 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// What an EverReal client sends: the token as Bearer (documented; how it
+/// is obtained, an OAuth2 password grant, is not played here).
+pub fn client_auth(credentials: &Credentials) -> ClientAuth {
+    ClientAuth::bearer(&credentials.token)
+}
+
 /// Refuses a call without the scenario's token.
 fn authorize(state: &ApiState, headers: &HeaderMap) -> Result<(), Refusal> {
-    let expected = state.credentials().token;
-    match bearer(headers) {
-        Some(token) if token == expected => Ok(()),
-        _ => Err(Refusal::Forbidden),
+    if client_auth(&state.credentials()).accepts(headers) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden)
     }
 }
 

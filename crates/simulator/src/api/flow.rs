@@ -41,7 +41,7 @@ use axum::{Extension, Form, Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::auth::bearer;
+use super::auth::{ClientAuth, Token};
 use super::{ApiState, Credentials};
 use crate::fake::calendar::UtcDateTime;
 use crate::providers::ProviderId;
@@ -121,11 +121,41 @@ const SALE_TEXT_HEADERS: [&str; 8] = [
 /// `EventCreatedDate` for an event that lacks one (a scenario removed it).
 const UNDATED: &str = "2024-05-06T11:05:46.3641898+02:00";
 
+/// Where client credentials are exchanged for a token (the demo's
+/// `{Host}/authtoken`, Host ending in `/flow`).
+const TOKEN_PATH: &str = "/flow/authtoken";
+
+/// What a Flow client sends: its client credentials, form-encoded as OAuth2
+/// sends them, to [`TOKEN_PATH`]; then the issued token as Bearer.
+pub fn client_auth(credentials: &Credentials) -> ClientAuth {
+    ClientAuth {
+        // `super::`: this module's own `TokenRequest` is the body the endpoint reads.
+        token_request: Some(super::TokenRequest {
+            path: TOKEN_PATH,
+            content_type: "application/x-www-form-urlencoded",
+            // The credentials are hooksim's own, plain ASCII: nothing to percent-encode.
+            body: format!(
+                "grant_type=client_credentials&client_id={}&client_secret={}",
+                credentials.client_id, credentials.client_secret
+            ),
+        }),
+        schemes: &["Bearer"],
+        token: Token::Issued {
+            field: "access_token",
+        },
+        required_headers: &[],
+        others: vec![(
+            format!("client id {CLIENT_WITHOUT_CASES_READ} (same secret)"),
+            "an API user without \"Cases - Read\"",
+        )],
+    }
+}
+
 /// Token endpoint and reads. The scenario's `{{api.base_url}}` plays Flow's
 /// origin, so these sit under the path the seed and the demo give.
 pub fn routes() -> Router<ApiState> {
     Router::new()
-        .route("/flow/authtoken", post(issue_token))
+        .route(TOKEN_PATH, post(issue_token))
         .route(
             "/flow/api/Search/AdvancedPropertySearch",
             post(advanced_property_search),
@@ -354,7 +384,9 @@ impl FromRequestParts<ApiState> for Reader {
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Refusal> {
-        let token = bearer(&parts.headers).ok_or(Refusal::NoToken)?;
+        let token = client_auth(&state.credentials())
+            .presented_token(&parts.headers)
+            .ok_or(Refusal::NoToken)?;
         // No ledger means no token was ever issued here.
         let user = parts
             .extensions

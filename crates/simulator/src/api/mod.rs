@@ -31,7 +31,7 @@ pub mod propertyfinder;
 pub mod propertyfinder_atlas;
 pub mod spark;
 
-pub use auth::Credentials;
+pub use auth::{ClientAuth, Credentials, Token, TokenRequest};
 
 /// The providers with an API here. Hemnet has none: its webhooks are set up
 /// on a settings page (Hemnet's page, "Get started").
@@ -42,6 +42,19 @@ pub const PROVIDERS_WITH_APIS: [ProviderId; 5] = [
     ProviderId::PropertyFinderAtlas,
     ProviderId::EverReal,
 ];
+
+/// What a client of `provider`'s API sends to get in, with `credentials`;
+/// `None` for a provider without an API here.
+pub fn client_auth(provider: ProviderId, credentials: &Credentials) -> Option<ClientAuth> {
+    match provider {
+        ProviderId::Spark => Some(spark::client_auth(credentials)),
+        ProviderId::Flow => Some(flow::client_auth(credentials)),
+        ProviderId::PropertyFinder => Some(propertyfinder::client_auth(credentials)),
+        ProviderId::PropertyFinderAtlas => Some(propertyfinder_atlas::client_auth(credentials)),
+        ProviderId::EverReal => Some(everreal::client_auth(credentials)),
+        ProviderId::Hemnet => None,
+    }
+}
 
 /// At most this much of a request body is kept in the journal.
 const JOURNAL_BODY_LIMIT: usize = 16 * 1024;

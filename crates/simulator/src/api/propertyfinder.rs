@@ -34,8 +34,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post};
 use serde_json::{Value, json};
 
-use super::auth::bearer;
-use super::{ApiState, Registration};
+use super::auth::ClientAuth;
+use super::{ApiState, Credentials, Registration};
 use crate::providers::ProviderId;
 
 /// Where the API that answers with the doc's `"event:"` key is mounted.
@@ -105,13 +105,25 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// What a PF Expert client sends: its client level token as Bearer
+/// (documented: customer care hands it out).
+pub fn client_auth(credentials: &Credentials) -> ClientAuth {
+    ClientAuth {
+        others: vec![(
+            format!("user token {}", credentials.read_only_token),
+            "not client level: hooks answer 403",
+        )],
+        ..ClientAuth::bearer(&credentials.token)
+    }
+}
+
 /// Hooks need a client level token (documented); what each other answer is, assumed.
 fn require_client_token(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
     let (credentials, conditions) = {
         let world = state.world();
         (world.credentials.clone(), world.conditions.clone())
     };
-    match bearer(headers) {
+    match client_auth(&credentials).presented_token(headers) {
         None => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "a client level token is required: Authorization: Bearer <token>",

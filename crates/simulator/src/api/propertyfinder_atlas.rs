@@ -35,7 +35,7 @@ use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::auth::bearer;
+use super::auth::{ClientAuth, Token, TokenRequest};
 use super::propertyfinder::is_http_url;
 use super::{ApiState, Credentials, Registration};
 use crate::providers::ProviderId;
@@ -73,7 +73,7 @@ impl Scope {
 /// `/v1/auth/token`, `/v1/webhooks`, `/v1/webhooks/{eventId}`.
 pub fn routes() -> Router<ApiState> {
     Router::new()
-        .route("/v1/auth/token", post(issue_token))
+        .route(TOKEN_PATH, post(issue_token))
         .route("/v1/webhooks", get(list_webhooks).post(subscribe))
         .route("/v1/webhooks/{event_id}", delete(unsubscribe))
 }
@@ -166,15 +166,41 @@ fn scopes_of(credentials: &Credentials, token: &str) -> Option<Vec<Scope>> {
         .collect()
 }
 
+/// Where an API key pair is exchanged for a token (documented).
+const TOKEN_PATH: &str = "/v1/auth/token";
+
+/// What an Atlas client sends: its API key pair as JSON to [`TOKEN_PATH`]
+/// (documented), then the issued `accessToken` as Bearer.
+pub fn client_auth(credentials: &Credentials) -> ClientAuth {
+    ClientAuth {
+        token_request: Some(TokenRequest {
+            path: TOKEN_PATH,
+            content_type: "application/json",
+            body: json!({
+                "apiKey": credentials.client_id,
+                "apiSecret": credentials.client_secret,
+            })
+            .to_string(),
+        }),
+        schemes: &["Bearer"],
+        token: Token::Issued {
+            field: "accessToken",
+        },
+        required_headers: &[],
+        others: Vec::new(),
+    }
+}
+
 /// The token on the request must grant `needed`.
 fn require_scope(state: &ApiState, headers: &HeaderMap, needed: Scope) -> Result<(), Problem> {
-    let token = bearer(headers).ok_or_else(|| {
+    let credentials = state.credentials();
+    let token = client_auth(&credentials).presented_token(headers).ok_or_else(|| {
         Problem::new(
             StatusCode::UNAUTHORIZED,
             "an access token is required: Authorization: Bearer <accessToken> from POST /v1/auth/token",
         )
     })?;
-    let scopes = scopes_of(&state.credentials(), token)
+    let scopes = scopes_of(&credentials, token)
         .ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED, "the access token is not valid"))?;
     if scopes.contains(&needed) {
         Ok(())

@@ -44,8 +44,8 @@ use axum::{Extension, Json, Router};
 use rand::SeedableRng;
 use serde_json::{Map, Value, json};
 
-use super::auth::bearer;
-use super::{ApiState, Registration, World};
+use super::auth::{ClientAuth, Token};
+use super::{ApiState, Credentials, Registration, World};
 use crate::fake::{SeededRng, UtcDateTime};
 use crate::providers::ProviderId;
 use crate::providers::spark::spark_id;
@@ -160,10 +160,28 @@ pub fn routes() -> Router<ApiState> {
         .layer(Extension(Arc::new(ModificationTimes::default())))
 }
 
+/// What a Spark client sends: its token as `Bearer <token>` (documented for
+/// access tokens) or `OAuth <token>` (assumed: the OAuth 2 draft-10 scheme
+/// Spark's OAuth page says it follows), and `X-SparkApi-User-Agent` with
+/// any non-empty value (documented; the value names the application).
+pub fn client_auth(credentials: &Credentials) -> ClientAuth {
+    ClientAuth {
+        token_request: None,
+        schemes: &["Bearer", "OAuth"],
+        token: Token::Fixed(credentials.token.clone()),
+        required_headers: &[(USER_AGENT_HEADER, "hooksim-client")],
+        others: vec![(
+            format!("read-only token {}", credentials.read_only_token),
+            "the Public role: reads only (a write answers 405, code 1017)",
+        )],
+    }
+}
+
 /// The role of the request's token, once the documented headers are there.
 /// Assumed order: the key first, then the user agent.
 fn authenticate(world: &World, headers: &HeaderMap) -> Result<Role, Failure> {
-    let token = access_token(headers).ok_or(Failure::InvalidKey)?;
+    let auth = client_auth(&world.credentials);
+    let token = auth.presented_token(headers).ok_or(Failure::InvalidKey)?;
     let role = if token == world.credentials.token && !world.conditions.token_read_only {
         Role::Writer
     } else if token == world.credentials.token || token == world.credentials.read_only_token {
@@ -171,24 +189,10 @@ fn authenticate(world: &World, headers: &HeaderMap) -> Result<Role, Failure> {
     } else {
         return Err(Failure::InvalidKey);
     };
-    let has_user_agent = headers
-        .get(USER_AGENT_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| !v.trim().is_empty());
-    if !has_user_agent {
+    if auth.missing_header(headers).is_some() {
         return Err(Failure::UserAgentMissing);
     }
     Ok(role)
-}
-
-/// `Bearer <token>` (documented for access tokens) or `OAuth <token>`
-/// (assumed: the OAuth 2 draft-10 scheme Spark's OAuth page says it follows).
-fn access_token(headers: &HeaderMap) -> Option<&str> {
-    bearer(headers).or_else(|| {
-        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("oauth").then_some(token.trim())
-    })
 }
 
 /// What a call does with the webhooks.
@@ -485,15 +489,7 @@ async fn unknown_resource() -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_str(value).expect("test header"));
-        }
-        map
-    }
+    use crate::api::auth::header_map as headers;
 
     #[test]
     fn failures_carry_the_documented_status_and_code() {
@@ -519,14 +515,32 @@ mod tests {
     }
 
     #[test]
-    fn tokens_come_as_bearer_or_oauth() {
-        let bearer = headers(&[("authorization", "Bearer abc")]);
-        let oauth = headers(&[("authorization", "OAuth abc")]);
-        let basic = headers(&[("authorization", "Basic abc")]);
-        assert_eq!(access_token(&bearer), Some("abc"));
-        assert_eq!(access_token(&oauth), Some("abc"));
-        assert_eq!(access_token(&basic), None);
-        assert_eq!(access_token(&HeaderMap::new()), None);
+    fn tokens_come_as_bearer_or_oauth_with_the_user_agent() {
+        let mut world = World::default();
+        let token = world.credentials.token.clone();
+        for scheme in ["Bearer", "OAuth"] {
+            let sent = headers(&[
+                ("authorization", &format!("{scheme} {token}")),
+                ("x-sparkapi-user-agent", "tests"),
+            ]);
+            assert_eq!(authenticate(&world, &sent), Ok(Role::Writer), "{scheme}");
+        }
+        let basic = headers(&[
+            ("authorization", &format!("Basic {token}")),
+            ("x-sparkapi-user-agent", "tests"),
+        ]);
+        assert_eq!(authenticate(&world, &basic), Err(Failure::InvalidKey));
+        let no_agent = headers(&[("authorization", &format!("Bearer {token}"))]);
+        assert_eq!(
+            authenticate(&world, &no_agent),
+            Err(Failure::UserAgentMissing)
+        );
+        world.conditions.token_read_only = true;
+        let read_only = headers(&[
+            ("authorization", &format!("Bearer {token}")),
+            ("x-sparkapi-user-agent", "tests"),
+        ]);
+        assert_eq!(authenticate(&world, &read_only), Ok(Role::Reader));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The delivery engine against stand-in receivers: wiremock for well-formed
 //! HTTP, raw TCP for receivers that misbehave below HTTP.
 
+mod api_client_auth;
 mod api_everreal;
 mod api_flow;
 mod api_propertyfinder;

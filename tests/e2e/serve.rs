@@ -1,0 +1,254 @@
+//! `hooksim serve` prints, per provider API, its base URL and exactly what a
+//! client sends to get in; a client that copies the printout is let in.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use reqwest::Method;
+
+use crate::receivers::free_port;
+
+/// `hooksim serve` on a free port; killed when dropped.
+struct Serving {
+    child: Child,
+    /// Everything it printed up to the line that says it is ready.
+    printout: String,
+}
+
+impl Serving {
+    fn start() -> (Self, u16) {
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hooksim"))
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("hooksim serve starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (lines, printed) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut printout = String::new();
+        loop {
+            let line = printed
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("serve never said it was ready: {printout}"));
+            printout.push_str(&line);
+            printout.push('\n');
+            if line.ends_with("Ctrl-C stops") {
+                break;
+            }
+        }
+        (Self { child, printout }, port)
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn expected_printout(port: u16) -> String {
+    let base = format!("http://127.0.0.1:{port}");
+    format!(
+        r#"provider APIs listening at {base}
+
+spark: {base}/spark
+  send on every call:
+    Authorization: Bearer hooksim-api-token
+    X-SparkApi-User-Agent: hooksim-client
+  also accepted: Authorization: OAuth hooksim-api-token; X-SparkApi-User-Agent: any non-empty value
+  read-only token hooksim-read-only-token: the Public role: reads only (a write answers 405, code 1017)
+
+flow: {base}/flow
+  first get a token:
+    POST {base}/flow/flow/authtoken
+    Content-Type: application/x-www-form-urlencoded
+    grant_type=client_credentials&client_id=hooksim-client&client_secret=hooksim-client-secret
+  then, with the access_token of its answer, send on every call:
+    Authorization: Bearer <access_token>
+  client id hooksim-client-without-cases-read (same secret): an API user without "Cases - Read"
+
+propertyfinder: {base}/propertyfinder
+  send on every call:
+    Authorization: Bearer hooksim-api-token
+  user token hooksim-read-only-token: not client level: hooks answer 403
+
+propertyfinder-atlas: {base}/propertyfinder-atlas
+  first get a token:
+    POST {base}/propertyfinder-atlas/v1/auth/token
+    Content-Type: application/json
+    {{"apiKey":"hooksim-client","apiSecret":"hooksim-client-secret"}}
+  then, with the accessToken of its answer, send on every call:
+    Authorization: Bearer <accessToken>
+
+everreal: {base}/everreal
+  send on every call:
+    Authorization: Bearer hooksim-api-token
+
+every active webhook registered here gets one sample delivery; Ctrl-C stops
+"#
+    )
+}
+
+/// One API's part of the printout, read back as a client would.
+#[derive(Debug, Default)]
+struct Instructions {
+    base: String,
+    /// `(url, content type, body)` of the token request, if there is one.
+    token_request: Option<(String, String, String)>,
+    /// The answer's field the token is in.
+    token_field: Option<String>,
+    headers: Vec<(String, String)>,
+}
+
+fn instructions(printout: &str, provider: &str) -> Instructions {
+    let start = format!("{provider}: ");
+    let mut lines = printout
+        .lines()
+        .skip_while(|line| !line.starts_with(&start))
+        .take_while(|line| !line.is_empty());
+    let mut found = Instructions {
+        base: lines
+            .next()
+            .and_then(|line| line.strip_prefix(&start))
+            .unwrap_or_else(|| panic!("no {provider} block in {printout}"))
+            .to_owned(),
+        ..Instructions::default()
+    };
+    while let Some(line) = lines.next() {
+        if line == "  first get a token:" {
+            let mut next = || {
+                lines
+                    .next()
+                    .expect("the token request has three lines")
+                    .trim()
+            };
+            let url = next().strip_prefix("POST ").expect("a POST").to_owned();
+            let content_type = next()
+                .strip_prefix("Content-Type: ")
+                .expect("a content type")
+                .to_owned();
+            found.token_request = Some((url, content_type, next().to_owned()));
+        } else if let Some(rest) = line.strip_prefix("  then, with the ") {
+            found.token_field = rest.split(' ').next().map(str::to_owned);
+        } else if let Some(header) = line.strip_prefix("    ") {
+            let (name, value) = header.split_once(": ").expect("a header line");
+            found.headers.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    found
+}
+
+/// Do as `found` says, then make `method path` with `body`: the status.
+async fn call_as_printed(
+    client: &reqwest::Client,
+    found: &Instructions,
+    (method, path, body): (Method, &str, Option<&'static str>),
+) -> reqwest::StatusCode {
+    let mut token = None;
+    if let (Some((url, content_type, token_body)), Some(field)) =
+        (&found.token_request, &found.token_field)
+    {
+        let answer = client
+            .post(url)
+            .header("content-type", content_type)
+            .body(token_body.clone())
+            .send()
+            .await
+            .expect("the token endpoint answers");
+        let answer: serde_json::Value =
+            serde_json::from_slice(&answer.bytes().await.expect("a body")).expect("JSON");
+        token = Some((
+            format!("<{field}>"),
+            answer[field.as_str()]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {field} in {answer}"))
+                .to_owned(),
+        ));
+    }
+    let mut request = client.request(method, format!("{}{path}", found.base));
+    for (name, value) in &found.headers {
+        let value = match &token {
+            Some((placeholder, token)) => value.replace(placeholder, token),
+            None => value.clone(),
+        };
+        request = request.header(name, value);
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body);
+    }
+    request.send().await.expect("the API answers").status()
+}
+
+#[test]
+fn serve_prints_what_each_api_expects_and_a_client_doing_just_that_gets_in() {
+    let (serving, port) = Serving::start();
+    assert_eq!(serving.printout, expected_printout(port));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a plain HTTP client");
+    let calls = [
+        (
+            "spark",
+            (Method::GET, "/v1/developers/newsfeeds/webhooks", None),
+            200,
+        ),
+        (
+            "flow",
+            (
+                Method::POST,
+                "/flow/api/Search/AdvancedPropertySearch?$filter=Id%20eq%201",
+                None,
+            ),
+            200,
+        ),
+        (
+            "propertyfinder",
+            (
+                Method::POST,
+                "/hooks",
+                Some(r#"{"hook":{"event":"lead.new","target":"http://127.0.0.1:9/pf"}}"#),
+            ),
+            201,
+        ),
+        (
+            "propertyfinder-atlas",
+            (Method::GET, "/v1/webhooks", None),
+            200,
+        ),
+        (
+            "everreal",
+            (Method::GET, "/api/external-integrations/webhooks", None),
+            200,
+        ),
+    ];
+    for (provider, call, success) in calls {
+        let found = instructions(&serving.printout, provider);
+        let status = runtime.block_on(call_as_printed(&client, &found, call.clone()));
+        assert_eq!(status.as_u16(), success, "{provider}: {found:?}");
+        // And the printout is needed: the same call without its headers is refused.
+        let bare = Instructions {
+            headers: Vec::new(),
+            ..found
+        };
+        let status = runtime.block_on(call_as_printed(&client, &bare, call));
+        assert!(matches!(status.as_u16(), 401 | 403), "{provider}: {status}");
+    }
+}
