@@ -300,11 +300,12 @@ steps:
 
 #[test]
 fn unset_environment_variable() {
+    // Outside `settings`, an unset variable is a mistake of the file.
     let text = r#"name: Signature holds over the raw body
 provider: hemnet
 rule: hemnet/signature-raw-body
 source: seeds/004.txt
-settings: { secret: "${env:HOOKSIM_TEST_VARIABLE_NOBODY_SETS}" }
+target: "${env:HOOKSIM_TEST_VARIABLE_NOBODY_SETS}/hemnet"
 steps:
   - deliver: { event: CONTACT.CREATE }
 "#;
@@ -313,6 +314,27 @@ steps:
         text,
         ScenarioErrorKind::Interpolation
     ));
+}
+
+#[test]
+fn an_unset_variable_in_a_setting_waits_for_the_run_with_its_place() {
+    // `--set` may give the value, and `list` needs none: the run decides.
+    let text = r#"name: Signature holds over the raw body
+provider: hemnet
+rule: hemnet/signature-raw-body
+source: seeds/004.txt
+settings: { secret: "${env:HOOKSIM_TEST_VARIABLE_NOBODY_SETS}" }
+steps:
+  - deliver: { event: CONTACT.CREATE }
+"#;
+    let scenario = parse_scenario(Path::new("scenarios/hemnet/signature.yaml"), text)
+        .expect("an unset setting variable is not a file mistake");
+    assert!(!scenario.settings.contains_key("secret"));
+    let unset = &scenario.unset_settings;
+    assert_eq!(unset.len(), 1);
+    assert_eq!(unset[0].setting, "secret");
+    assert_eq!(unset[0].variable, "HOOKSIM_TEST_VARIABLE_NOBODY_SETS");
+    assert_eq!((unset[0].location.line, unset[0].location.column), (5, 21));
 }
 
 #[test]
