@@ -8,6 +8,7 @@ mod select;
 mod send;
 mod serve;
 mod snapshots;
+mod tls;
 
 use crate::args::{Args, Command};
 use crate::exit::Exit;

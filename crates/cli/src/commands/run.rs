@@ -14,9 +14,11 @@ use hooksim_harness::snapshot::{SnapshotMode, SnapshotStatus};
 use hooksim_harness::suite::{ScenarioResult, SuiteOptions, prepare};
 use hooksim_simulator::clock::TimeScale;
 use hooksim_simulator::providers::ProviderId;
+use hooksim_simulator::transport::tls::Tls;
 
 use super::fail;
 use super::select::select_scenarios;
+use super::tls::tls_settings;
 use crate::args::RunArgs;
 use crate::exit::Exit;
 
@@ -29,7 +31,17 @@ pub async fn run(args: RunArgs) -> Exit {
         eprintln!("error: no scenario matches the filters");
         return Exit::BadInput;
     }
-    let mut options = match run_options(&args.targets, &args.settings, args.seed, args.time_scale) {
+    let tls = match tls_settings(&args.tls) {
+        Ok(tls) => tls,
+        Err(exit) => return exit,
+    };
+    let mut options = match run_options(
+        &args.targets,
+        &args.settings,
+        args.seed,
+        args.time_scale,
+        tls,
+    ) {
         Ok(options) => options,
         Err(e) => return fail(&e),
     };
@@ -213,6 +225,7 @@ fn run_options(
     settings: &[String],
     seed: Option<u64>,
     time_scale: Option<f64>,
+    tls: Tls,
 ) -> Result<RunOptions, hooksim_harness::HarnessError> {
     let mut parsed = Targets::default();
     for target in targets {
@@ -244,6 +257,7 @@ fn run_options(
                 .map_or(0, |d| d.as_nanos() as u64)
                 ^ u64::from(std::process::id()).rotate_left(32),
         ),
+        tls,
     })
 }
 

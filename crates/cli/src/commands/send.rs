@@ -6,10 +6,15 @@ use hooksim_harness::transcript;
 use hooksim_simulator::transport::Transport;
 
 use super::fail;
+use super::tls::tls_settings;
 use crate::args::SendArgs;
 use crate::exit::Exit;
 
 pub async fn send(args: SendArgs) -> Exit {
+    let tls = match tls_settings(&args.tls) {
+        Ok(tls) => tls,
+        Err(exit) => return exit,
+    };
     let scenario = match single_delivery(
         &args.provider,
         &args.event,
@@ -21,7 +26,7 @@ pub async fn send(args: SendArgs) -> Exit {
         Ok(scenario) => scenario,
         Err(e) => return fail(&e),
     };
-    let run = run_scenario(&Transport::new(), scenario, &RunOptions::default()).await;
+    let run = run_scenario(&Transport::with_tls(tls), scenario, &RunOptions::default()).await;
     print!("{}", transcript::render(&run));
     if let Some(error) = &run.error {
         return fail(error);
