@@ -9,6 +9,7 @@ mod everreal_broken;
 mod flow_broken;
 mod fuzz_broken;
 mod hemnet_suite;
+mod https;
 mod propertyfinder_broken;
 mod receivers;
 mod send;
@@ -16,6 +17,7 @@ mod serve;
 mod setup;
 mod spark_broken;
 mod strangers;
+mod tls_receiver;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

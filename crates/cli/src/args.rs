@@ -113,6 +113,20 @@ pub struct RunArgs {
     /// Write a self-contained HTML report with a timeline of every delivery.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// How an https receiver's certificate is checked (deliveries and probes alike).
+#[derive(Debug, clap::Args)]
+pub struct TlsArgs {
+    /// Trust the certificate authority in this PEM file too, besides the system's
+    /// (a self-signed receiver's own certificate will do). Repeatable.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    pub ca_certs: Vec<PathBuf>,
+    /// Accept any certificate from an https receiver: encrypted, but not authenticated.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -141,6 +155,8 @@ pub struct SendArgs {
     /// [default: the whole schedule]
     #[arg(long, value_name = "N")]
     pub max_attempts: Option<u32>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 #[derive(Debug, Subcommand)]

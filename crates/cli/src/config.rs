@@ -36,6 +36,8 @@ struct RawConfig {
     jobs: Option<Spanned<usize>>,
     snapshot_dir: Option<Spanned<String>>,
     api_addr: Option<Spanned<String>>,
+    ca_cert: Option<Vec<Spanned<String>>>,
+    insecure: Option<Spanned<bool>>,
     reports: Option<RawReports>,
     /// `[providers.hemnet]`: `target` and the provider's settings.
     providers: Option<BTreeMap<Spanned<String>, ProviderTable>>,
@@ -119,6 +121,10 @@ pub struct Resolved {
     pub jobs: Option<Sourced<usize>>,
     pub snapshot_dir: Option<Sourced<PathBuf>>,
     pub api_addr: Sourced<SocketAddr>,
+    /// PEM files of certificate authorities trusted besides the system's.
+    pub ca_certs: Vec<Sourced<PathBuf>>,
+    /// https receivers' certificates are not checked.
+    pub insecure: Sourced<bool>,
     pub junit: Option<Sourced<PathBuf>>,
     pub json: Option<Sourced<PathBuf>>,
     pub html: Option<Sourced<PathBuf>>,
@@ -293,6 +299,8 @@ impl Resolved {
             jobs: None,
             snapshot_dir: None,
             api_addr: Sourced::default(DEFAULT_API_ADDR),
+            ca_certs: Vec::new(),
+            insecure: Sourced::default(false),
             junit: None,
             json: None,
             html: None,
@@ -349,6 +357,17 @@ impl Resolved {
         if let Some(addr) = args.api_addr {
             self.api_addr = Sourced::flag(addr, "--api-addr");
         }
+        if !args.tls.ca_certs.is_empty() {
+            self.ca_certs = args
+                .tls
+                .ca_certs
+                .iter()
+                .map(|p| Sourced::flag(p.clone(), "--ca-cert"))
+                .collect();
+        }
+        if args.tls.insecure {
+            self.insecure = Sourced::flag(true, "--insecure");
+        }
         for (slot, given, flag) in [
             (&mut self.junit, &args.junit, "--junit"),
             (&mut self.json, &args.json, "--json"),
@@ -371,7 +390,7 @@ fn from_file(path: &Path, text: &str) -> Result<Resolved, ConfigError> {
             error.message().to_owned(),
             "here",
             Some(
-                "keys: scenarios, filter, exclude, target, strict, jobs, snapshot_dir, api_addr, [reports] junit/json/html, [providers.ID] target and settings (docs/config.md)"
+                "keys: scenarios, filter, exclude, target, strict, jobs, snapshot_dir, api_addr, ca_cert, insecure, [reports] junit/json/html, [providers.ID] target and settings (docs/config.md)"
                     .to_owned(),
             ),
         )
@@ -498,6 +517,15 @@ fn from_file(path: &Path, text: &str) -> Result<Resolved, ConfigError> {
         })?;
         resolved.api_addr = source.sourced(parsed, &addr.span());
     }
+    for file in raw.ca_cert.iter().flatten() {
+        let value = source.interpolated(file)?;
+        resolved
+            .ca_certs
+            .push(source.sourced(relative(&value), &file.span()));
+    }
+    if let Some(insecure) = &raw.insecure {
+        resolved.insecure = source.sourced(*insecure.get_ref(), &insecure.span());
+    }
     if let Some(reports) = &raw.reports {
         for (slot, given) in [
             (&mut resolved.junit, &reports.junit),
@@ -559,6 +587,8 @@ strict = true
 jobs = 3
 snapshot_dir = "snaps"
 api_addr = "127.0.0.1:9090"
+ca_cert = ["certs/ca.pem"]
+insecure = true
 
 [reports]
 junit = "out/junit.xml"
@@ -595,6 +625,8 @@ secret = "k"
         assert!(resolved.strict.value);
         assert_eq!(resolved.jobs.as_ref().map(|j| j.value), Some(3));
         assert_eq!(resolved.api_addr.value.port(), 9090);
+        assert_eq!(resolved.ca_certs[0].value, PathBuf::from("certs/ca.pem"));
+        assert!(resolved.insecure.value);
         assert_eq!(
             resolved.junit.as_ref().map(|j| j.value.clone()),
             Some(PathBuf::from("out/junit.xml"))

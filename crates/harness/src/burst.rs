@@ -19,6 +19,7 @@ use hooksim_simulator::providers::{Provider, ProviderId};
 use hooksim_simulator::schedule::format_nominal;
 use hooksim_simulator::signing::SigningKeys;
 use hooksim_simulator::transport::keep_alive::KeepAlive;
+use hooksim_simulator::transport::tls::Tls;
 use rand::SeedableRng;
 use serde_json::{Value, json};
 
@@ -206,6 +207,8 @@ pub struct BurstPlan<'a> {
     pub provider: &'static dyn Provider,
     pub policy: &'a DeliveryPolicy,
     pub url: &'a str,
+    /// What an https receiver's certificate is checked against.
+    pub tls: Tls,
     pub keys: &'a SigningKeys,
     /// The scenario's seed mixed with its rule, as `deliver` uses it.
     pub seed: u64,
@@ -263,6 +266,7 @@ pub async fn run_burst(plan: &BurstPlan<'_>, burst: &Burst) -> Result<BurstRecor
         provider: plan.provider,
         policy: plan.policy.clone(),
         url: plan.url.to_owned(),
+        tls: plan.tls.clone(),
         keys: plan.keys.clone(),
         burst: burst.clone(),
         seed: plan.seed,
@@ -369,6 +373,7 @@ struct Shared {
     provider: &'static dyn Provider,
     policy: DeliveryPolicy,
     url: String,
+    tls: Tls,
     keys: SigningKeys,
     burst: Burst,
     seed: u64,
@@ -404,7 +409,11 @@ impl Tally {
 /// another worker failed; one attempt each, over this worker's own
 /// keep-alive connection (reopened after a failure).
 async fn work(shared: Arc<Shared>) -> Result<Tally, SimulatorError> {
-    let mut connection = KeepAlive::new(&shared.url, shared.policy.connect_timeout.value);
+    let mut connection = KeepAlive::new(
+        &shared.url,
+        shared.policy.connect_timeout.value,
+        shared.tls.clone(),
+    );
     let mut tally = Tally::default();
     while !shared.stop.load(Ordering::Relaxed) {
         let index = shared.next.fetch_add(1, Ordering::Relaxed);
@@ -730,6 +739,7 @@ mod tests {
             provider: ProviderId::Hemnet.provider(),
             policy,
             url,
+            tls: Tls::system(),
             keys,
             seed: 1,
             step_index: 0,

@@ -18,6 +18,7 @@ use hooksim_simulator::schedule::Schedule;
 use hooksim_simulator::signing::{Forgery, SigningKey, SigningKeys};
 use hooksim_simulator::stand_in::{Behaviour, StandIn};
 use hooksim_simulator::transport::Transport;
+use hooksim_simulator::transport::tls::Tls;
 use rand::SeedableRng;
 use serde_json::Value;
 
@@ -122,6 +123,9 @@ pub struct RunOptions {
     /// so every run sends new ones (see [`hooksim_simulator::identity`]);
     /// `None` sends them as the seed makes them (`hooksim send`).
     pub run_nonce: Option<u64>,
+    /// What an https receiver's certificate is checked against; a suite's
+    /// transport is built with it.
+    pub tls: Tls,
 }
 
 impl Default for RunOptions {
@@ -133,6 +137,7 @@ impl Default for RunOptions {
             time_scale: TimeScale::Instant,
             shared_apis: None,
             run_nonce: None,
+            tls: Tls::system(),
         }
     }
 }
@@ -869,6 +874,7 @@ impl ScenarioState {
                     provider: scenario.provider.provider(),
                     policy: &policy,
                     url: &route.url,
+                    tls: transport.tls().clone(),
                     keys: &route.keys,
                     seed: run.seed ^ crate::selection::fnv1a(scenario.rule.as_bytes()),
                     step_index: index,

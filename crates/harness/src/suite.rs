@@ -313,7 +313,8 @@ impl PreparedSuite {
     ) -> Result<Vec<ScenarioResult>, HarnessError> {
         use futures_util::stream::{self, StreamExt};
 
-        let transport = hooksim_simulator::transport::Transport::new();
+        let transport =
+            hooksim_simulator::transport::Transport::with_tls(self.options.run.tls.clone());
         let options = &self.options;
         let jobs = if options.jobs == 0 {
             default_jobs()

@@ -284,6 +284,8 @@ fn outcome_of_failure(failure: TransportFailure) -> Outcome {
         TransportFailure::Reset => Outcome::Reset,
         TransportFailure::ClosedWithoutResponse => Outcome::ClosedWithoutResponse,
         TransportFailure::MalformedResponse(detail) => Outcome::MalformedResponse { detail },
+        TransportFailure::TlsCertificate(detail) => Outcome::TlsCertificate { detail },
+        TransportFailure::TlsHandshake(detail) => Outcome::TlsHandshake { detail },
         TransportFailure::Unreachable(detail) => Outcome::Unreachable { detail },
     }
 }

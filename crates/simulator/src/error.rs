@@ -11,6 +11,11 @@ pub enum SimulatorError {
     InvalidOverride { path: String, reason: String },
     #[error("invalid target URL `{url}`: {reason}")]
     InvalidTarget { url: String, reason: String },
+    #[error("CA certificate file {}: {reason}", path.display())]
+    CaCertificate {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
 }

@@ -26,7 +26,11 @@ pub enum Outcome {
     ClosedWithoutResponse,
     /// The receiver sent bytes that are not a valid HTTP response.
     MalformedResponse { detail: String },
-    /// The target could not be reached for another reason (DNS, TLS, ...).
+    /// https: the receiver's certificate was refused (unknown issuer, expired, name mismatch, ...).
+    TlsCertificate { detail: String },
+    /// https: the TLS handshake failed for another reason (the port speaks plain http, no common version, ...).
+    TlsHandshake { detail: String },
+    /// The target could not be reached for another reason (DNS, ...).
     Unreachable { detail: String },
 }
 
@@ -57,6 +61,8 @@ impl Outcome {
             Self::Reset => "reset",
             Self::ClosedWithoutResponse => "closed-without-response",
             Self::MalformedResponse { .. } => "malformed-response",
+            Self::TlsCertificate { .. } => "tls-certificate",
+            Self::TlsHandshake { .. } => "tls-handshake",
             Self::Unreachable { .. } => "unreachable",
         }
     }
@@ -81,6 +87,8 @@ impl fmt::Display for Outcome {
             Self::Reset => f.write_str("connection reset"),
             Self::ClosedWithoutResponse => f.write_str("closed without response"),
             Self::MalformedResponse { detail } => write!(f, "malformed response: {detail}"),
+            Self::TlsCertificate { detail } => write!(f, "TLS certificate refused: {detail}"),
+            Self::TlsHandshake { detail } => write!(f, "TLS handshake failed: {detail}"),
             Self::Unreachable { detail } => write!(f, "unreachable: {detail}"),
         }
     }

@@ -82,6 +82,14 @@ pub fn config(explicit: Option<&Path>, args: &RunArgs) -> Exit {
         &resolved.api_addr.value.to_string(),
         &resolved.api_addr.origin,
     );
+    for file in &resolved.ca_certs {
+        line("ca_cert", &file.value.display().to_string(), &file.origin);
+    }
+    line(
+        "insecure",
+        &resolved.insecure.value.to_string(),
+        &resolved.insecure.origin,
+    );
     for (name, report) in [
         ("junit", &resolved.junit),
         ("json", &resolved.json),

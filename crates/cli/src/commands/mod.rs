@@ -11,6 +11,7 @@ mod send;
 mod serve;
 mod snapshots;
 mod suites;
+mod tls;
 
 use crate::args::{Args, Command};
 use crate::exit::Exit;

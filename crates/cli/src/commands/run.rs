@@ -14,9 +14,11 @@ use hooksim_harness::snapshot::{SnapshotMode, SnapshotStatus};
 use hooksim_harness::suite::{ScenarioResult, SuiteOptions, prepare};
 use hooksim_simulator::clock::TimeScale;
 use hooksim_simulator::providers::ProviderId;
+use hooksim_simulator::transport::tls::Tls;
 
 use super::fail;
 use super::select::configured_scenarios;
+use super::tls::tls_settings;
 use crate::args::RunArgs;
 use crate::exit::Exit;
 
@@ -29,9 +31,20 @@ pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
         errln!("error: no scenario matches the filters");
         return Exit::BadInput;
     }
+    let tls = match tls_settings(
+        &resolved
+            .ca_certs
+            .iter()
+            .map(|c| c.value.clone())
+            .collect::<Vec<_>>(),
+        resolved.insecure.value,
+    ) {
+        Ok(tls) => tls,
+        Err(exit) => return exit,
+    };
     let targets: Vec<String> = resolved.targets.iter().map(|t| t.value.clone()).collect();
     let settings: Vec<String> = resolved.settings.iter().map(|s| s.value.clone()).collect();
-    let mut options = match run_options(&targets, &settings, args.seed, args.time_scale) {
+    let mut options = match run_options(&targets, &settings, args.seed, args.time_scale, tls) {
         Ok(options) => options,
         Err(e) => return fail(&e),
     };
@@ -221,6 +234,7 @@ fn run_options(
     settings: &[String],
     seed: Option<u64>,
     time_scale: Option<f64>,
+    tls: Tls,
 ) -> Result<RunOptions, hooksim_harness::HarnessError> {
     let mut parsed = Targets::default();
     for target in targets {
@@ -252,6 +266,7 @@ fn run_options(
                 .map_or(0, |d| d.as_nanos() as u64)
                 ^ u64::from(std::process::id()).rotate_left(32),
         ),
+        tls,
     })
 }
 

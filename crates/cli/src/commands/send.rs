@@ -8,6 +8,7 @@ use hooksim_harness::transcript::{self, Answers};
 use hooksim_simulator::transport::Transport;
 
 use super::fail;
+use super::tls::tls_settings;
 use crate::args::SendArgs;
 use crate::exit::Exit;
 
@@ -33,7 +34,16 @@ pub async fn send(args: SendArgs) -> Exit {
     for note in &prepared.notes {
         errln!("note: {note}");
     }
-    let run = run_scenario(&Transport::new(), prepared.scenario, &RunOptions::default()).await;
+    let tls = match tls_settings(&args.tls.ca_certs, args.tls.insecure) {
+        Ok(tls) => tls,
+        Err(exit) => return exit,
+    };
+    let run = run_scenario(
+        &Transport::with_tls(tls),
+        prepared.scenario,
+        &RunOptions::default(),
+    )
+    .await;
     out!("{}", transcript::render_with(&run, Answers::Shown));
     if let Some(error) = &run.error {
         return fail(error);

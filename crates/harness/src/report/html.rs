@@ -172,6 +172,7 @@ fn outcome_class(outcome: &Outcome) -> &'static str {
         Outcome::Redirect { .. } => "o-redirect",
         Outcome::ConnectTimeout | Outcome::ResponseTimeout => "o-timeout",
         Outcome::ConnectRefused | Outcome::Reset | Outcome::ClosedWithoutResponse => "o-connection",
+        Outcome::TlsCertificate { .. } | Outcome::TlsHandshake { .. } => "o-tls",
         Outcome::MalformedResponse { .. } | Outcome::Unreachable { .. } => "o-other",
     }
 }
@@ -194,6 +195,7 @@ fn escape(text: &str) -> String {
 const LEGEND: &str = "<p class=\"legend\"><span class=\"dot o-ack\"></span>acknowledged \
 <span class=\"dot o-rejected\"></span>rejected <span class=\"dot o-redirect\"></span>redirect \
 <span class=\"dot o-timeout\"></span>timeout <span class=\"dot o-connection\"></span>refused / reset / closed \
+<span class=\"dot o-tls\"></span>TLS certificate / handshake \
 <span class=\"dot o-other\"></span>malformed / unreachable</p>";
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}\
@@ -206,7 +208,7 @@ white-space:pre-wrap;font-size:12px}.delivery{margin:4px 0}.title{font-size:12px
 .axis{stroke:#999;stroke-width:1}.tick{stroke:#999}.label{font-size:10px;fill:#666;text-anchor:middle}\
 circle{stroke:#fff;stroke-width:1.5}.o-ack{fill:#2da44e;background:#2da44e}.o-rejected{fill:#fb8500;background:#fb8500}\
 .o-redirect{fill:#8250df;background:#8250df}.o-timeout{fill:#d4a72c;background:#d4a72c}\
-.o-connection{fill:#cf222e;background:#cf222e}.o-other{fill:#6e7781;background:#6e7781}\
+.o-connection{fill:#cf222e;background:#cf222e}.o-tls{fill:#0969da;background:#0969da}.o-other{fill:#6e7781;background:#6e7781}\
 .dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin:0 4px 0 12px}";
 
 #[cfg(test)]

@@ -6,9 +6,9 @@
 //!
 //! What goes on the wire is what [`Transport::send`](super::Transport::send)
 //! sends: the same headers (plus `host` and `accept: */*`, as reqwest adds),
-//! the exact body with its `content-length`; every failure is sorted into
-//! the same classes, and a response body is read to at most
-//! [`RESPONSE_EXCERPT_LIMIT`] bytes.
+//! the exact body with its `content-length`, over TLS with the same
+//! [`Tls`] for https; every failure is sorted into the same classes, and a
+//! response body is read to at most [`RESPONSE_EXCERPT_LIMIT`] bytes.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,8 +21,12 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 
+use super::tls::{self, Tls};
 use super::{
     Exchange, RESPONSE_EXCERPT_LIMIT, Response, ResponseExcerpt, TransportFailure, classify_hyper,
     classify_io,
@@ -36,6 +40,7 @@ pub struct KeepAlive {
     /// Where to connect, or why nothing can be sent there.
     target: Result<Target, String>,
     connect_timeout: Duration,
+    tls: Tls,
     open: Option<Open>,
 }
 
@@ -58,6 +63,8 @@ struct Target {
     authority: HeaderValue,
     /// The request target: path and query.
     path: Uri,
+    /// For https: the name the receiver's certificate must be for.
+    tls_name: Option<ServerName<'static>>,
 }
 
 impl Target {
@@ -65,13 +72,11 @@ impl Target {
         let uri: Uri = url
             .parse()
             .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
-                return Err("https targets are not supported (hooksim sends plain http)".to_owned());
-            }
-            _ => return Err(format!("`{url}` is not an http URL")),
-        }
+        let https = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => return Err(format!("`{url}` is not an http or https URL")),
+        };
         let authority = uri
             .authority()
             .ok_or_else(|| format!("`{url}` names no host"))?;
@@ -80,6 +85,13 @@ impl Target {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
+        let tls_name = if https {
+            let name = ServerName::try_from(host.clone())
+                .map_err(|e| format!("`{url}`: `{host}` cannot be named in a certificate: {e}"))?;
+            Some(name)
+        } else {
+            None
+        };
         let path = uri
             .path_and_query()
             .map_or("/", |p| p.as_str())
@@ -87,22 +99,24 @@ impl Target {
             .map_err(|e| format!("`{url}`: {e}"))?;
         Ok(Self {
             host,
-            port: authority.port_u16().unwrap_or(80),
+            port: authority.port_u16().unwrap_or(if https { 443 } else { 80 }),
             authority: HeaderValue::from_str(authority.as_str())
                 .map_err(|e| format!("`{url}`: {e}"))?,
             path,
+            tls_name,
         })
     }
 }
 
 impl KeepAlive {
-    /// A connection to `url`, not yet opened. A URL that cannot be sent to
-    /// is not an error here: every send reports it as `unreachable`, as the
-    /// pooled client does.
-    pub fn new(url: &str, connect_timeout: Duration) -> Self {
+    /// A connection to `url`, not yet opened; an https one trusts what
+    /// `tls` trusts. A URL that cannot be sent to is not an error here:
+    /// every send reports it as `unreachable`, as the pooled client does.
+    pub fn new(url: &str, connect_timeout: Duration, tls: Tls) -> Self {
         Self {
             target: Target::parse(url),
             connect_timeout,
+            tls,
             open: None,
         }
     }
@@ -196,21 +210,16 @@ impl KeepAlive {
             .target
             .as_ref()
             .map_err(|why| TransportFailure::Unreachable(why.clone()))?;
-        let connecting = TcpStream::connect((target.host.as_str(), target.port));
-        let stream = match tokio::time::timeout(self.connect_timeout, connecting).await {
-            Ok(Ok(stream)) => stream,
-            Ok(Err(error)) if error.kind() == std::io::ErrorKind::TimedOut => {
-                return Err(TransportFailure::ConnectTimeout);
-            }
-            Ok(Err(error)) => {
-                return Err(classify_io(error.kind()).unwrap_or_else(|| {
-                    TransportFailure::Unreachable(format!("cannot connect: {error}"))
-                }));
-            }
+        // The connect timeout covers the TLS handshake too, as reqwest's does.
+        let stream = match tokio::time::timeout(
+            self.connect_timeout,
+            open_stream(target, &self.tls),
+        )
+        .await
+        {
+            Ok(stream) => stream?,
             Err(_) => return Err(TransportFailure::ConnectTimeout),
         };
-        // Small requests go out at once, as every HTTP client sends them.
-        let _ = stream.set_nodelay(true);
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| classify_hyper(&e))?;
@@ -221,6 +230,40 @@ impl KeepAlive {
     }
 }
 
+/// The TCP connection, and TLS over it for https.
+async fn open_stream(target: &Target, tls: &Tls) -> Result<Box<dyn Duplex>, TransportFailure> {
+    let stream = TcpStream::connect((target.host.as_str(), target.port))
+        .await
+        .map_err(|error| match error.kind() {
+            std::io::ErrorKind::TimedOut => TransportFailure::ConnectTimeout,
+            kind => classify_io(kind).unwrap_or_else(|| {
+                TransportFailure::Unreachable(format!("cannot connect: {error}"))
+            }),
+        })?;
+    // Small requests go out at once, as every HTTP client sends them.
+    let _ = stream.set_nodelay(true);
+    let Some(name) = &target.tls_name else {
+        return Ok(Box::new(stream));
+    };
+    let connector = TlsConnector::from(std::sync::Arc::clone(tls.client_config()));
+    match connector.connect(name.clone(), stream).await {
+        Ok(stream) => Ok(Box::new(stream)),
+        Err(error) => Err(match tls::find_tls_error(&error) {
+            Some(tls_error) => tls::classify_tls(tls_error),
+            None if error.kind() == std::io::ErrorKind::UnexpectedEof => {
+                tls::closed_during_handshake()
+            }
+            None => classify_io(error.kind())
+                .unwrap_or_else(|| TransportFailure::TlsHandshake(error.to_string())),
+        }),
+    }
+}
+
+/// A byte stream hyper can drive: plain TCP, or TLS over it.
+trait Duplex: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Duplex for T {}
+
 /// An open connection: the handle requests go through, and the connection
 /// itself, which this worker drives (no task of its own, so no wake-up
 /// crosses threads between the two, and dropping it closes the socket).
@@ -230,7 +273,7 @@ struct Open {
     connection: Option<Pin<Box<Connection>>>,
 }
 
-type Connection = http1::Connection<TokioIo<TcpStream>, Full<Bytes>>;
+type Connection = http1::Connection<TokioIo<Box<dyn Duplex>>, Full<Bytes>>;
 
 /// Wait for `work` while driving `connection`, whose reads and writes are
 /// what `work` waits on. A connection that ends is dropped at once: hyper
@@ -318,24 +361,28 @@ mod tests {
         let v6 = Target::parse("http://[::1]:9/").expect("an IPv6 URL");
         assert_eq!(v6.host, "::1");
         assert_eq!(Target::parse("http://localhost").expect("no port").port, 80);
+        let https = Target::parse("https://127.0.0.1/").expect("an https URL");
+        assert_eq!(https.port, 443);
+        assert!(https.tls_name.is_some());
         assert!(
-            Target::parse("https://127.0.0.1/")
-                .expect_err("no TLS")
-                .contains("https")
+            Target::parse("http://127.0.0.1/")
+                .expect("http")
+                .tls_name
+                .is_none()
         );
         assert!(Target::parse("ftp://x/").is_err());
     }
 
     #[tokio::test]
-    async fn an_https_target_is_unreachable_not_an_error() {
-        let mut connection = KeepAlive::new("https://127.0.0.1:1/", Duration::from_secs(1));
+    async fn an_https_host_no_certificate_can_name_is_unreachable_not_an_error() {
+        let mut connection = KeepAlive::new("https://a..b/", Duration::from_secs(1), Tls::system());
         let exchange = connection
             .send(&[], Bytes::from_static(b"{}"), Duration::from_secs(1))
             .await
             .expect("an outcome");
         assert!(matches!(
             exchange.result,
-            Err(TransportFailure::Unreachable(ref why)) if why.contains("https")
+            Err(TransportFailure::Unreachable(ref why)) if why.contains("cannot be named")
         ));
     }
 }

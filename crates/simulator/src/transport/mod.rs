@@ -1,6 +1,6 @@
 //! The HTTP side of a delivery: a reqwest client per connect timeout, the
 //! exact signed bytes, no redirects, no proxy, a capped response read, and
-//! every failure sorted into a named class.
+//! every failure sorted into a named class. https goes over [`tls::Tls`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -8,11 +8,15 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use rustls::ClientConfig;
 
 use crate::error::SimulatorError;
 use crate::providers::HeaderLine;
 
 pub mod keep_alive;
+pub mod tls;
+
+use tls::Tls;
 
 /// At most this much of a response body is kept; the rest is not read.
 pub const RESPONSE_EXCERPT_LIMIT: usize = 64 * 1024;
@@ -51,6 +55,10 @@ pub enum TransportFailure {
     Reset,
     ClosedWithoutResponse,
     MalformedResponse(String),
+    /// The receiver's certificate was refused (unknown issuer, expired, name mismatch, ...).
+    TlsCertificate(String),
+    /// The TLS handshake failed for another reason (no TLS on the port, no common version, ...).
+    TlsHandshake(String),
     Unreachable(String),
 }
 
@@ -63,15 +71,36 @@ pub struct Exchange {
 
 /// Sends requests. Clients are kept per connect timeout because reqwest sets
 /// that timeout on the client, not on the request. (A burst sends over
-/// [`keep_alive::KeepAlive`] connections instead, one per worker.)
-#[derive(Debug, Default)]
+/// [`keep_alive::KeepAlive`] connections instead, one per worker, with the
+/// same [`Tls`].)
+#[derive(Debug)]
 pub struct Transport {
+    tls: Tls,
     clients: Mutex<HashMap<Duration, reqwest::Client>>,
 }
 
+impl Default for Transport {
+    fn default() -> Self {
+        Self::with_tls(Tls::system())
+    }
+}
+
 impl Transport {
+    /// https receivers must present a certificate the system trusts.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    pub fn with_tls(tls: Tls) -> Self {
+        Self {
+            tls,
+            clients: Mutex::default(),
+        }
+    }
+
+    /// What deliveries and calls trust, for connections made elsewhere (a burst's).
+    pub fn tls(&self) -> &Tls {
+        &self.tls
     }
 
     fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client, SimulatorError> {
@@ -87,6 +116,7 @@ impl Transport {
             .connect_timeout(connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
+            .tls_backend_preconfigured(ClientConfig::clone(self.tls.client_config()))
             .build()
             .map_err(|e| SimulatorError::Client(e.to_string()))?;
         clients.insert(connect_timeout, client.clone());
@@ -206,10 +236,17 @@ async fn read_capped(mut response: reqwest::Response) -> Result<ResponseExcerpt,
 
 /// Sort a reqwest error into the class a provider would log.
 fn classify(error: &reqwest::Error) -> TransportFailure {
-    let io_kind = find_source::<std::io::Error>(error).map(std::io::Error::kind);
+    if let Some(tls) = tls::find_tls_error(error) {
+        return tls::classify_tls(tls);
+    }
+    let io_kind = innermost_io_kind(error);
     if error.is_connect() {
         if error.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
             return TransportFailure::ConnectTimeout;
+        }
+        // Connecting reads only in a TLS handshake (there is no proxy).
+        if io_kind == Some(std::io::ErrorKind::UnexpectedEof) {
+            return tls::closed_during_handshake();
         }
         return match io_kind.and_then(classify_io) {
             Some(class @ (TransportFailure::ConnectRefused | TransportFailure::Reset)) => class,
@@ -250,7 +287,10 @@ fn classify_io(kind: std::io::ErrorKind) -> Option<TransportFailure> {
 
 /// Sort a hyper error (from a connection hyper drives directly) into a class.
 fn classify_hyper(error: &hyper::Error) -> TransportFailure {
-    let io_kind = find_source::<std::io::Error>(error).map(std::io::Error::kind);
+    if let Some(tls) = tls::find_tls_error(error) {
+        return tls::classify_tls(tls);
+    }
+    let io_kind = innermost_io_kind(error);
     // A timed-out read or write on an open connection is a response timeout.
     if io_kind == Some(std::io::ErrorKind::TimedOut) || error.is_timeout() {
         return TransportFailure::ResponseTimeout;
@@ -279,6 +319,31 @@ fn classify_hyper_kind(
         return Some(TransportFailure::MalformedResponse(root_cause(outer)));
     }
     None
+}
+
+/// The kind of the innermost I/O error behind `error`: reqwest wraps a TLS
+/// connection's I/O error in one of its own.
+fn innermost_io_kind(error: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    causes(error)
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .last()
+        .map(std::io::Error::kind)
+}
+
+/// `error` and everything behind it, stepping into the error an I/O error
+/// wraps (its `source` skips that one).
+fn causes<'e>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |current| {
+        match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(wrapped) => Some(wrapped as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        }
+    })
 }
 
 fn find_source<'e, T: std::error::Error + 'static>(

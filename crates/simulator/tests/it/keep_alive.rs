@@ -10,6 +10,7 @@ use bytes::Bytes;
 use hooksim_simulator::providers::HeaderLine;
 use hooksim_simulator::transport::TransportFailure;
 use hooksim_simulator::transport::keep_alive::KeepAlive;
+use hooksim_simulator::transport::tls::Tls;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -115,7 +116,7 @@ async fn send(connection: &mut KeepAlive) -> Result<u16, TransportFailure> {
 #[tokio::test]
 async fn one_connection_carries_every_delivery() {
     let receiver = counting_receiver(AfterAnswer::KeepOpen).await;
-    let mut connection = KeepAlive::new(&receiver.url, Duration::from_secs(1));
+    let mut connection = KeepAlive::new(&receiver.url, Duration::from_secs(1), Tls::system());
     for _ in 0..20 {
         assert_eq!(send(&mut connection).await, Ok(200));
     }
@@ -126,7 +127,7 @@ async fn one_connection_carries_every_delivery() {
 #[tokio::test]
 async fn a_receiver_that_says_close_gets_a_new_connection_each_time() {
     let receiver = counting_receiver(AfterAnswer::SayCloseAndClose).await;
-    let mut connection = KeepAlive::new(&receiver.url, Duration::from_secs(1));
+    let mut connection = KeepAlive::new(&receiver.url, Duration::from_secs(1), Tls::system());
     for _ in 0..5 {
         assert_eq!(send(&mut connection).await, Ok(200));
     }
@@ -136,7 +137,7 @@ async fn a_receiver_that_says_close_gets_a_new_connection_each_time() {
 #[tokio::test]
 async fn a_connection_closed_while_idle_loses_no_delivery() {
     let receiver = counting_receiver(AfterAnswer::CloseSilently).await;
-    let mut connection = KeepAlive::new(&receiver.url, Duration::from_secs(1));
+    let mut connection = KeepAlive::new(&receiver.url, Duration::from_secs(1), Tls::system());
     for _ in 0..5 {
         assert_eq!(send(&mut connection).await, Ok(200));
         // Let the receiver's close arrive before the next delivery.
@@ -162,7 +163,7 @@ async fn a_hanging_receiver_times_out_and_its_connection_is_dropped() {
         }
         false
     });
-    let mut connection = KeepAlive::new(&url, Duration::from_secs(1));
+    let mut connection = KeepAlive::new(&url, Duration::from_secs(1), Tls::system());
     let exchange = connection
         .send(&[], Bytes::from_static(b"{}"), Duration::from_millis(200))
         .await
@@ -179,7 +180,7 @@ async fn nothing_listening_is_a_refused_connection() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/hemnet", listener.local_addr().expect("addr"));
     drop(listener);
-    let mut connection = KeepAlive::new(&url, Duration::from_secs(1));
+    let mut connection = KeepAlive::new(&url, Duration::from_secs(1), Tls::system());
     assert_eq!(
         send(&mut connection).await,
         Err(TransportFailure::ConnectRefused)

@@ -9,6 +9,7 @@ mod api_spark;
 mod delivery;
 mod keep_alive;
 mod misbehaving;
+mod tls;
 
 use hooksim_simulator::api::ProviderApis;
 

@@ -10,6 +10,7 @@ use hooksim_simulator::providers::ProviderId;
 use hooksim_simulator::schedule::Schedule;
 use hooksim_simulator::signing::{SigningKey, SigningKeys};
 use hooksim_simulator::transport::keep_alive::KeepAlive;
+use hooksim_simulator::transport::tls::Tls;
 use hooksim_simulator::transport::{RESPONSE_EXCERPT_LIMIT, ResponseExcerpt, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -71,14 +72,19 @@ async fn misbehave(mut stream: TcpStream, how: Misbehaviour) {
 /// How an attempt is sent: by the pooled client of ordinary deliveries, or
 /// over a burst worker's own keep-alive connection. Both must see the same.
 #[derive(Clone, Copy, Debug)]
-enum Via {
+pub(crate) enum Via {
     Pooled,
     KeepAlive,
 }
 
-const BOTH: [Via; 2] = [Via::Pooled, Via::KeepAlive];
+pub(crate) const BOTH: [Via; 2] = [Via::Pooled, Via::KeepAlive];
 
-async fn one_attempt(url: String, via: Via) -> (Outcome, Option<ResponseExcerpt>) {
+/// One Hemnet delivery attempt to `url`; an https one trusts what `tls` trusts.
+pub(crate) async fn one_attempt(
+    url: String,
+    via: Via,
+    tls: &Tls,
+) -> (Outcome, Option<ResponseExcerpt>) {
     let hemnet = ProviderId::Hemnet.provider();
     let payload = hemnet
         .build("CONTACT.CREATE", &mut seeded_rng(3))
@@ -89,7 +95,7 @@ async fn one_attempt(url: String, via: Via) -> (Outcome, Option<ResponseExcerpt>
     match via {
         Via::Pooled => {
             let delivery = deliver(
-                &Transport::new(),
+                &Transport::with_tls(tls.clone()),
                 hemnet,
                 &policy,
                 &Schedule::once(),
@@ -102,7 +108,7 @@ async fn one_attempt(url: String, via: Via) -> (Outcome, Option<ResponseExcerpt>
             (attempt.outcome, attempt.response)
         }
         Via::KeepAlive => {
-            let mut connection = KeepAlive::new(&url, policy.connect_timeout.value);
+            let mut connection = KeepAlive::new(&url, policy.connect_timeout.value, tls.clone());
             let exchange = connection
                 .send(
                     &attempt_headers(hemnet, &prepared),
@@ -120,7 +126,7 @@ async fn one_attempt(url: String, via: Via) -> (Outcome, Option<ResponseExcerpt>
 async fn closing_without_an_answer_is_classified() {
     for via in BOTH {
         let url = misbehaving_receiver(Misbehaviour::CloseWithoutAnswer).await;
-        let (outcome, _) = one_attempt(url, via).await;
+        let (outcome, _) = one_attempt(url, via, &Tls::system()).await;
         assert_eq!(outcome, Outcome::ClosedWithoutResponse, "{via:?}");
     }
 }
@@ -128,7 +134,12 @@ async fn closing_without_an_answer_is_classified() {
 #[tokio::test]
 async fn a_reset_is_classified() {
     for via in BOTH {
-        let (outcome, _) = one_attempt(misbehaving_receiver(Misbehaviour::Reset).await, via).await;
+        let (outcome, _) = one_attempt(
+            misbehaving_receiver(Misbehaviour::Reset).await,
+            via,
+            &Tls::system(),
+        )
+        .await;
         assert_eq!(outcome, Outcome::Reset, "{via:?}");
     }
 }
@@ -137,7 +148,7 @@ async fn a_reset_is_classified() {
 async fn garbage_is_a_malformed_response() {
     for via in BOTH {
         let url = misbehaving_receiver(Misbehaviour::Garbage).await;
-        let (outcome, _) = one_attempt(url, via).await;
+        let (outcome, _) = one_attempt(url, via, &Tls::system()).await;
         assert!(
             matches!(outcome, Outcome::MalformedResponse { .. }),
             "{via:?}: got {outcome:?}"
@@ -149,7 +160,7 @@ async fn garbage_is_a_malformed_response() {
 async fn a_gigabyte_answer_is_cut_at_the_excerpt_limit() {
     for via in BOTH {
         let url = misbehaving_receiver(Misbehaviour::HugeBody).await;
-        let (outcome, response) = one_attempt(url, via).await;
+        let (outcome, response) = one_attempt(url, via, &Tls::system()).await;
         assert_eq!(outcome, Outcome::Acknowledged { status: 200 }, "{via:?}");
         let excerpt = response.expect("answered");
         assert!(excerpt.truncated, "{via:?}");
