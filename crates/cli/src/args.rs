@@ -51,7 +51,7 @@ pub enum Command {
 }
 
 /// Which scenarios to take.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct SelectArgs {
     /// Scenario files or folders, or `builtin:` / `builtin:PROVIDER` for the built-in suites
     /// [default: `scenarios` in hooksim.toml, else ./scenarios, else builtin:]

@@ -105,7 +105,7 @@ impl<T> Sourced<T> {
 }
 
 /// The configuration of a run: the file's values, then the flags'.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Resolved {
     /// The file read, if any.
     pub file: Option<PathBuf>,
@@ -128,6 +128,10 @@ pub struct Resolved {
     pub junit: Option<Sourced<PathBuf>>,
     pub json: Option<Sourced<PathBuf>>,
     pub html: Option<Sourced<PathBuf>>,
+    /// `[providers.ID]` values whose `${env:NAME}` is unset, by the
+    /// `--set`/`--target` name a flag could give them under (`hemnet.secret`,
+    /// `hemnet=`): an error unless a flag does.
+    unset: Vec<(String, ConfigError)>,
 }
 
 /// A mistake in the config file, pointing at its place.
@@ -281,10 +285,16 @@ pub fn resolve(
         None => Resolved::defaults(None),
     };
     resolved.apply_selection(select);
-    if let Some(run) = run {
-        resolved.apply_run(run);
+    match run {
+        Some(run) => resolved.apply_run(run),
+        // Listing and checking snapshots need no provider values.
+        None => resolved.unset.clear(),
     }
-    Ok(resolved)
+    if resolved.unset.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(resolved.unset.remove(0).1)
+    }
 }
 
 impl Resolved {
@@ -304,6 +314,7 @@ impl Resolved {
             junit: None,
             json: None,
             html: None,
+            unset: Vec::new(),
         }
     }
 
@@ -335,6 +346,11 @@ impl Resolved {
     /// Targets and settings add to the file's (a later one wins for its
     /// provider and key); the rest replace it.
     fn apply_run(&mut self, args: &RunArgs) {
+        // A value the flags give needs no variable from the file.
+        self.unset.retain(|(name, _)| {
+            !args.settings.iter().any(|s| s.starts_with(name.as_str()))
+                && !args.targets.iter().any(|t| t.starts_with(name.as_str()))
+        });
         self.targets.extend(
             args.targets
                 .iter()
@@ -456,7 +472,18 @@ fn from_file(path: &Path, text: &str) -> Result<Resolved, ConfigError> {
                 )
             })?;
         for (key, value) in entries {
-            let text = source.interpolated(value)?;
+            let text = match source.interpolated(value) {
+                Ok(text) => text,
+                Err(error) => {
+                    let name = if key.get_ref() == "target" {
+                        format!("{}=", id.as_str())
+                    } else {
+                        format!("{}.{}=", id.as_str(), key.get_ref())
+                    };
+                    resolved.unset.push((name, error));
+                    continue;
+                }
+            };
             if key.get_ref() == "target" {
                 let arg = format!("{}={text}", id.as_str());
                 Targets::default().add_arg(&arg).map_err(|e| {
@@ -711,6 +738,33 @@ secret = "k"
         assert_eq!(filters, ["rule:x"]);
         assert_eq!(resolved.strict.origin, Origin::Flag("--strict"));
         assert_eq!(resolved.paths[0].value, PathBuf::from("builtin:spark"));
+    }
+
+    #[test]
+    fn an_unset_variable_a_flag_gives_the_value_of_is_no_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("hooksim.toml");
+        std::fs::write(
+            &file,
+            "[providers.hemnet]\nsecret = \"${env:HOOKSIM_SURELY_UNSET_VARIABLE}\"\n",
+        )
+        .expect("write");
+        let run = |flags: &[&str]| {
+            let mut all = vec!["hooksim", "run"];
+            all.extend(flags);
+            let args = <crate::args::Args as clap::Parser>::parse_from(all);
+            let crate::args::Command::Run(run) = args.command else {
+                panic!("a run");
+            };
+            resolve(Some(&file), &run.select, Some(&run))
+        };
+        let error = run(&[]).expect_err("nothing gives the value");
+        assert!(error.to_string().contains("hooksim.toml:2:10"), "{error}");
+        let resolved = run(&["--set", "hemnet.secret=k"]).expect("the flag gives it");
+        let none = crate::args::SelectArgs::default();
+        resolve(Some(&file), &none, None).expect("a listing needs no value");
+        let settings: Vec<_> = resolved.settings.iter().map(|s| s.value.as_str()).collect();
+        assert_eq!(settings, ["hemnet.secret=k"]);
     }
 
     #[test]

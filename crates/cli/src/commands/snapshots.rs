@@ -51,12 +51,7 @@ pub fn snapshots(config: Option<&Path>, args: SnapshotsArgs) -> Exit {
 /// else `snapshots`) and the scenarios whose snapshots `--check` expects
 /// (`--scenarios`, else hooksim.toml's `scenarios`, else `scenarios`).
 fn folders(config: Option<&Path>, args: &SnapshotsArgs) -> Result<(PathBuf, Vec<PathBuf>), Exit> {
-    let none = crate::args::SelectArgs {
-        paths: Vec::new(),
-        filters: Vec::new(),
-        excludes: Vec::new(),
-        partition: None,
-    };
+    let none = crate::args::SelectArgs::default();
     let resolved = crate::config::resolve(config, &none, None).map_err(|error| {
         errln!("{:?}", miette::Report::new(error));
         Exit::BadInput
