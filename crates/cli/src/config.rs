@@ -767,6 +767,19 @@ secret = "k"
         assert_eq!(settings, ["hemnet.secret=k"]);
     }
 
+    proptest::proptest! {
+        /// Whatever the file holds, reading it gives values or an error
+        /// with a place, never a panic.
+        #[test]
+        fn any_text_reads_or_errs_without_panicking(
+            text in r#"(\[providers\.[a-z]{0,8}\]\n|[a-z_]{1,12} = ("[^"\n]{0,20}"|[0-9]{1,4}|true|\[\])\n|[^\n]{0,12}\n){0,6}"#,
+        ) {
+            if let Err(error) = read(&text) {
+                proptest::prop_assert!(error.to_string().starts_with("hooksim.toml:"));
+            }
+        }
+    }
+
     #[test]
     fn secrets_are_redacted() {
         assert_eq!(
