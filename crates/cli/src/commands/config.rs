@@ -28,11 +28,7 @@ pub fn config(explicit: Option<&Path>, args: &RunArgs) -> Exit {
     if resolved.paths.is_empty() {
         line(
             "scenarios",
-            if Path::new("scenarios").exists() {
-                "scenarios"
-            } else {
-                "builtin:"
-            },
+            &super::select::default_path().display().to_string(),
             &Origin::Default,
         );
     }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use hooksim_harness::builtin;
 use hooksim_harness::scenario::{Scenario, load_scenario, parse_scenario};
-use hooksim_harness::selection::{Filter, Partition, select};
+use hooksim_harness::selection::{Filter, Partition, select as select_from};
 use hooksim_harness::suite::find_scenario_files;
 
 use super::fail;
@@ -12,26 +12,13 @@ use crate::args::{RunArgs, SelectArgs};
 use crate::config::Resolved;
 use crate::exit::Exit;
 
-/// What to take: paths (files, folders, `builtin:…`), filters and a shard.
-#[derive(Debug, Clone, Default)]
-pub struct Selection {
-    pub paths: Vec<PathBuf>,
-    /// As `--filter` reads them; `!` leaves out.
-    pub filters: Vec<String>,
-    pub partition: Option<String>,
-}
-
-/// The paths a command takes when none are given: `./scenarios` when it
-/// is there, else the built-in suites (said on stderr).
-pub fn default_paths() -> Vec<PathBuf> {
+/// The path a command takes when none is given: `./scenarios` when it is
+/// there, else the built-in suites.
+pub fn default_path() -> PathBuf {
     if Path::new("scenarios").exists() {
-        vec![PathBuf::from("scenarios")]
+        PathBuf::from("scenarios")
     } else {
-        errln!(
-            "note: no scenarios/ folder here (and no `scenarios` in hooksim.toml): taking the {} built-in scenarios (`builtin:`; `hooksim suites export DIR` writes them out)",
-            builtin::scenarios().count()
-        );
-        vec![PathBuf::from(builtin::PREFIX)]
+        PathBuf::from(builtin::PREFIX)
     }
 }
 
@@ -46,28 +33,24 @@ pub fn configured_scenarios(
         errln!("{:?}", miette::Report::new(error));
         Exit::BadInput
     })?;
-    let selection = Selection {
-        paths: resolved.paths.iter().map(|p| p.value.clone()).collect(),
-        filters: resolved.filters.iter().map(|f| f.value.clone()).collect(),
-        partition: select.partition.clone(),
-    };
-    let scenarios = select_scenarios(&selection)?;
-    Ok((resolved, scenarios))
-}
-
-/// The selected scenarios, or the exit code of what went wrong (already printed).
-pub fn select_scenarios(selection: &Selection) -> Result<Vec<Scenario>, Exit> {
-    let paths = if selection.paths.is_empty() {
-        default_paths()
+    let paths: Vec<PathBuf> = if resolved.paths.is_empty() {
+        let path = default_path();
+        if builtin::is_builtin(&path) {
+            errln!(
+                "note: no scenarios/ folder here (and no `scenarios` in hooksim.toml): taking the {} built-in scenarios (`builtin:`; `hooksim suites export DIR` writes them out)",
+                builtin::scenarios().count()
+            );
+        }
+        vec![path]
     } else {
-        selection.paths.clone()
+        resolved.paths.iter().map(|p| p.value.clone()).collect()
     };
-    let filters = selection
+    let filters = resolved
         .filters
         .iter()
-        .map(|f| f.parse::<Filter>())
+        .map(|f| f.value.parse::<Filter>())
         .collect::<Result<Vec<_>, _>>();
-    let partition = selection
+    let partition = select
         .partition
         .as_deref()
         .map(str::parse::<Partition>)
@@ -77,7 +60,7 @@ pub fn select_scenarios(selection: &Selection) -> Result<Vec<Scenario>, Exit> {
         (Err(e), _) | (_, Err(e)) => return Err(fail(&e)),
     };
     let scenarios = load_paths(&paths)?;
-    Ok(select(scenarios, &filters, partition))
+    Ok((resolved, select_from(scenarios, &filters, partition)))
 }
 
 /// Every scenario under `paths`, in path order; every mistake of every
