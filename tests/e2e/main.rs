@@ -12,6 +12,7 @@ mod hemnet_suite;
 mod https;
 mod propertyfinder_broken;
 mod receivers;
+mod schema;
 mod send;
 mod serve;
 mod setup;

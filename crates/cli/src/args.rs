@@ -48,6 +48,9 @@ pub enum Command {
     List(SelectArgs),
     /// Run the reference receiver on its own.
     Receiver(ReceiverArgs),
+    /// Print the JSON Schema of scenario files, for editors and validators
+    /// (`hooksim schema > scenario.schema.json`).
+    Schema,
 }
 
 /// Which scenarios to take.

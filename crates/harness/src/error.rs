@@ -6,7 +6,7 @@ use hooksim_simulator::SimulatorError;
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {
     /// A scenario asked for something its provider cannot do (bad input).
-    #[error("{path}, {}: {source}", crate::scenario::step_heading(*.step, *.line))]
+    #[error("{path}, {}: {source}", crate::steps::step_heading(*.step, *.line))]
     Step {
         path: PathBuf,
         step: usize,

@@ -10,11 +10,8 @@ use hooksim_simulator::providers::ProviderId;
 use hooksim_simulator::transport::{Call, Transport};
 use serde_json::Value;
 
-use crate::expect::Check;
-use crate::scenario::{Callback, Expectations, Probe};
-
 /// How often a real-time wait looks again.
-const POLL: Duration = Duration::from_millis(20);
+pub(crate) const POLL: Duration = Duration::from_millis(20);
 /// A probe waits at most this long for the receiver's answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -285,216 +282,6 @@ pub fn header_line(line: &str) -> Result<(String, String), String> {
     Ok((name.to_owned(), value.to_owned()))
 }
 
-/// Call the receiver's own API and check the answer, again every
-/// [`POLL`] until the checks pass or `probe.within` is spent.
-pub async fn probe(
-    transport: &Transport,
-    base_url: &str,
-    probe: &Probe,
-    expect: &Expectations,
-    placeholders: &Placeholders<'_>,
-) -> Result<(ProbeRecord, Vec<Check>), String> {
-    let call = ReceiverCall {
-        method: &probe.method,
-        target: &probe.path,
-        params: &probe.params,
-        headers: &probe.headers,
-        json: probe.json.as_ref(),
-    };
-    let count_at = probe
-        .count_at
-        .as_deref()
-        .map(|at| placeholders.fill(at))
-        .transpose()?
-        .filter(|at| !at.trim().is_empty());
-    let deadline = tokio::time::Instant::now() + probe.within.unwrap_or_default();
-    loop {
-        let (record, status) = call.send(transport, base_url, placeholders).await?;
-        let checks = probe_checks(&record, status, expect, count_at.as_deref());
-        if checks.iter().all(|c| c.passed) || tokio::time::Instant::now() >= deadline {
-            return Ok((record, checks));
-        }
-        tokio::time::sleep(POLL).await;
-    }
-}
-
-fn probe_checks(
-    record: &ProbeRecord,
-    status: Option<u16>,
-    expect: &Expectations,
-    count_at: Option<&str>,
-) -> Vec<Check> {
-    let mut checks = Vec::new();
-    if let Some(expected) = expect.status {
-        let passed = status.is_some_and(|status| expected.matches(status));
-        checks.push(Check::judged("status", expected, &record.answer, passed));
-    }
-    let parsed: Option<Value> = serde_json::from_str(&record.body).ok();
-    for (path, expected) in &expect.json {
-        let actual = parsed
-            .as_ref()
-            .and_then(|v| get_path(v, path))
-            .map_or_else(|| "nothing".to_owned(), Value::to_string);
-        checks.push(Check::new(
-            "json",
-            format!("{path} = {expected}"),
-            format!("{path} = {actual}"),
-        ));
-    }
-    if let Some(expected) = expect.count {
-        let actual = stored_count(status, parsed.as_ref(), count_at).map_or_else(
-            || match count_at {
-                Some(at) => format!("no count at `{at}` in the answer"),
-                None => "an answer that is neither a JSON list nor an object".to_owned(),
-            },
-            |n| n.to_string(),
-        );
-        checks.push(Check::new("count", expected, actual));
-    }
-    checks
-}
-
-/// How many records a lookup's answer holds: the number (or list length) at
-/// `count_at`; without it, a list's length, or 1 for an object; 0 for a 404.
-pub fn stored_count(
-    status: Option<u16>,
-    body: Option<&Value>,
-    count_at: Option<&str>,
-) -> Option<u64> {
-    if status == Some(404) {
-        return Some(0);
-    }
-    let body = body?;
-    let counted = match count_at {
-        Some(at) => get_path(body, at)?,
-        None => body,
-    };
-    match counted {
-        Value::Array(items) => u64::try_from(items.len()).ok(),
-        Value::Number(n) if count_at.is_some() => n.as_u64(),
-        Value::Object(_) if count_at.is_none() => Some(1),
-        _ => None,
-    }
-}
-
-/// What a wait for a registration found.
-#[derive(Debug, Clone)]
-pub struct RegistrationRecord {
-    pub event: Option<String>,
-    /// `id event active` of every registration of the provider at the end.
-    pub registrations: Vec<String>,
-}
-
-/// Wait (real time, at most `within`) until `provider` has a registration
-/// for `event` (any event when `None`).
-pub async fn await_registration(
-    apis: &ProviderApis,
-    provider: ProviderId,
-    event: Option<&str>,
-    within: Duration,
-) -> (RegistrationRecord, Vec<Check>) {
-    let covers =
-        |r: &Registration| event.is_none() || r.event.is_none() || r.event.as_deref() == event;
-    let deadline = tokio::time::Instant::now() + within;
-    let found = loop {
-        let found = apis.state().registrations(provider).iter().any(covers);
-        if found || tokio::time::Instant::now() >= deadline {
-            break found;
-        }
-        tokio::time::sleep(POLL).await;
-    };
-    let registrations = described_registrations(apis, provider);
-    let record = RegistrationRecord {
-        event: event.map(str::to_owned),
-        registrations,
-    };
-    (record, vec![Check::new("registered", true, found)])
-}
-
-/// What a `register` or `unregister` step did.
-#[derive(Debug, Clone)]
-pub struct RegistrationCall {
-    /// `register` or `unregister`.
-    pub keyword: &'static str,
-    /// The call to the receiver and its answer.
-    pub call: ProbeRecord,
-    pub event: Option<String>,
-    /// Every registration of the provider at the end, as [`describe_registration`] has them.
-    pub registrations: Vec<String>,
-}
-
-impl RegistrationCall {
-    /// `register for lead.new: POST /admin/hooks`.
-    pub fn title(&self) -> String {
-        let what = match &self.event {
-            Some(event) => format!("{} for {event}", self.keyword),
-            None => self.keyword.to_owned(),
-        };
-        format!("{what}: {} {}", self.call.method, self.call.path)
-    }
-}
-
-/// Ask the receiver to register (`register: true`) or to remove its
-/// registrations, then wait up to `within` for the provider's API to show
-/// it. Two checks: whether a registration (covering `event`) is there, and
-/// whether the receiver's answer told the truth about it (2xx exactly when
-/// it did what was asked), since whoever set the receiver up reads that.
-#[allow(clippy::too_many_arguments)]
-pub async fn registration(
-    transport: &Transport,
-    base_url: &str,
-    call: &ReceiverCall<'_>,
-    placeholders: &Placeholders<'_>,
-    register: bool,
-    event: Option<&str>,
-    within: Duration,
-    expect: &Expectations,
-) -> Result<(RegistrationCall, Vec<Check>), String> {
-    let apis = placeholders
-        .apis
-        .ok_or_else(|| "this scenario has no provider API".to_owned())?;
-    let provider = placeholders.provider;
-    let (record, status) = call.send(transport, base_url, placeholders).await?;
-    let succeeded = status.is_some_and(|s| (200..300).contains(&s));
-    let covers =
-        |r: &Registration| event.is_none() || r.event.is_none() || r.event.as_deref() == event;
-    let present = || apis.state().registrations(provider).iter().any(covers);
-    // The receiver may answer first and finish the work right after.
-    let deadline = tokio::time::Instant::now() + within;
-    let mut now_present = present();
-    while succeeded && now_present != register && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(POLL).await;
-        now_present = present();
-    }
-    let did_it = now_present == register;
-    let mut checks = Vec::new();
-    if let Some(expected) = expect.registered {
-        checks.push(Check::new("registered", expected, now_present));
-    }
-    let (done, not_done) = if register {
-        ("2xx (it registered)", "an error (nothing registered)")
-    } else {
-        (
-            "2xx (nothing left registered)",
-            "an error (still registered)",
-        )
-    };
-    checks.push(Check::judged(
-        "answer",
-        if did_it { done } else { not_done },
-        &record.answer,
-        succeeded == did_it,
-    ));
-    let registrations = described_registrations(apis, provider);
-    let step = RegistrationCall {
-        keyword: if register { "register" } else { "unregister" },
-        call: record,
-        event: event.map(str::to_owned),
-        registrations,
-    };
-    Ok((step, checks))
-}
-
 /// The ids a scenario's deliveries announced, as words: the text of every
 /// string and number of four characters or more in their payloads. A call
 /// to a provider API shared by a whole run belongs to the scenario whose
@@ -532,7 +319,7 @@ pub fn names_one_of(entry: &hooksim_simulator::api::JournalEntry, ids: &BTreeSet
 }
 
 /// Every registration of `provider`, as [`describe_registration`] has it.
-fn described_registrations(apis: &ProviderApis, provider: ProviderId) -> Vec<String> {
+pub(crate) fn described_registrations(apis: &ProviderApis, provider: ProviderId) -> Vec<String> {
     apis.state()
         .registrations(provider)
         .iter()
@@ -587,16 +374,6 @@ pub fn registered_targets(
     })
 }
 
-/// What a wait for callbacks found.
-#[derive(Debug, Clone)]
-pub struct CallbackRecord {
-    /// `GET /flow/api/Properties/*/SettlementStatuses` (as written).
-    pub wanted: String,
-    pub matched: usize,
-    /// `GET /path?query -> status` of every call to the provider's API.
-    pub calls: Vec<String>,
-}
-
 /// A journalled call as a transcript shows it.
 pub fn describe_call(entry: &hooksim_simulator::api::JournalEntry) -> String {
     let query = entry
@@ -607,103 +384,8 @@ pub fn describe_call(entry: &hooksim_simulator::api::JournalEntry) -> String {
     format!("{} {}{query} -> {}", entry.method, entry.path, entry.status)
 }
 
-/// Wait (real time) until the receiver made the calls `callback` describes,
-/// among those `journal` gives (the scenario's own).
-pub async fn expect_callback(
-    journal: &dyn Fn() -> Vec<hooksim_simulator::api::JournalEntry>,
-    provider: ProviderId,
-    callback: &Callback,
-    placeholders: &Placeholders<'_>,
-) -> Result<(CallbackRecord, Vec<Check>), String> {
-    let path = placeholders.fill(&callback.path)?;
-    let query = callback
-        .query
-        .as_deref()
-        .map(|q| placeholders.fill(q))
-        .transpose()?;
-    let matches = || {
-        journal()
-            .iter()
-            .filter(|e| e.provider == Some(provider))
-            // A call refused for its token is the receiver renewing an
-            // expired one (a long-lived receiver meets a new run's API), not
-            // another read: it is not counted.
-            .filter(|e| e.status != 401)
-            .filter(|e| e.method == callback.method && path_matches(&path, &e.path))
-            .filter(|e| {
-                query
-                    .as_deref()
-                    .is_none_or(|q| query_matches(q, e.query.as_deref().unwrap_or("")))
-            })
-            .count()
-    };
-    let wanted = callback.count.map_or(1, |n| n as usize);
-    let deadline = tokio::time::Instant::now() + callback.within;
-    let mut matched = matches();
-    while matched < wanted && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(POLL).await;
-        matched = matches();
-    }
-    if callback.count.is_some() && matched == wanted {
-        // An exact count: give a straggling extra call a moment to show up.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        matched = matches();
-    }
-    let calls = journal()
-        .iter()
-        .filter(|e| e.provider == Some(provider))
-        .map(describe_call)
-        .collect();
-    let (expected, actual) = match callback.count {
-        Some(n) => (n.to_string(), matched.to_string()),
-        None => (
-            "at least 1".to_owned(),
-            if matched > 0 {
-                "at least 1".to_owned()
-            } else {
-                "0".to_owned()
-            },
-        ),
-    };
-    let record = CallbackRecord {
-        wanted: format!("{} {}", callback.method, callback.path),
-        matched,
-        calls,
-    };
-    Ok((record, vec![Check::new("calls", expected, actual)]))
-}
-
-/// Whether a call's query string has what `wanted` asks for: each
-/// `name=value` of it a parameter of that name (percent-decoded) whose
-/// value is the same or, for a comma-separated list (`$select=Id,Status`),
-/// holds every item wanted; a bare `name` that the parameter is there.
-fn query_matches(wanted: &str, query: &str) -> bool {
-    let params: Vec<(String, String)> = query
-        .split('&')
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decoded(name), percent_decoded(value))
-        })
-        .collect();
-    wanted.split('&').all(|pair| {
-        let (name, value) = match pair.split_once('=') {
-            Some((name, value)) => (percent_decoded(name), Some(percent_decoded(value))),
-            None => (percent_decoded(pair), None),
-        };
-        params.iter().any(|(have_name, have_value)| {
-            *have_name == name
-                && value.as_deref().is_none_or(|value| {
-                    have_value == value || {
-                        let items: Vec<&str> = have_value.split(',').map(str::trim).collect();
-                        value.split(',').all(|item| items.contains(&item.trim()))
-                    }
-                })
-        })
-    })
-}
-
 /// `text` with every byte but RFC 3986's unreserved ones as `%XX`.
-fn percent_encoded(text: &str) -> String {
+pub(crate) fn percent_encoded(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
@@ -715,60 +397,10 @@ fn percent_encoded(text: &str) -> String {
     out
 }
 
-/// `%24select` → `$select`, `+` → space; bytes that do not decode stay.
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `*` matches one path segment; everything else literally.
-fn path_matches(pattern: &str, path: &str) -> bool {
-    let pattern: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
-    let path: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    pattern.len() == path.len()
-        && pattern
-            .iter()
-            .zip(&path)
-            .all(|(p, s)| *p == "*" || p.eq_ignore_ascii_case(s))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn paths_match_with_one_segment_wildcards() {
-        assert!(path_matches(
-            "/flow/api/Properties/*/SettlementStatuses",
-            "/flow/api/Properties/42/SettlementStatuses"
-        ));
-        assert!(!path_matches(
-            "/flow/api/Properties/*",
-            "/flow/api/Properties/42/SettlementStatuses"
-        ));
-        assert!(path_matches("/v1/webhooks/", "/v1/webhooks"));
-    }
 
     #[test]
     fn fills_sent_values_keeping_their_type() {
@@ -805,46 +437,6 @@ mod tests {
         );
         assert!(p.fill("{{sent.other.x}}").is_err());
         assert!(p.fill("{{nope").is_err());
-    }
-
-    #[test]
-    fn a_lookup_counts_a_list_an_object_or_the_number_it_names() {
-        let list = json!([{"id": 1}, {"id": 2}]);
-        assert_eq!(stored_count(Some(200), Some(&list), None), Some(2));
-        assert_eq!(
-            stored_count(Some(200), Some(&json!({"id": 1})), None),
-            Some(1)
-        );
-        let wrapped = json!({"total": 3, "leads": [1, 2]});
-        assert_eq!(
-            stored_count(Some(200), Some(&wrapped), Some("total")),
-            Some(3)
-        );
-        assert_eq!(
-            stored_count(Some(200), Some(&wrapped), Some("leads")),
-            Some(2)
-        );
-        assert_eq!(stored_count(Some(200), Some(&wrapped), Some("nope")), None);
-        assert_eq!(stored_count(Some(404), None, None), Some(0));
-        assert_eq!(stored_count(Some(200), Some(&json!("text")), None), None);
-    }
-
-    #[test]
-    fn a_query_matches_by_parameter_and_list_item() {
-        assert!(query_matches(
-            "$select=Status",
-            "$filter=Id%20eq%201&$select=Id,Status"
-        ));
-        assert!(query_matches(
-            "$select=Status",
-            "%24filter=Id+eq+1&%24select=Status"
-        ));
-        assert!(!query_matches("$select=Status", "$select=TransferDate"));
-        assert!(!query_matches("$select=Status", "$filter=Status"));
-        assert!(query_matches("$filter", "$filter=Id eq 1"));
-        assert_eq!(percent_decoded("a%2"), "a%2");
-        assert_eq!(percent_encoded("a b/ü-1"), "a%20b%2F%C3%BC-1");
-        assert_eq!(percent_decoded(&percent_encoded("a b/ü-1")), "a b/ü-1");
     }
 
     #[test]

@@ -156,15 +156,8 @@ impl Partition {
     /// hash of the path, so adding or removing a file moves no other file.
     pub fn contains(&self, path: &std::path::Path) -> bool {
         let key = path.to_string_lossy().replace('\\', "/");
-        fnv1a(key.as_bytes()) % u64::from(self.count) == u64::from(self.index - 1)
+        crate::hash::fnv1a(key.as_bytes()) % u64::from(self.count) == u64::from(self.index - 1)
     }
-}
-
-/// FNV-1a: stable across platforms and Rust versions, unlike std's hasher.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// The scenarios that match any including filter (all when there is

@@ -10,8 +10,6 @@ use std::collections::BTreeMap;
 
 use hooksim_simulator::providers::ProviderId;
 
-use crate::scenario::Scenario;
-
 /// A setting about the receiver under test, not about the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReceiverSetting {
@@ -143,11 +141,11 @@ pub struct SettingOverride {
 /// hooksim plays the receiver) the reference receiver's values, then the
 /// file's `settings`, then the command line's.
 pub fn effective_settings(
-    scenario: &Scenario,
+    provider: ProviderId,
+    file: &BTreeMap<String, String>,
     overrides: &[SettingOverride],
     reference_receiver: bool,
 ) -> BTreeMap<String, String> {
-    let provider = scenario.provider;
     let mut settings: BTreeMap<String, String> = provider
         .provider()
         .settings()
@@ -161,7 +159,7 @@ pub fn effective_settings(
             }
         }
     }
-    settings.extend(scenario.settings.clone());
+    settings.extend(file.clone());
     for o in overrides.iter().filter(|o| o.provider == provider) {
         settings.insert(o.key.clone(), o.value.clone());
     }
@@ -171,14 +169,13 @@ pub fn effective_settings(
 /// The first setting `requires` names that `settings` leaves unset (or
 /// empty), with the message a skip gives.
 pub fn missing_requirement(
-    scenario: &Scenario,
+    provider: ProviderId,
+    requires: &[String],
     settings: &BTreeMap<String, String>,
 ) -> Option<Skip> {
-    let name = scenario
-        .requires
+    let name = requires
         .iter()
         .find(|name| settings.get(*name).is_none_or(|v| v.trim().is_empty()))?;
-    let provider = scenario.provider;
     let reason = match receiver_setting(provider, name) {
         Some(setting) => format!(
             "needs {provider}.{name} ({}); for example: {}",

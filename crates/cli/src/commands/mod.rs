@@ -6,6 +6,7 @@ mod list;
 mod providers;
 mod receiver;
 mod run;
+mod schema;
 mod select;
 mod send;
 mod serve;
@@ -37,6 +38,7 @@ pub fn dispatch(args: Args) -> Exit {
         Command::List(select) => list::list(config, &select),
         Command::Serve(serve) => with_runtime(serve::serve(serve)),
         Command::Receiver(receiver) => with_runtime(receiver::receiver(receiver)),
+        Command::Schema => schema::schema(),
     }
 }
 

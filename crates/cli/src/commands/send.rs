@@ -2,7 +2,7 @@
 //! provider's policy (or the first attempts of it), transcript printed with
 //! what the receiver answered to each attempt.
 
-use hooksim_harness::runner::{RunOptions, StepRecord, run_scenario};
+use hooksim_harness::runner::{RunOptions, run_scenario};
 use hooksim_harness::send::{Attempts, SendRequest, prepare_send};
 use hooksim_harness::transcript::{self, Answers};
 use hooksim_simulator::transport::Transport;
@@ -48,9 +48,10 @@ pub async fn send(args: SendArgs) -> Exit {
     if let Some(error) = &run.error {
         return fail(error);
     }
-    let delivered = run.steps.iter().all(|s| match &s.record {
-        StepRecord::Delivery(d) => d.sends.iter().all(|s| s.delivery.is_delivered()),
-        _ => true,
+    let delivered = run.steps.iter().all(|s| {
+        s.record
+            .delivery()
+            .is_none_or(|d| d.sends.iter().all(|s| s.delivery.is_delivered()))
     });
     if delivered { Exit::Pass } else { Exit::Failed }
 }

@@ -4,14 +4,10 @@
 
 use std::fmt::Write as _;
 
-use hooksim_simulator::outcome::Outcome;
-use hooksim_simulator::schedule::format_nominal;
-
-use crate::runner::StepRecord;
 use crate::scenario::{Basis, step_heading};
 use crate::snapshot::{SnapshotStatus, accept_command};
 use crate::suite::{ScenarioResult, Verdict};
-use crate::transcript::{body_excerpt, subscription_suffix};
+use crate::transcript::subscription_suffix;
 
 /// `PASS hemnet/rule  (3 steps, 4 attempts)  path`.
 pub fn scenario_line(result: &ScenarioResult) -> String {
@@ -107,27 +103,7 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
         .iter()
         .filter(|s| s.failed_checks().next().is_some())
     {
-        let title = match &step.record {
-            StepRecord::Delivery(record) => record.title.clone(),
-            StepRecord::Probed(probe) => {
-                format!("probe {} {} -> {}", probe.method, probe.path, probe.answer)
-            }
-            StepRecord::AwaitedRegistration(wait) => {
-                format!(
-                    "await_registration for {}",
-                    wait.event.as_deref().unwrap_or("any event")
-                )
-            }
-            StepRecord::Callbacks(calls) => format!("expect_callback {}", calls.wanted),
-            StepRecord::Registration(registration) => {
-                format!("{} -> {}", registration.title(), registration.call.answer)
-            }
-            StepRecord::Burst(burst) => burst.title(),
-            StepRecord::Fuzz(fuzz) => fuzz.title(),
-            StepRecord::KeysRotated { .. }
-            | StepRecord::Waited { .. }
-            | StepRecord::ApiChanged { .. } => String::new(),
-        };
+        let title = step.record.title();
         let _ = writeln!(
             out,
             "  {} {title}:",
@@ -141,91 +117,8 @@ pub fn failure_summary(result: &ScenarioResult) -> String {
                 check.key, check.expected, check.actual
             );
         }
-        match &step.record {
-            StepRecord::Probed(probe) if !probe.body.is_empty() => {
-                let _ = writeln!(out, "    response body: {}", body_excerpt(&probe.body));
-            }
-            StepRecord::Registration(registration) => {
-                if !registration.call.body.is_empty() {
-                    let body = body_excerpt(&registration.call.body);
-                    let _ = writeln!(out, "    response body: {body}");
-                }
-                let seen = if registration.registrations.is_empty() {
-                    "none".to_owned()
-                } else {
-                    registration.registrations.join("; ")
-                };
-                let _ = writeln!(out, "    registrations in the {} API: {seen}", s.provider);
-            }
-            StepRecord::AwaitedRegistration(wait) => {
-                let seen = if wait.registrations.is_empty() {
-                    "none".to_owned()
-                } else {
-                    wait.registrations.join("; ")
-                };
-                let _ = writeln!(out, "    registrations seen: {seen}");
-            }
-            StepRecord::Callbacks(calls) => {
-                let seen = if calls.calls.is_empty() {
-                    "none".to_owned()
-                } else {
-                    calls.calls.join("; ")
-                };
-                let _ = writeln!(
-                    out,
-                    "    calls the receiver made to the {} API: {seen}",
-                    run.scenario.provider
-                );
-            }
-            StepRecord::Burst(burst) => {
-                let _ = writeln!(out, "    {}", burst.figures());
-            }
-            StepRecord::Fuzz(fuzz) => {
-                if let Some(failure) = &fuzz.failure {
-                    let body = String::from_utf8_lossy(&failure.minimal_body);
-                    let _ = writeln!(out, "    minimal failing body as sent: {body}");
-                }
-            }
-            _ => {}
-        }
-        let StepRecord::Delivery(record) = &step.record else {
-            continue;
-        };
-        if let Some(note) = &record.note {
-            let _ = writeln!(out, "    {note}");
-        }
-        for send in &record.sends {
-            let Some(attempt) = send.delivery.last_attempt() else {
-                continue;
-            };
-            let on = send
-                .subscription
-                .as_deref()
-                .map(|s| format!(" ({s})"))
-                .unwrap_or_default();
-            let _ = write!(
-                out,
-                "    last attempt{on} {} at +{}: {}",
-                attempt.number,
-                format_nominal(attempt.nominal_at),
-                attempt.outcome
-            );
-            if matches!(
-                attempt.outcome,
-                Outcome::Rejected { .. } | Outcome::Redirect { .. }
-            ) {
-                let _ = write!(
-                    out,
-                    " ({} counts only {} as delivered)",
-                    run.scenario.provider, run.policy.success.value
-                );
-            }
-            if let Some(excerpt) = attempt.response.as_ref().filter(|r| !r.body.is_empty()) {
-                let body = body_excerpt(&String::from_utf8_lossy(&excerpt.body));
-                let _ = write!(out, ", response body: {body}");
-            }
-            let _ = writeln!(out);
-        }
+        step.record
+            .failure_details(&mut out, s.provider, &run.policy);
     }
     if let Some(error) = &run.error {
         let _ = writeln!(out, "  could not run: {error}");

@@ -9,7 +9,7 @@ use hooksim_simulator::outcome::Outcome;
 use hooksim_simulator::schedule::format_nominal;
 
 use crate::report::console;
-use crate::runner::{RouteDelivery, StepRecord};
+use crate::runner::RouteDelivery;
 use crate::scenario::step_heading;
 use crate::suite::{ScenarioResult, Verdict};
 
@@ -83,7 +83,7 @@ fn scenario_rows(page: &mut String, result: &ScenarioResult, horizon: Duration) 
         }
     }
     for step in &run.steps {
-        let StepRecord::Delivery(record) = &step.record else {
+        let Some(record) = step.record.delivery() else {
             continue;
         };
         for send in &record.sends {
@@ -110,10 +110,7 @@ fn horizon(results: &[ScenarioResult]) -> Duration {
     results
         .iter()
         .flat_map(|r| r.run.steps.iter())
-        .filter_map(|s| match &s.record {
-            StepRecord::Delivery(d) => Some(d),
-            _ => None,
-        })
+        .filter_map(|s| s.record.delivery())
         .flat_map(|d| d.sends.iter())
         .flat_map(|s| s.delivery.attempts.iter())
         .map(|a| a.nominal_at)

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::runner::{RouteDelivery, StepRecord, StepRun};
+use crate::runner::{RouteDelivery, StepRun};
 use crate::snapshot::SnapshotStatus;
 use crate::suite::ScenarioResult;
 
@@ -93,71 +93,24 @@ fn step(step: &StepRun) -> Value {
             })
         })
         .collect();
-    let (kind, title, deliveries) = match &step.record {
-        StepRecord::Probed(p) => (
-            "probe",
-            format!("probe {} {} -> {}", p.method, p.path, p.answer),
-            Vec::new(),
-        ),
-        StepRecord::AwaitedRegistration(w) => (
-            "await-registration",
-            format!("await_registration: {}", w.registrations.join("; ")),
-            Vec::new(),
-        ),
-        StepRecord::ApiChanged(change) => {
-            ("api", format!("api: {}", change.describe()), Vec::new())
-        }
-        StepRecord::Registration(r) => (
-            r.keyword,
-            format!("{} -> {}", r.title(), r.call.answer),
-            Vec::new(),
-        ),
-        StepRecord::Callbacks(c) => (
-            "expect-callback",
-            format!("expect_callback {}: {} matching", c.wanted, c.matched),
-            Vec::new(),
-        ),
-        StepRecord::Delivery(d) => (
-            "delivery",
-            d.title.clone(),
-            d.sends.iter().map(delivery).collect::<Vec<_>>(),
-        ),
-        StepRecord::Fuzz(f) => (
-            "fuzz",
-            format!("{}: {}", f.title(), f.summary()),
-            Vec::new(),
-        ),
-        StepRecord::Burst(b) => (
-            "burst",
-            format!("{}: {}", b.title(), b.outcome_summary()),
-            Vec::new(),
-        ),
-        StepRecord::KeysRotated { keys } => (
-            "keys-rotated",
-            format!("rotate_keys: {}", keys.join(", ")),
-            Vec::new(),
-        ),
-        StepRecord::Waited { duration, .. } => (
-            "waited",
-            format!("wait {} ms", duration.as_millis()),
-            Vec::new(),
-        ),
+    let record = &step.record;
+    let deliveries: Vec<Value> = record
+        .delivery()
+        .map(|d| d.sends.iter().map(delivery).collect())
+        .unwrap_or_default();
+    let section = |name: &str| match record.json_section() {
+        Some((own, value)) if own == name => value,
+        _ => Value::Null,
     };
     json!({
         "number": step.number,
         "line": step.location.line,
-        "kind": kind,
-        "title": title,
+        "kind": record.json_kind(),
+        "title": record.json_title(),
         "checks": checks,
         "deliveries": deliveries,
-        "burst": match &step.record {
-            StepRecord::Burst(b) => b.report(),
-            _ => Value::Null,
-        },
-        "fuzz": match &step.record {
-            StepRecord::Fuzz(f) => f.report(),
-            _ => Value::Null,
-        },
+        "burst": section("burst"),
+        "fuzz": section("fuzz"),
     })
 }
 

@@ -9,7 +9,6 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::error::HarnessError;
 use crate::report::console;
-use crate::runner::StepRecord;
 use crate::scenario::step_heading;
 use crate::suite::ScenarioResult;
 
@@ -80,10 +79,7 @@ fn headline(result: &ScenarioResult) -> String {
         .next()
         .or_else(|| run.failed_checks().next());
     if let Some((step, check)) = first {
-        let title = match &step.record {
-            StepRecord::Delivery(d) => d.title.as_str(),
-            _ => "",
-        };
+        let title = step.record.delivery().map_or("", |d| d.title.as_str());
         return format!(
             "{rule}: {} {title}: expected {}: {}, got {}",
             step_heading(step.number, step.location.line),
@@ -101,10 +97,7 @@ fn real_time(result: &ScenarioResult) -> Duration {
         .run
         .steps
         .iter()
-        .filter_map(|s| match &s.record {
-            StepRecord::Delivery(d) => Some(d),
-            _ => None,
-        })
+        .filter_map(|s| s.record.delivery())
         .flat_map(|d| d.sends.iter())
         .flat_map(|s| s.delivery.attempts.iter())
         .map(|a| a.latency)

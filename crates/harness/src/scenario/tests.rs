@@ -3,7 +3,14 @@ use std::path::Path;
 use proptest::prelude::*;
 use serde_json::json;
 
+use std::time::Duration;
+
+use hooksim_simulator::signing::Forgery;
+
 use super::*;
+use crate::steps::forge::Forge;
+use crate::steps::redeliver::Redeliver;
+use crate::steps::wait::Wait;
 
 const FULL: &str = r#"name: Signature holds over the raw body with escaped characters
 provider: hemnet
@@ -109,9 +116,9 @@ fn a_full_scenario_parses_into_its_model() {
                 5,
             ),
             step(
-                Action::Redeliver {
+                Action::Redeliver(Redeliver {
                     from: "first".into(),
-                },
+                }),
                 Expectations {
                     acknowledged: Some(true),
                     ..Expectations::default()
@@ -120,10 +127,10 @@ fn a_full_scenario_parses_into_its_model() {
                 5,
             ),
             step(
-                Action::Forge {
+                Action::Forge(Forge {
                     from: "first".into(),
                     forgery: Forgery::WrongKey,
-                },
+                }),
                 Expectations {
                     acknowledged: Some(false),
                     status: Some(crate::scenario::StatusExpectation::Exactly(401)),
@@ -155,9 +162,9 @@ fn a_full_scenario_parses_into_its_model() {
                 5,
             ),
             step(
-                Action::Wait {
+                Action::Wait(Wait {
                     duration: Duration::from_secs(90 * 60),
-                },
+                }),
                 Expectations::default(),
                 20,
                 5,

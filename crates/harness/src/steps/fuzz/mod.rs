@@ -24,7 +24,21 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::expect::Check;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use hooksim_simulator::providers::ProviderId;
+use serde_json::json;
+
+use super::{Ran, ReadContext, Record, StepCx, StepKind, event_shape};
+use crate::error::HarnessError;
+use crate::expect::{Allowed, Check, Expectations};
+use crate::read::shape::{Key, Shape};
+use crate::read::{Node, Reader};
+use crate::state::sending_policy;
+use crate::steps::Answers;
+
+mod read;
 
 /// The most cases one fuzz step may ask for: CI stays fast.
 pub const MAX_CASES: u32 = 10_000;
@@ -39,6 +53,117 @@ pub struct Fuzz {
     pub cases: u32,
     /// The scenario's seed when not given.
     pub seed: Option<u64>,
+}
+
+fn keys(provider: Option<ProviderId>) -> Vec<Key> {
+    vec![
+        Key::required(
+            "event",
+            "The event whose payloads are varied.",
+            event_shape(provider),
+        ),
+        Key::required(
+            "cases",
+            "How many payloads to send, from 1 to 10000, one attempt each.",
+            Shape::integer(1, MAX_CASES),
+        ),
+        Key::optional(
+            "seed",
+            "The seed of the variations; the scenario's seed when not given.",
+            Shape::integer(0, u64::MAX),
+        ),
+    ]
+}
+
+impl StepKind for Fuzz {
+    const KEYWORD: &'static str = "fuzz";
+    const SUMMARY: &'static str = "Strange but valid payloads of one event, one attempt each; the first one not acknowledged is shrunk to a minimal failing payload.";
+    const EXPECTS: Allowed = Allowed::keys(&["acknowledged"]);
+
+    fn shape(provider: Option<ProviderId>) -> Option<Shape> {
+        Some(Shape::Mapping(keys(provider)))
+    }
+
+    fn expect_shape() -> Option<Shape> {
+        Some(Shape::Mapping(vec![Key::optional(
+            "acknowledged",
+            "Every case was acknowledged: strange but valid payloads are still valid, so only `true`.",
+            Shape::Exactly(json!(true)),
+        )]))
+    }
+
+    fn read(r: &mut Reader<'_>, key: &Node, value: &Node, cx: &mut ReadContext) -> Option<Self> {
+        read::read_fuzz(r, key, value, cx)
+    }
+
+    fn read_expect(r: &mut Reader<'_>, _: &Node, node: &Node) -> Option<Expectations> {
+        read::read_fuzz_expect(r, node)
+    }
+
+    async fn run(&self, cx: &mut StepCx<'_>) -> Result<Ran, HarnessError> {
+        let routes = &cx.state.routes;
+        let [route] = routes.as_slice() else {
+            return Err(cx.bad_step(format!(
+                "a fuzz step goes to one target; this scenario has {} subscriptions",
+                routes.len()
+            )));
+        };
+        let policy = sending_policy(routes, cx.policy);
+        let plan = FuzzPlan {
+            // The 'static profile: the search thread outlives this borrow's scope.
+            provider: cx.provider.provider(),
+            policy: &policy,
+            url: &route.url,
+            keys: &route.keys,
+        };
+        let record = run_fuzz(cx.transport, &plan, self, cx.seed)
+            .await
+            .map_err(|e| cx.step_error(e))?;
+        let checks = vec![record.check()];
+        Ok((Arc::new(record), checks))
+    }
+}
+
+impl Record for FuzzRecord {
+    fn transcript(&self, out: &mut String, heading: &str, _: Answers) {
+        let _ = writeln!(out, "{heading}: {}: {}", FuzzRecord::title(self), self.summary());
+        if let Some(failure) = &self.failure {
+            let body = String::from_utf8_lossy(&failure.minimal_body);
+            let _ = writeln!(
+                out,
+                "  minimal failing payload ({} bytes): {body}",
+                failure.minimal_body.len()
+            );
+        }
+    }
+
+    fn title(&self) -> String {
+        FuzzRecord::title(self)
+    }
+
+    fn failure_details(&self, out: &mut String, _: ProviderId, _: &DeliveryPolicy) {
+        if let Some(failure) = &self.failure {
+            let body = String::from_utf8_lossy(&failure.minimal_body);
+            let _ = writeln!(out, "    minimal failing body as sent: {body}");
+        }
+    }
+
+    fn json_kind(&self) -> &'static str {
+        "fuzz"
+    }
+
+    fn json_title(&self) -> String {
+        format!("{}: {}", FuzzRecord::title(self), self.summary())
+    }
+
+    fn json_section(&self) -> Option<(&'static str, Value)> {
+        Some(("fuzz", self.report()))
+    }
+
+    /// One attempt per case; shrinking's resends are not counted.
+    fn attempts(&self) -> usize {
+        usize::try_from(self.cases_run).unwrap_or(usize::MAX)
+    }
 }
 
 /// What a fuzz step did.

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -23,9 +24,18 @@ use hooksim_simulator::transport::tls::Tls;
 use rand::SeedableRng;
 use serde_json::{Value, json};
 
-use crate::expect::Check;
+use super::{Ran, ReadContext, Record, StepCx, StepKind, event_shape};
+use crate::error::HarnessError;
+use crate::expect::{
+    Allowed, BURST_EXPECTATIONS, Basis, Check, Expectations, read_expectation,
+};
 use crate::latency::LatencyHistogram;
-use crate::scenario::{Expectations, Override};
+use crate::read::shape::{Key, Shape};
+use crate::read::{Node, Override, Reader};
+use crate::state::sending_policy;
+use crate::steps::Answers;
+
+mod read;
 
 /// The most deliveries one burst may ask for: a load loop stays bounded.
 pub const MAX_COUNT: u32 = 1_000_000;
@@ -44,6 +54,122 @@ pub struct Burst {
     pub rate: Option<Rate>,
     /// Payload overrides applied to every delivery, in file order.
     pub set: Vec<Override>,
+}
+
+fn keys(provider: Option<ProviderId>) -> Vec<Key> {
+    vec![
+        Key::required(
+            "event",
+            "The event every delivery of the burst sends, each with its own data.",
+            event_shape(provider),
+        ),
+        Key::required(
+            "count",
+            "How many deliveries to send, from 1 to 1000000.",
+            Shape::integer(1, MAX_COUNT),
+        ),
+        Key::required(
+            "concurrency",
+            "How many deliveries may be in flight at once, from 1 to 1024.",
+            Shape::integer(1, MAX_CONCURRENCY),
+        ),
+        Key::optional(
+            "rate",
+            "Start no more deliveries than this: a whole number per second or minute, like `500/s` or `600/m`.",
+            Shape::Pattern(r"^\s*[0-9]+\s*/\s*(s|m)\s*$"),
+        ),
+        Key::optional(
+            "set",
+            "Payload overrides by dotted path applied to every delivery, like `{ data.message: hi }`.",
+            Shape::dictionary(None, Shape::Any),
+        ),
+    ]
+}
+
+impl StepKind for Burst {
+    const KEYWORD: &'static str = "burst";
+    const SUMMARY: &'static str = "Many single-attempt deliveries at once, measuring how the receiver acknowledges under load.";
+    const EXPECTS: Allowed = Allowed::keys(&BURST_EXPECTATIONS);
+
+    fn shape(provider: Option<ProviderId>) -> Option<Shape> {
+        Some(Shape::Mapping(keys(provider)))
+    }
+
+    fn read(r: &mut Reader<'_>, key: &Node, value: &Node, cx: &mut ReadContext) -> Option<Self> {
+        read::read_burst(r, key, value, cx)
+    }
+
+    /// `expect: { all_acknowledged, p99_under }`: a burst expects nothing else.
+    fn read_expect(r: &mut Reader<'_>, _: &Node, node: &Node) -> Option<Expectations> {
+        let entries = r.entries(node, node, "a burst's `expect`", &BURST_EXPECTATIONS)?;
+        let mut expect = Expectations::default();
+        let mut complete = true;
+        for (name, _, value) in &entries.known {
+            complete &= read_expectation(r, name, value, &mut expect).is_some();
+        }
+        complete.then_some(expect)
+    }
+
+    async fn run(&self, cx: &mut StepCx<'_>) -> Result<Ran, HarnessError> {
+        let routes = &cx.state.routes;
+        let [route] = routes.as_slice() else {
+            return Err(cx.bad_step(format!(
+                "a burst goes to one target; this scenario has {} subscriptions",
+                routes.len()
+            )));
+        };
+        let policy = sending_policy(routes, cx.policy);
+        let plan = BurstPlan {
+            provider: cx.provider.provider(),
+            policy: &policy,
+            url: &route.url,
+            tls: cx.transport.tls().clone(),
+            keys: &route.keys,
+            seed: cx.data_seed(),
+            step_index: cx.index,
+            wall_time_limit: MAX_WALL_TIME,
+        };
+        // A payload that cannot be built is the scenario's fault; find it before sending.
+        plan.payload(self, 0).map_err(|e| cx.step_error(e))?;
+        let record = run_burst(&plan, self)
+            .await
+            .map_err(|source| cx.engine_error(source))?;
+        let checks = check_burst(cx.expect, &record, cx.provider, &policy);
+        Ok((Arc::new(record), checks))
+    }
+}
+
+impl Record for BurstRecord {
+    fn transcript(&self, out: &mut String, heading: &str, _: Answers) {
+        let _ = writeln!(out, "{heading}: {}: {}", self.title(), self.outcome_summary());
+        for o in &self.burst.set {
+            let _ = writeln!(out, "  set {} = {}", o.path, o.value);
+        }
+    }
+
+    fn title(&self) -> String {
+        BurstRecord::title(self)
+    }
+
+    fn failure_details(&self, out: &mut String, _: ProviderId, _: &DeliveryPolicy) {
+        let _ = writeln!(out, "    {}", self.figures());
+    }
+
+    fn json_kind(&self) -> &'static str {
+        "burst"
+    }
+
+    fn json_title(&self) -> String {
+        format!("{}: {}", BurstRecord::title(self), self.outcome_summary())
+    }
+
+    fn json_section(&self) -> Option<(&'static str, Value)> {
+        Some(("burst", self.report()))
+    }
+
+    fn attempts(&self) -> usize {
+        usize::try_from(self.sent).unwrap_or(usize::MAX)
+    }
 }
 
 /// A target rate of deliveries started per second (`500/s`, `600/m`).
@@ -541,7 +667,7 @@ pub fn check_burst(
     for check in checks.iter_mut().filter(|c| !c.passed) {
         let only_the_bound = check.key == "p99_under" && guessed_bound;
         if guessed_timeouts || only_the_bound {
-            check.basis = crate::scenario::Basis::Assumed;
+            check.basis = Basis::Assumed;
         }
     }
     checks
