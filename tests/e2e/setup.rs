@@ -134,9 +134,17 @@ fn init_then_run_passes_against_the_reference_receiver_and_init_does_not_overwri
         "scenarios/hemnet/first-delivery.yaml",
         "scenarios/spark/first-delivery.yaml",
         ".github/workflows/webhooks.yml",
+        "scenario.schema.json",
     ] {
         assert!(dir.path().join(file).is_file(), "{file}");
     }
+    // The examples name the schema beside them, as editors resolve it.
+    let example = std::fs::read_to_string(dir.path().join("scenarios/hemnet/first-delivery.yaml"))
+        .expect("the example");
+    assert!(
+        example.starts_with("# yaml-language-server: $schema=../../scenario.schema.json\n"),
+        "{example}"
+    );
     let run = hooksim_in(dir.path(), &["run"]);
     let out = both(&run);
     assert_eq!(run.status.code(), Some(0), "{out}");

@@ -1,6 +1,6 @@
 //! Runs scenarios: steps in order against the resolved target, each
 //! delivery under its provider's full policy on a nominal clock. The runner
-//! plans a scenario ([`plan`]), sets it up ([`setup`]: routes, clock,
+//! plans a scenario (`runner/plan.rs`), sets it up (`runner/setup.rs`: routes, clock,
 //! provider APIs), then hands each step the scenario's state
 //! ([`crate::state`]); what a step does is its own module's business
 //! ([`crate::steps`]).

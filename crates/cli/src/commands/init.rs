@@ -18,6 +18,9 @@ use crate::exit::Exit;
 /// Where the workflow installs hooksim from (the git form of `cargo install`).
 pub const HOOKSIM_GIT: &str = "https://github.com/hooksim/hooksim";
 
+/// The scenario format's JSON Schema, at the project's root.
+const SCHEMA_FILE: &str = "scenario.schema.json";
+
 /// The JUnit report the config writes and the workflow uploads.
 const JUNIT: &str = "hooksim-reports/junit.xml";
 
@@ -104,6 +107,15 @@ pub fn init(args: &InitArgs) -> Exit {
         Path::new(".github/workflows").join("webhooks.yml"),
         workflow(args.receiver_command.as_deref(), port),
     ));
+    // What the examples' first line names, so editors complete and check
+    // scenario files; `hooksim schema` writes it again after an upgrade.
+    match serde_json::to_string_pretty(&hooksim_harness::schema::scenario_schema()) {
+        Ok(schema) => files.push((PathBuf::from(SCHEMA_FILE), schema + "\n")),
+        Err(e) => {
+            errln!("error: cannot write the scenario schema: {e}");
+            return Exit::Runtime;
+        }
+    }
     let existing: Vec<String> = files
         .iter()
         .map(|(path, _)| args.dir.join(path))
@@ -253,7 +265,9 @@ fn example_scenario(example: &Example) -> String {
         String::new()
     };
     format!(
-        r#"# Your first own scenario (docs/scenarios.md has every key).
+        r#"# yaml-language-server: $schema=../../{schema}
+# Your first own scenario (docs/scenarios.md has every key; editors that
+# read the line above complete and check them).
 # One {id} event, delivered under the provider's real policy
 # (headers, signature, timeouts, retries), must be acknowledged at once;
 # the same delivery again (providers repeat deliveries) must be too.
@@ -272,6 +286,7 @@ steps:
   - redeliver: first
     expect: {{ acknowledged: true, attempts: 1 }}
 "#,
+        schema = SCHEMA_FILE,
         id = provider.as_str(),
         event = example.event,
         path = example.path,

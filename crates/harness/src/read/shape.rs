@@ -163,7 +163,16 @@ impl Shape {
             }
             Self::Exactly(value) => json!({ "const": value }),
             Self::Either(shapes) => {
-                json!({ "anyOf": shapes.iter().map(Shape::schema).collect::<Vec<_>>() })
+                // A form that is itself a choice (a word list that lets
+                // `${env:...}` pass) joins this one: one level of choices.
+                let mut forms = Vec::new();
+                for schema in shapes.iter().map(Shape::schema) {
+                    match schema.as_object().map(|o| (o.len(), o.get("anyOf"))) {
+                        Some((1, Some(Value::Array(inner)))) => forms.extend(inner.iter().cloned()),
+                        _ => forms.push(schema),
+                    }
+                }
+                json!({ "anyOf": forms })
             }
         }
     }

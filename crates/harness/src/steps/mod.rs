@@ -4,27 +4,28 @@
 //! and what it writes in the transcript and the reports.
 //!
 //! Adding a step: a new module here with a type that implements
-//! [`StepKind`] (and a [`Record`] for what it did, unless it shares one),
-//! and its line in the [`steps!`] list below. Nothing else names steps.
+//! `StepKind` (and a [`Record`] for what it did, unless it shares one),
+//! and its line in the `steps!` list below. Nothing else names steps.
 //!
-//! Steps depend on the reading toolkit ([`crate::read`]), the expectations
+//! Steps depend on the reading toolkit (`crate::read`), the expectations
 //! ([`crate::expect`]) and the scenario's state ([`crate::state`]), never
 //! on the scenario model or the runner, which depend on them.
 
 mod aliases;
+mod record;
 
 use std::fmt::Debug;
 use std::path::Path;
-use std::sync::Arc;
 
 use hooksim_simulator::SimulatorError;
 use hooksim_simulator::policy::DeliveryPolicy;
 use hooksim_simulator::providers::ProviderId;
 use hooksim_simulator::transport::Transport;
 use rand::SeedableRng;
-use serde_json::Value;
 
 pub(crate) use aliases::ReadContext;
+pub(crate) use record::body_excerpt;
+pub use record::{Answers, Record, StepRecord};
 
 use crate::error::HarnessError;
 use crate::expect::{
@@ -101,44 +102,6 @@ pub(crate) trait StepKind: Sized {
 
 /// What a step did, and its checks.
 pub(crate) type Ran = (StepRecord, Vec<Check>);
-
-/// What one step did, as the transcript and the reports show it.
-pub type StepRecord = Arc<dyn Record>;
-
-/// What a step did, written the step's own way in each output.
-pub trait Record: Debug + Send + Sync {
-    /// The transcript's line for the step, after `heading: `, and any lines under it.
-    fn transcript(&self, out: &mut String, heading: &str, answers: Answers);
-
-    /// How the console names a step whose checks failed (empty: nothing more to say).
-    fn title(&self) -> String {
-        String::new()
-    }
-
-    /// The console's lines under a failed step's checks.
-    fn failure_details(&self, _out: &mut String, _provider: ProviderId, _policy: &DeliveryPolicy) {}
-
-    /// The step's `kind` in the JSON report.
-    fn json_kind(&self) -> &'static str;
-
-    /// The step's `title` in the JSON report.
-    fn json_title(&self) -> String;
-
-    /// A section of the step's own in the JSON report: `("burst", {...})`.
-    fn json_section(&self) -> Option<(&'static str, Value)> {
-        None
-    }
-
-    /// The deliveries the step made, for the reports that draw them.
-    fn delivery(&self) -> Option<&crate::steps::deliver::DeliveryRecord> {
-        None
-    }
-
-    /// How many attempts the step sent to the receiver.
-    fn attempts(&self) -> usize {
-        0
-    }
-}
 
 /// What a running step is given: the scenario's state, and what it needs
 /// to know about the scenario and itself.
@@ -484,54 +447,5 @@ pub(crate) fn event_shape(provider: Option<ProviderId>) -> Shape {
     match provider {
         Some(provider) => Shape::words(provider.provider().events().iter().map(|e| e.name)),
         None => Shape::Text,
-    }
-}
-
-/// Whether a transcript shows what the receiver answered to each attempt.
-/// Snapshots leave the answers out: a receiver's body may change from run
-/// to run (a timestamp, a request id) without anything having changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answers {
-    LeftOut,
-    /// A line under each attempt with the status and the start of the body.
-    Shown,
-}
-
-/// The characters of a body shown in a line of output.
-const EXCERPT_CHARS: usize = 200;
-
-/// The start of a body on one line: line breaks and other control
-/// characters as spaces, cut at [`EXCERPT_CHARS`] with a `…`.
-pub(crate) fn body_excerpt(body: &str) -> String {
-    let body = body.trim();
-    let mut excerpt: String = body
-        .chars()
-        .take(EXCERPT_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if body.chars().nth(EXCERPT_CHARS).is_some() {
-        excerpt.push('…');
-    }
-    excerpt
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_body_excerpt_is_one_line_and_says_where_it_was_cut() {
-        assert_eq!(
-            body_excerpt("  <h1>Bad\r\nGateway</h1>\n"),
-            "<h1>Bad  Gateway</h1>"
-        );
-        let long = "é".repeat(EXCERPT_CHARS + 1);
-        let excerpt = body_excerpt(&long);
-        assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 1);
-        assert!(excerpt.ends_with("é…"), "{excerpt}");
-        assert_eq!(
-            body_excerpt(&long[..EXCERPT_CHARS * 2]),
-            "é".repeat(EXCERPT_CHARS)
-        );
     }
 }

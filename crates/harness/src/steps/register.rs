@@ -250,7 +250,7 @@ pub struct RegistrationCall {
     /// The call to the receiver and its answer.
     pub call: ProbeRecord,
     pub event: Option<String>,
-    /// Every registration of the provider at the end, as [`describe_registration`] has them.
+    /// Every registration of the provider at the end, as [`crate::provider_api::describe_registration`] has them.
     pub registrations: Vec<String>,
 }
 

@@ -193,3 +193,29 @@ fn every_typo_fixture_fails_to_read_as_its_first_lines_say() {
         }
     }
 }
+
+/// The schema as an editor shows it, in part: the top level's keys with
+/// their descriptions, and a Hemnet `deliver` step's form, whole.
+#[test]
+fn the_schema_reads_as_an_editor_shows_it() {
+    let schema = scenario_schema();
+    let mut shown = String::new();
+    for (key, value) in properties(&schema) {
+        let description = value["description"].as_str().unwrap_or("(none)");
+        shown.push_str(&format!("{key}: {description}\n"));
+    }
+    let hemnet = schema["allOf"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|branch| branch["if"]["properties"]["provider"]["const"] == "hemnet")
+        })
+        .expect("a branch for hemnet");
+    let deliver = hemnet["then"]["properties"]["steps"]["items"]["oneOf"]
+        .as_array()
+        .and_then(|forms| forms.iter().find(|form| form["title"] == "deliver"))
+        .expect("hemnet has a deliver step");
+    shown.push_str("\nhemnet's deliver step:\n");
+    shown.push_str(&serde_json::to_string_pretty(deliver).expect("JSON"));
+    insta::assert_snapshot!(shown);
+}
