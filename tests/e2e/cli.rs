@@ -44,6 +44,58 @@ fn an_unknown_provider_on_the_command_line_exits_2() {
 }
 
 #[test]
+fn a_target_or_jobs_value_that_cannot_work_is_bad_input_before_anything_is_sent() {
+    for (args, says) in [
+        (&["--target", "http://[::1"][..], "is not a URL"),
+        (&["--target", "http://"][..], "is not a URL"),
+        (&["--target", "http://127.0.0.1:99999"][..], "port 99999"),
+        (
+            &["--target", "hemnet=ftp://x"][..],
+            "not an http:// or https:// URL",
+        ),
+        (&["--jobs", "0"][..], "must be at least 1"),
+    ] {
+        let mut all = vec!["run", "builtin:hemnet"];
+        all.extend(args);
+        let output = hooksim(&all);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        // Nothing ran: no scenario line, no summary.
+        assert!(
+            !stdout(&output).contains("passed"),
+            "{args:?}: {}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn a_mistake_on_a_line_past_column_65535_is_shown_not_panicked_on_even_into_a_closed_pipe() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("long.yaml");
+    std::fs::write(&path, format!("name: \"{}\" x\n", "A".repeat(65_530))).expect("write");
+    let output = hooksim(&["list", path.to_str().expect("utf-8")]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("long.yaml:1:65540"), "{err}");
+    assert!(err.len() < 2_000, "{} bytes of stderr", err.len());
+    // stderr closed after 100 bytes, as `2>&1 | head -c 100` does.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hooksim"))
+        .args(["list", path.to_str().expect("utf-8")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hooksim starts");
+    let mut pipe = child.stderr.take().expect("stderr");
+    let mut first = [0u8; 100];
+    std::io::Read::read_exact(&mut pipe, &mut first).expect("100 bytes of stderr");
+    drop(pipe);
+    let status = child.wait().expect("hooksim ends");
+    assert_eq!(status.code(), Some(2));
+}
+
+#[test]
 fn providers_lists_and_shows_with_provenance() {
     let list = hooksim(&["providers"]);
     assert_eq!(list.status.code(), Some(0));

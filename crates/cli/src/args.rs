@@ -76,8 +76,8 @@ pub struct SelectArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub select: SelectArgs,
-    /// How many scenarios run at once [default: 4 per core]
-    #[arg(long, short = 'j', value_name = "N")]
+    /// How many scenarios run at once, at least 1 [default: 4 per core]
+    #[arg(long, short = 'j', value_name = "N", value_parser = at_least_one)]
     pub jobs: Option<usize>,
     /// Where deliveries go: a base URL (the scenario's `target` path is
     /// appended) or PROVIDER=URL (that provider's exact URL). Repeatable.
@@ -246,4 +246,13 @@ pub enum SuitesCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// `--jobs`: a whole number of at least 1 (0 would run nothing).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }

@@ -15,6 +15,16 @@ pub(crate) const POLL: Duration = Duration::from_millis(20);
 /// A probe waits at most this long for the receiver's answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What `{{api.NAME}}` may name: the provider API's address and credentials.
+pub(crate) const API_PLACEHOLDERS: [&str; 6] = [
+    "base_url",
+    "connection",
+    "token",
+    "read_only_token",
+    "client_id",
+    "client_secret",
+];
+
 /// What placeholders can refer to.
 #[derive(Debug, Clone, Copy)]
 pub struct Placeholders<'a> {
@@ -55,7 +65,8 @@ impl Placeholders<'_> {
                 "client_secret" => credentials.client_secret,
                 _ => {
                     return Err(format!(
-                        "unknown placeholder `{{{{{name}}}}}`: api.base_url, api.connection, api.token, api.read_only_token, api.client_id, api.client_secret"
+                        "unknown placeholder `{{{{{name}}}}}`: api.{}",
+                        API_PLACEHOLDERS.join(", api.")
                     ));
                 }
             };

@@ -72,9 +72,25 @@ pub struct Subscription {
 /// Read and validate a scenario file. An unreadable file is a
 /// [`ScenarioError`] without a position.
 pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|cause| ScenarioError::unreadable(path, cause))?;
+    let bytes = std::fs::read(path).map_err(|cause| ScenarioError::unreadable(path, cause))?;
+    let text = String::from_utf8(bytes).map_err(|e| not_utf8(path, &e))?;
     parse_scenario(path, &text)
+}
+
+/// A file that is not UTF-8, pointed at its first bad byte.
+fn not_utf8(path: &Path, error: &std::string::FromUtf8Error) -> ScenarioError {
+    let bytes = error.as_bytes();
+    let at = error.utf8_error().valid_up_to();
+    let bad = bytes.get(at).copied().unwrap_or_default();
+    // What is drawn is the text as far as it is valid, and the rest lossily.
+    let shown = String::from_utf8_lossy(bytes);
+    let problem = error::Problem::new(
+        ScenarioErrorKind::Syntax,
+        format!("the file is not UTF-8: byte 0x{bad:02X} cannot start or continue a character"),
+        "not UTF-8",
+    )
+    .with_help("save the file as UTF-8 (YAML files are text in UTF-8)");
+    ScenarioError::at(path, &shown, at..at + 1, problem)
 }
 
 /// Validate a scenario's text; `path` names it in errors. `${env:...}` is

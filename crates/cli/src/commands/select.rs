@@ -84,7 +84,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Scenario>, Exit> {
     if files.is_empty() && embedded.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         errln!(
-            "error: no scenario files (*.yaml) under {}",
+            "error: no scenario files (*.yaml or *.yml) under {}",
             shown.join(", ")
         );
         return Err(Exit::BadInput);

@@ -6,7 +6,9 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use miette::{NamedSource, SourceSpan};
+use std::collections::BTreeMap;
+
+use miette::{MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents};
 
 /// At most this many mistakes of one file are shown, the first included;
 /// past it a line says how many more there are.
@@ -68,9 +70,12 @@ pub struct ScenarioError {
 #[error("{label}")]
 struct Annotation {
     #[source_code]
-    source_code: Option<NamedSource<String>>,
-    #[label("{label}")]
+    source_code: Option<NamedSource<ShownText>>,
+    /// Where the mistake is in the file.
     span: Option<SourceSpan>,
+    /// Where it is in the text drawn (`ShownText`).
+    #[label("{label}")]
+    shown_span: Option<SourceSpan>,
     label: String,
     #[help]
     help: Option<String>,
@@ -88,8 +93,11 @@ pub struct FurtherProblem {
     pub column: usize,
     pub kind: ScenarioErrorKind,
     pub message: String,
-    #[label("{label}")]
+    /// Where the mistake is in the file.
     span: SourceSpan,
+    /// Where it is in the text drawn (`ShownText`).
+    #[label("{label}")]
+    shown_span: SourceSpan,
     label: String,
     #[help]
     help: Option<String>,
@@ -136,17 +144,25 @@ impl ScenarioError {
         let (at, problem) = first;
         let at = tidy_range(text, at);
         let (line, column) = line_and_column(text, at.start);
-        let source_code =
-            NamedSource::new(path.display().to_string(), text.to_owned()).with_language("yaml");
         let omitted = rest.len().saturating_sub(MAX_SHOWN - 1);
-        let mut further: Vec<Further> = rest
+        let mut further: Vec<FurtherProblem> = rest
             .into_iter()
             .take(MAX_SHOWN - 1)
-            .map(|(at, problem)| Further::Problem(FurtherProblem::at(text, at, problem)))
+            .map(|(at, problem)| FurtherProblem::at(text, at, problem))
             .collect();
+        // What miette draws: long lines cut to a window around the mistakes.
+        let spans: Vec<Range<usize>> = std::iter::once(at.clone())
+            .chain(further.iter().map(FurtherProblem::span))
+            .collect();
+        let (shown, shown_spans) = ShownText::new(text, &spans);
+        for (problem, span) in further.iter_mut().zip(shown_spans.iter().skip(1)) {
+            problem.shown_span = span.clone().into();
+        }
+        let mut further: Vec<Further> = further.into_iter().map(Further::Problem).collect();
         if omitted > 0 {
             further.push(Further::Omitted(omitted));
         }
+        let source_code = NamedSource::new(path.display().to_string(), shown).with_language("yaml");
         Self {
             path: path.to_owned(),
             line,
@@ -156,6 +172,7 @@ impl ScenarioError {
             annotation: Box::new(Annotation {
                 source_code: Some(source_code),
                 span: Some(at.into()),
+                shown_span: shown_spans.first().cloned().map(Into::into),
                 label: problem.label,
                 help: problem.help,
                 further,
@@ -174,6 +191,7 @@ impl ScenarioError {
             annotation: Box::new(Annotation {
                 source_code: None,
                 span: None,
+                shown_span: None,
                 label: String::new(),
                 help: None,
                 further: Vec::new(),
@@ -236,10 +254,125 @@ impl FurtherProblem {
             column,
             kind: problem.kind,
             message: problem.message,
-            span: at.into(),
+            span: at.clone().into(),
+            shown_span: at.into(),
             label: problem.label,
             help: problem.help,
         }
+    }
+}
+
+/// A line longer than this many bytes is drawn as a window around the
+/// mistakes on it: output stays small whatever the file, and miette's
+/// column arithmetic stays in range (it panics past 65,535).
+const SHOWN_LINE_BYTES: usize = 240;
+/// How much of a long line is drawn before its first mistake, in bytes.
+const SHOWN_BEFORE: usize = 80;
+/// Marks where a long line was cut.
+const CUT: &str = "…";
+
+/// The file as an error draws it: every line kept (so line numbers hold),
+/// long ones cut to a window. The header's column is the file's.
+#[derive(Debug)]
+pub(crate) struct ShownText {
+    text: String,
+    /// For each cut line (0-based): how many bytes before its window were
+    /// left out.
+    cut_before: BTreeMap<usize, usize>,
+}
+
+impl ShownText {
+    /// `text` with its long lines cut around `spans` (byte ranges of
+    /// `text`), and the spans as they fall in the text drawn.
+    fn new(text: &str, spans: &[Range<usize>]) -> (Self, Vec<Range<usize>>) {
+        let mut shown = String::with_capacity(text.len().min(64 * 1024));
+        let mut cut_before = BTreeMap::new();
+        // Per line: where it starts in the file, the part of it drawn (file
+        // bytes), and where that part starts in the text drawn.
+        let mut anchors: Vec<(usize, Range<usize>, usize)> = Vec::new();
+        let mut start = 0;
+        for (number, line) in text.split_inclusive('\n').enumerate() {
+            let content = line.trim_end_matches(['\n', '\r']);
+            let end = start + content.len();
+            if content.len() <= SHOWN_LINE_BYTES {
+                anchors.push((start, start..start + line.len(), shown.len()));
+                shown.push_str(line);
+            } else {
+                let first = spans
+                    .iter()
+                    .map(|s| s.start)
+                    .filter(|at| (start..=end).contains(at))
+                    .min()
+                    .unwrap_or(start);
+                let from =
+                    floor_char_boundary(content, (first - start).saturating_sub(SHOWN_BEFORE));
+                let to = floor_char_boundary(content, from + SHOWN_LINE_BYTES);
+                cut_before.insert(number, from);
+                if from > 0 {
+                    shown.push_str(CUT);
+                }
+                anchors.push((start, start + from..start + to, shown.len()));
+                shown.push_str(&content[from..to]);
+                if to < content.len() {
+                    shown.push_str(CUT);
+                }
+                shown.push_str(&line[content.len()..]);
+            }
+            start += line.len();
+        }
+        // A byte of the file in the text drawn: on a cut line, a byte left
+        // out stands at the nearer edge of the window.
+        let map = |at: usize| {
+            let line = anchors
+                .iter()
+                .rev()
+                .find(|(line_start, ..)| *line_start <= at);
+            match line {
+                Some((_, drawn_part, drawn)) => {
+                    drawn + (at.clamp(drawn_part.start, drawn_part.end) - drawn_part.start)
+                }
+                None => 0,
+            }
+        };
+        let mapped = spans
+            .iter()
+            .map(|span| {
+                let start = map(span.start);
+                start..map(span.end).max(start)
+            })
+            .collect();
+        (
+            Self {
+                text: shown,
+                cut_before,
+            },
+            mapped,
+        )
+    }
+}
+
+impl SourceCode for ShownText {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        // On a cut line, the column counts the bytes left out, not the mark.
+        let column = match self.cut_before.get(&inner.line()) {
+            Some(cut) if *cut > 0 => inner.column().saturating_sub(CUT.len()) + cut,
+            _ => inner.column(),
+        };
+        Ok(Box::new(MietteSpanContents::new(
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
     }
 }
 

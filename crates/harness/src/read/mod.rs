@@ -16,6 +16,7 @@ use std::time::Duration;
 use hooksim_simulator::providers::ProviderId;
 
 use crate::duration::{DURATION_HELP, parse_nominal_duration, suggest_nominal_duration};
+use crate::provider_api::API_PLACEHOLDERS;
 use crate::suggest::{backticked, did_you_mean};
 pub(crate) use error::{
     Problem, ScenarioError, ScenarioErrorKind as Kind, line_and_column, parser_span_to_bytes,
@@ -569,6 +570,70 @@ impl<'a> Reader<'a> {
             }
         }
     }
+    /// Every `{{...}}` in the strings of `node` (a whole mapping or list
+    /// included) names something a run can fill: `{{api.NAME}}` one of the
+    /// API's values, `{{settings.NAME}}` a setting of `provider`, and
+    /// `{{sent.ALIAS...}}` a delivery `sent` knows of (none where `sent` is
+    /// `None`: a target is filled before any step). False when one does not.
+    pub(crate) fn placeholders(
+        &mut self,
+        node: &Node,
+        provider: Option<ProviderId>,
+        sent: Option<&dyn Fn(&str) -> bool>,
+    ) -> bool {
+        // Every string is looked at, so each mistake is reported.
+        match &node.kind {
+            NodeKind::Map(entries) => {
+                let mut ok = true;
+                for (_, value) in entries {
+                    ok &= self.placeholders(value, provider, sent);
+                }
+                ok
+            }
+            NodeKind::Seq(items) => {
+                let mut ok = true;
+                for item in items {
+                    ok &= self.placeholders(item, provider, sent);
+                }
+                ok
+            }
+            NodeKind::Str(text) => {
+                let text = text.clone();
+                self.placeholders_in(node, &text, provider, sent)
+            }
+            _ => true,
+        }
+    }
+
+    fn placeholders_in(
+        &mut self,
+        node: &Node,
+        text: &str,
+        provider: Option<ProviderId>,
+        sent: Option<&dyn Fn(&str) -> bool>,
+    ) -> bool {
+        let mut from = 0;
+        while let Some(open) = text[from..].find("{{").map(|at| from + at) {
+            let Some(close) = text[open..].find("}}").map(|at| open + at) else {
+                let at = self.inside(node, text, open..open + 2);
+                self.problems.push((
+                    at,
+                    Problem::new(Kind::InvalidValue, "`{{` without `}}`", "not closed")
+                        .with_help("a placeholder is `{{settings.NAME}}`, `{{api.NAME}}` or `{{sent.ALIAS.path}}`"),
+                ));
+                return false;
+            };
+            let name = text[open + 2..close].trim();
+            if let Some(problem) = unknown_placeholder(name, provider, sent) {
+                let at = self.inside(node, text, open..close + 2);
+                self.problems.push((at, problem));
+                return false;
+            }
+            from = close + 2;
+        }
+        true
+    }
+
     /// A nominal duration (`wait: 90m`, `p99_under: 2s`); a mistake is
     /// pointed at where in the text it is, with a suggestion when one fits.
     pub(crate) fn nominal_duration(
@@ -607,6 +672,70 @@ impl<'a> Reader<'a> {
             }
         }
     }
+}
+
+/// Why `{{name}}` cannot be filled, if it cannot.
+fn unknown_placeholder(
+    name: &str,
+    provider: Option<ProviderId>,
+    sent: Option<&dyn Fn(&str) -> bool>,
+) -> Option<Problem> {
+    let unknown = |help: String| {
+        Some(
+            Problem::new(
+                Kind::InvalidValue,
+                format!("unknown placeholder `{{{{{name}}}}}`"),
+                "nothing by this name",
+            )
+            .with_help(help),
+        )
+    };
+    if let Some(field) = name.strip_prefix("api.") {
+        if API_PLACEHOLDERS.contains(&field) {
+            return None;
+        }
+        let fields: Vec<String> = API_PLACEHOLDERS
+            .iter()
+            .map(|f| format!("api.{f}"))
+            .collect();
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        return unknown(did_you_mean(name, &fields, "the provider API gives"));
+    }
+    if let Some(setting) = name.strip_prefix("settings.") {
+        // Without a known provider there are no settings to check against.
+        let provider = provider?;
+        let names = crate::settings::setting_names(provider);
+        if names.contains(&setting) {
+            return None;
+        }
+        return unknown(did_you_mean(
+            setting,
+            &names,
+            &format!("{provider} settings"),
+        ));
+    }
+    if let Some(rest) = name.strip_prefix("sent.") {
+        let alias = rest.split('.').next().unwrap_or_default();
+        return match sent {
+            Some(defined) if defined(alias) => None,
+            Some(_) => Some(
+                Problem::new(
+                    Kind::UndefinedAlias,
+                    format!("no earlier deliver is named `{alias}`"),
+                    "undefined alias",
+                )
+                .with_help(format!(
+                    "`{{{{sent.{alias}...}}}}` reads what a deliver step with `as: {alias}` sent; define it above this step"
+                )),
+            ),
+            None => unknown(
+                "a target is filled before any step, so it cannot name what was sent; use `{{settings.NAME}}` or `{{api.NAME}}`".to_owned(),
+            ),
+        };
+    }
+    unknown(
+        "a placeholder is `{{settings.NAME}}`, `{{api.NAME}}` or `{{sent.ALIAS.path}}`".to_owned(),
+    )
 }
 
 pub(crate) fn entry<'n>(node: &'n Node, name: &str) -> Option<&'n Node> {

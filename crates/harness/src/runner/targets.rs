@@ -51,13 +51,9 @@ pub(crate) fn parse_provider(id: &str, context: &str) -> Result<ProviderId, Harn
 }
 
 pub(crate) fn check_url(arg: &str, url: &str) -> Result<String, HarnessError> {
-    if url.starts_with("http://") || url.starts_with("https://") {
-        Ok(url.to_owned())
-    } else {
-        Err(HarnessError::Usage(format!(
-            "--target {arg}: `{url}` is not an http:// or https:// URL"
-        )))
-    }
+    hooksim_simulator::transport::check_url(url)
+        .map(|()| url.to_owned())
+        .map_err(|why| HarnessError::Usage(format!("--target {arg}: {why}")))
 }
 
 impl SettingOverride {

@@ -11,7 +11,7 @@ use hooksim_simulator::providers::ProviderId;
 use super::{Basis, Scenario, ScenarioError, Subscription, UnsetSetting};
 use crate::read::interpolate::{InterpolationError, interpolate};
 use crate::read::shape::{Key, Shape, names};
-use crate::read::{Kind, Node, NodeKind, Problem, Reader, is_scalar, optional};
+use crate::read::{Kind, Node, NodeKind, Problem, Reader, is_scalar, optional, shorten};
 use crate::stand_in::{STAND_IN_PREFIX, parse_stand_in};
 use crate::steps::{read_steps, signs};
 use crate::suggest::{backticked, did_you_mean};
@@ -172,7 +172,7 @@ impl Reader<'_> {
             .get("requires")
             .map(|node| self.requires(node, provider));
         let reference_only = top.get("receiver").map(|node| self.receiver(node));
-        let target = top.get("target").map(|node| self.target(node));
+        let target = top.get("target").map(|node| self.target(node, provider));
         let settings = top
             .get("settings")
             .map(|node| self.settings(node, provider));
@@ -192,7 +192,16 @@ impl Reader<'_> {
             "steps",
             "`steps` lists what to send, like `- deliver: { event: CONTACT.CREATE }`",
         );
-        let steps = steps.and_then(|node| read_steps(self, node, provider));
+        // The seed a run without --seed gives the steps' data, so a `set`
+        // that cannot apply to it is found here, as `run` would find it.
+        let data_seed = match (&seed, &rule) {
+            (None | Some(Some(_)), Some(rule)) => {
+                let seed = seed.flatten().and_then(|s| u64::try_from(s).ok());
+                Some(seed.unwrap_or(0) ^ crate::hash::fnv1a(rule.as_bytes()))
+            }
+            _ => None,
+        };
+        let steps = steps.and_then(|node| read_steps(self, node, provider, data_seed));
         provider_node?;
         Some(Scenario {
             path: path.to_owned(),
@@ -299,18 +308,56 @@ impl Reader<'_> {
     }
 
     /// A `target`: a path, a URL, or a stand-in hooksim plays itself.
-    fn target(&mut self, node: &Node) -> Option<String> {
+    fn target(&mut self, node: &Node, provider: Option<ProviderId>) -> Option<String> {
         let target = self.string(node, "target")?;
-        if let Some(spec) = target.strip_prefix(STAND_IN_PREFIX)
-            && let Err(message) = parse_stand_in(spec)
+        if let Some(spec) = target.strip_prefix(STAND_IN_PREFIX) {
+            if let Err(message) = parse_stand_in(spec) {
+                let problem = Problem::new(Kind::InvalidValue, message, "not a stand-in")
+                    .with_help(STAND_INS);
+                self.report(node, problem);
+                return None;
+            }
+            return Some(target);
+        }
+        // What is not a path, an http(s) URL or a placeholder has a scheme
+        // hooksim cannot send to (`ftp://x`) or a misspelt `stand-in:`.
+        let scheme = target
+            .split_once(':')
+            .map(|(scheme, _)| scheme)
+            .filter(|scheme| !scheme.contains(['/', '{']));
+        if let Some(scheme) = scheme
+            && !matches!(scheme, "http" | "https")
         {
-            let problem = Problem::new(Kind::InvalidValue, message, "not a stand-in").with_help(
-                    "stand-ins: `stand-in:refuse-connections`, `stand-in:status/CODE`, `stand-in:slow/DURATION`",
-                );
-            self.report(node, problem);
+            let help = if strsim::damerau_levenshtein(scheme, "stand-in") <= 3 {
+                format!("did you mean `stand-in:`? {STAND_INS}")
+            } else {
+                format!(
+                    "a target is a path (`/hooks`), an http:// or https:// URL, or a stand-in; {STAND_INS}"
+                )
+            };
+            self.report(
+                node,
+                Problem::new(
+                    Kind::InvalidValue,
+                    format!("`{}` is not a target hooksim can send to", shorten(&target)),
+                    format!("`{scheme}:` is not http, https or stand-in"),
+                )
+                .with_help(help),
+            );
             return None;
         }
-        Some(target)
+        if (target.starts_with("http://") || target.starts_with("https://"))
+            && !target.contains("{{")
+            && let Err(why) = hooksim_simulator::transport::check_url(&target)
+        {
+            self.report(
+                node,
+                Problem::new(Kind::InvalidValue, why, "cannot be sent to")
+                    .with_help("an absolute target is an http:// or https:// URL with a host, like `http://127.0.0.1:3000/hooks`"),
+            );
+            return None;
+        }
+        self.placeholders(node, provider, None).then_some(target)
     }
 
     /// `subscriptions: [{ name, target?, secret? }, ...]`, names unique.
@@ -370,7 +417,7 @@ impl Reader<'_> {
                 complete = false;
                 continue;
             }
-            let target = entries.get("target").map(|n| self.target(n));
+            let target = entries.get("target").map(|n| self.target(n, provider));
             let secret = entries.get("secret").map(|n| {
                 if !signs {
                     let provider = provider.map(|p| p.to_string()).unwrap_or_default();
@@ -385,7 +432,8 @@ impl Reader<'_> {
                     );
                     return None;
                 }
-                self.string(n, "secret")
+                let secret = self.string(n, "secret")?;
+                self.placeholders(n, provider, None).then_some(secret)
             });
             match (name, optional(target), optional(secret)) {
                 (Some(name), Some(target), Some(secret)) => subscriptions.push(Subscription {
@@ -452,12 +500,21 @@ impl Reader<'_> {
                 });
                 continue;
             }
-            match self.string(value, &format!("settings.{name}")) {
-                Some(text) => {
-                    settings.insert(name, text);
-                }
-                None => complete = false,
+            let Some(text) = self.string(value, &format!("settings.{name}")) else {
+                complete = false;
+                continue;
+            };
+            // A value that cannot work (a header that is not `Name: value`)
+            // is found here, at its place, not when the run plans.
+            let one = BTreeMap::from([(name.clone(), text.clone())]);
+            if let Some(provider) = provider
+                && let Err(why) = crate::settings::check_values(provider, &one)
+            {
+                self.report(value, Problem::new(Kind::InvalidValue, why, "cannot work"));
+                complete = false;
+                continue;
             }
+            settings.insert(name, text);
         }
         complete.then_some(settings)
     }
@@ -475,6 +532,10 @@ impl Reader<'_> {
         }
     }
 }
+
+/// The stand-ins hooksim plays, for messages.
+const STAND_INS: &str =
+    "stand-ins: `stand-in:refuse-connections`, `stand-in:status/CODE`, `stand-in:slow/DURATION`";
 
 fn provider_help() -> String {
     let ids: Vec<&str> = ProviderId::ALL.iter().map(ProviderId::as_str).collect();

@@ -1,4 +1,4 @@
-//! Aliases: `deliver: { as: first }` names a delivery that later steps
+//! What steps know of the file while they are read. Aliases: `deliver: { as: first }` names a delivery that later steps
 //! (`redeliver`, `forge`) refer to; the reader checks each use against
 //! the deliveries above it.
 
@@ -14,15 +14,37 @@ pub(crate) struct ReadContext {
     defined: Vec<(String, usize)>,
     /// Every alias any deliver in the file defines, with its line.
     declared: Vec<(String, usize)>,
+    /// The seed of the steps' data as a run without --seed has it (`None`
+    /// when the rule could not be read).
+    pub data_seed: Option<u64>,
+    /// The 0-based position of the step being read.
+    pub index: usize,
 }
 
 impl ReadContext {
-    pub(crate) fn new(provider: Option<ProviderId>, steps: &[Node]) -> Self {
+    pub(crate) fn new(
+        provider: Option<ProviderId>,
+        steps: &[Node],
+        data_seed: Option<u64>,
+    ) -> Self {
         Self {
             provider,
             defined: Vec::new(),
             declared: declared_aliases(steps),
+            data_seed,
+            index: 0,
         }
+    }
+
+    /// Whether a deliver read so far is named `alias`.
+    pub(crate) fn defines(&self, alias: &str) -> bool {
+        self.defined.iter().any(|(defined, _)| defined == alias)
+    }
+
+    /// Check the placeholders under `node` against the provider and the
+    /// deliveries above it.
+    pub(crate) fn placeholders(&self, r: &mut Reader<'_>, node: &Node) -> bool {
+        r.placeholders(node, self.provider, Some(&|alias| self.defines(alias)))
     }
 }
 

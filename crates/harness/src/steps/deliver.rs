@@ -17,7 +17,9 @@ use hooksim_simulator::signing::Forgery;
 use serde_json::Value;
 use std::sync::Arc;
 
-use super::{Ran, ReadContext, Record, StepCx, StepKind, aliases, event_shape};
+use rand::SeedableRng;
+
+use super::{Ran, ReadContext, Record, StepCx, StepKind, aliases, check_overrides, event_shape};
 use crate::error::HarnessError;
 use crate::expect::check_delivery;
 use crate::provider_api::registered_targets;
@@ -127,13 +129,26 @@ impl StepKind for Deliver {
             )
             .map(|n| n as u32)
         });
-        Some(Deliver {
+        let deliver = Deliver {
             event: event?,
             alias: optional(alias)?,
             set: optional(set)?.unwrap_or_default(),
             max_attempts: optional(max_attempts)?,
             to_registered: optional(to_registered)?.unwrap_or(false),
-        })
+        };
+        // The payload this step would send, as `run` builds it.
+        if let (Some(set), Some(provider), Some(seed)) =
+            (entries.get("set"), cx.provider, cx.data_seed)
+        {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(cx.index as u64);
+            if let Ok(payload) = provider.provider().build(&deliver.event, &mut rng)
+                && !check_overrides(r, set, &deliver.set, payload)
+            {
+                return None;
+            }
+        }
+        Some(deliver)
     }
 
     fn uses_provider_api(&self) -> bool {

@@ -66,8 +66,11 @@ impl StepKind for ExpectCallback {
         Some(Shape::Mapping(keys()))
     }
 
-    fn read(r: &mut Reader<'_>, key: &Node, value: &Node, _cx: &mut ReadContext) -> Option<Self> {
+    fn read(r: &mut Reader<'_>, key: &Node, value: &Node, cx: &mut ReadContext) -> Option<Self> {
         let entries = r.entries(value, key, "`expect_callback`", &names(&keys()))?;
+        if !cx.placeholders(r, value) {
+            return None;
+        }
         let method = entries.get("method").map(|node| r.http_method(node));
         let path = r.required(
             &entries,

@@ -302,6 +302,7 @@ pub(crate) fn read_steps(
     r: &mut Reader<'_>,
     node: &Node,
     provider: Option<ProviderId>,
+    data_seed: Option<u64>,
 ) -> Option<Vec<Step>> {
     let NodeKind::Seq(items) = &node.kind else {
         r.wrong_type(node, "`steps`", "a list of steps, each starting with `-`");
@@ -315,10 +316,11 @@ pub(crate) fn read_steps(
         );
         return None;
     }
-    let mut cx = ReadContext::new(provider, items);
+    let mut cx = ReadContext::new(provider, items, data_seed);
     let mut steps = Vec::with_capacity(items.len());
     let mut complete = true;
-    for item in items {
+    for (index, item) in items.iter().enumerate() {
+        cx.index = index;
         match read_step(r, item, &mut cx) {
             Some(step) => steps.push(step),
             None => complete = false,
@@ -426,6 +428,33 @@ pub(crate) fn require_signing(
             ),
         );
     }
+}
+
+/// `set:` applied, in order, to `payload` (what the step would send): a
+/// path through a value that is not an object or a list (`data: 5` then
+/// `data.message`) is reported at its key, before anything is sent.
+pub(crate) fn check_overrides(
+    r: &mut Reader<'_>,
+    set: &Node,
+    overrides: &[crate::read::Override],
+    mut payload: serde_json::Value,
+) -> bool {
+    let NodeKind::Map(entries) = &set.kind else {
+        return true;
+    };
+    for ((key, _), o) in entries.iter().zip(overrides) {
+        if let Err(error) =
+            hooksim_simulator::payload::set_path(&mut payload, &o.path, o.value.clone())
+        {
+            r.report(
+                key,
+                Problem::new(Kind::InvalidValue, error.to_string(), "cannot be set")
+                    .with_help("each `set` path goes through objects (or list indexes) of the payload, in file order: an earlier path may have made a part of it a plain value"),
+            );
+            return false;
+        }
+    }
+    true
 }
 
 /// Whether `provider` (any, when `None`) signs its deliveries.

@@ -94,8 +94,12 @@ impl StepKind for Probe {
         Some(Shape::Mapping(keys()))
     }
 
-    fn read(r: &mut Reader<'_>, key: &Node, value: &Node, _cx: &mut ReadContext) -> Option<Self> {
+    fn read(r: &mut Reader<'_>, key: &Node, value: &Node, cx: &mut ReadContext) -> Option<Self> {
         let entries = r.entries(value, key, "`probe`", &names(&keys()))?;
+        // Every placeholder names something the run can fill, before anything is sent.
+        if !cx.placeholders(r, value) {
+            return None;
+        }
         let method = entries.get("method").map(|node| r.http_method(node));
         let path = r.required(
             &entries,

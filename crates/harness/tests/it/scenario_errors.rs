@@ -588,3 +588,182 @@ fn past_the_cap_the_rest_are_counted() {
     assert!(rendered.contains("unknown key `bogus20`"), "{rendered}");
     assert!(!rendered.contains("unknown key `bogus21`"), "{rendered}");
 }
+
+#[test]
+fn a_mistake_past_column_65535_is_drawn_in_a_window_at_its_real_column() {
+    // miette's column arithmetic panics past 65,535; the line is cut.
+    let text = format!("name: \"{}\" x\n", "A".repeat(65_530));
+    let error = parse_scenario(Path::new("long.yaml"), &text).expect_err("trailing content");
+    let shown = render(&error);
+    assert!(shown.contains("[long.yaml:1:65540]"), "{shown}");
+    assert!(shown.contains("…AAAA"), "{shown}");
+    assert!(shown.len() < 2_000, "{} bytes drawn", shown.len());
+    assert_eq!((error.line(), error.column()), (1, 65_540));
+}
+
+#[test]
+fn a_long_line_with_many_mistakes_is_drawn_small_for_each() {
+    // Twenty mistakes on one 4 MB line: each is drawn with a window, not the line.
+    let keys: String = (0..25).map(|n| format!(", wrong{n}: 1")).collect();
+    let text = format!(
+        "name: \"{}\"\nprovider: hemnet\nrule: r\nsource: s\nsteps:\n  - deliver: {{ event: CONTACT.CREATE{keys} }}\n",
+        "é".repeat(2_000_000)
+    );
+    let error = parse_scenario(Path::new("wide.yaml"), &text).expect_err("unknown keys");
+    assert_eq!(error.further().count(), MAX_SHOWN - 1);
+    let shown = render(&error);
+    assert!(shown.len() < 40_000, "{} bytes drawn", shown.len());
+    // The spans the API reports stay the file's.
+    let first = error.span().expect("a span");
+    assert_eq!(&text[first.clone()], "wrong0");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_shown_at_its_first_bad_byte() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("latin1.yaml");
+    std::fs::write(&path, b"name: ok\nrule: r\nsource: \"Malm\xf6\"\n").expect("write");
+    let error = load_scenario(&path).expect_err("not UTF-8");
+    assert_eq!(error.kind, ScenarioErrorKind::Syntax);
+    assert_eq!((error.line(), error.column()), (3, 14));
+    assert!(error.message.contains("0xF6"), "{}", error.message);
+    assert!(render(&error).contains("not UTF-8"));
+}
+
+/// A Hemnet scenario with `target` and `steps` as given.
+fn hemnet(target: &str, steps: &str) -> String {
+    format!(
+        "name: n\nprovider: hemnet\nrule: hemnet/r\nsource: s\nrequires: [contact_lookup]\ntarget: {target}\nsteps:\n{steps}"
+    )
+}
+
+#[test]
+fn a_placeholder_naming_an_alias_no_deliver_defined_is_found_before_sending() {
+    let text = hemnet(
+        "/hemnet",
+        "  - deliver: { event: CONTACT.CREATE, as: lead }\n  - probe: { path: \"{{settings.contact_lookup}}\", params: { id: \"{{sent.lea.data.id}}\" } }\n    expect: { count: 1 }\n",
+    );
+    insta::assert_snapshot!(rendered_error(
+        "sent-alias",
+        &text,
+        ScenarioErrorKind::UndefinedAlias
+    ));
+}
+
+#[test]
+fn unknown_placeholders_are_found_before_sending() {
+    for (target, steps, says) in [
+        (
+            "/hemnet",
+            "  - probe: { path: \"/x/{{api.tokn}}\" }\n",
+            "did you mean `api.token`?",
+        ),
+        (
+            "/hemnet",
+            "  - probe: { path: \"{{settings.contact_lokup}}\" }\n",
+            "did you mean `contact_lookup`?",
+        ),
+        (
+            "\"/hooks/{{sent.lead.id}}\"",
+            "  - deliver: { event: CONTACT.CREATE, as: lead }\n",
+            "a target is filled before any step",
+        ),
+        (
+            "/hemnet",
+            "  - probe: { path: \"/x/{{what}}\" }\n",
+            "a placeholder is",
+        ),
+        (
+            "/hemnet",
+            "  - probe: { path: \"/x/{{api.token\" }\n",
+            "a placeholder is",
+        ),
+    ] {
+        let error = parse_scenario(Path::new("p.yaml"), &hemnet(target, steps))
+            .expect_err("an unknown placeholder");
+        let shown = render(&error);
+        assert!(shown.contains(says), "{steps}: {shown}");
+        assert!(error.line() > 0 && error.column() > 0, "{shown}");
+    }
+}
+
+#[test]
+fn a_target_hooksim_cannot_send_to_is_found_before_sending() {
+    let ftp = parse_scenario(
+        Path::new("t.yaml"),
+        &hemnet("ftp://x", "  - deliver: CONTACT.CREATE\n"),
+    )
+    .expect_err("ftp");
+    assert_eq!((ftp.line(), ftp.column()), (6, 9));
+    assert!(
+        ftp.message.contains("`ftp://x` is not a target"),
+        "{}",
+        ftp.message
+    );
+    let misspelt = parse_scenario(
+        Path::new("t.yaml"),
+        &hemnet("stand_in:status/200", "  - deliver: CONTACT.CREATE\n"),
+    )
+    .expect_err("stand_in");
+    assert!(
+        misspelt
+            .help()
+            .is_some_and(|h| h.starts_with("did you mean `stand-in:`?")),
+        "{:?}",
+        misspelt.help()
+    );
+    for fine in [
+        "/hemnet",
+        "hemnet",
+        "http://127.0.0.1:9/x",
+        "\"{{settings.contact_lookup}}\"",
+    ] {
+        parse_scenario(
+            Path::new("t.yaml"),
+            &hemnet(fine, "  - deliver: CONTACT.CREATE\n"),
+        )
+        .unwrap_or_else(|e| panic!("{fine}: {}", render(&e)));
+    }
+}
+
+#[test]
+fn a_set_that_cannot_apply_to_the_payload_is_found_before_sending() {
+    let text = hemnet(
+        "/hemnet",
+        "  - deliver: { event: CONTACT.CREATE, set: { data: 5, data.message: x } }\n",
+    );
+    insta::assert_snapshot!(rendered_error(
+        "set-through-a-number",
+        &text,
+        ScenarioErrorKind::InvalidValue
+    ));
+    let burst = hemnet(
+        "/hemnet",
+        "  - burst: { event: CONTACT.CREATE, count: 2, concurrency: 1, set: { type: 1, type.x: 2 } }\n",
+    );
+    let error = parse_scenario(Path::new("b.yaml"), &burst).expect_err("a burst's set too");
+    assert!(
+        error.message.contains("`type` is a number"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_setting_or_an_absolute_target_that_cannot_work_is_found_at_its_place() {
+    let header = parse_scenario(
+        Path::new("s.yaml"),
+        &hemnet("/hemnet", "  - deliver: CONTACT.CREATE\n").replace(
+            "requires:",
+            "settings: { admin_header: \"no colon\" }\nrequires:",
+        ),
+    )
+    .expect_err("a header that is not `Name: value`");
+    assert_eq!((header.line(), header.column()), (5, 27));
+    let port = parse_scenario(
+        Path::new("s.yaml"),
+        &hemnet("http://127.0.0.1:99999/x", "  - deliver: CONTACT.CREATE\n"),
+    )
+    .expect_err("a port out of range");
+    assert!(port.message.contains("port 99999"), "{}", port.message);
+}

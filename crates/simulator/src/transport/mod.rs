@@ -16,7 +16,64 @@ use crate::providers::HeaderLine;
 pub mod keep_alive;
 pub mod tls;
 
+#[cfg(test)]
+mod url_tests {
+    use super::check_url;
+
+    #[test]
+    fn a_url_hooksim_cannot_send_to_says_why() {
+        for good in [
+            "http://127.0.0.1:3000/hooks",
+            "https://[::1]:8443",
+            "http://localhost",
+        ] {
+            assert_eq!(check_url(good), Ok(()), "{good}");
+        }
+        for (bad, says) in [
+            ("http://[::1", "is not a URL"),
+            ("http://", "is not a URL"),
+            ("http://127.0.0.1:99999/x", "port 99999"),
+            ("http://127.0.0.1:0/x", "port 0"),
+            ("ftp://x", "not an http:// or https:// URL"),
+            ("/hooks", "not an http:// or https:// URL"),
+        ] {
+            let why = check_url(bad).expect_err(bad);
+            assert!(why.contains(says), "{bad}: {why}");
+        }
+    }
+}
+
 use tls::Tls;
+
+/// Whether `url` is one hooksim can send to: http or https, a host, a port
+/// in range. Checked where a URL is given, so a mistake is bad input
+/// before anything is sent, not `unreachable` on every attempt.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let uri: hyper::Uri = url
+        .parse()
+        .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(format!("`{url}` is not an http:// or https:// URL"));
+    }
+    let authority = uri
+        .authority()
+        .filter(|a| !a.host().is_empty())
+        .ok_or_else(|| format!("`{url}` names no host"))?;
+    // The parser leaves a port it cannot read as u16 out, which would send
+    // to the scheme's default port: read it here.
+    let port = authority
+        .as_str()
+        .rsplit_once(':')
+        .map(|(_, port)| port)
+        .filter(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
+    match port.map(str::parse::<u16>) {
+        Some(Ok(1..)) | None => Ok(()),
+        Some(_) => Err(format!(
+            "`{url}`: port {} is not a port (1 to 65535)",
+            port.unwrap_or_default()
+        )),
+    }
+}
 
 /// At most this much of a response body is kept; the rest is not read.
 pub const RESPONSE_EXCERPT_LIMIT: usize = 64 * 1024;

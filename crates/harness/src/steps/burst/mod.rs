@@ -352,7 +352,7 @@ impl BurstPlan<'_> {
     }
 }
 
-fn burst_payload(
+pub(super) fn burst_payload(
     provider: &dyn Provider,
     seed: u64,
     step_index: usize,

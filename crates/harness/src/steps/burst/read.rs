@@ -1,9 +1,9 @@
 //! Reading a `burst` step: its keys, bounds and rate.
 
-use super::{Burst, MAX_CONCURRENCY, MAX_COUNT, Rate};
+use super::{Burst, MAX_CONCURRENCY, MAX_COUNT, Rate, burst_payload};
 use crate::read::shape::names;
 use crate::read::{Kind, Node, NodeKind, Problem, Reader, is_scalar, optional};
-use crate::steps::ReadContext;
+use crate::steps::{ReadContext, check_overrides};
 
 pub(super) fn read_burst(
 r: &mut Reader<'_>,
@@ -46,13 +46,23 @@ context: &ReadContext,
     });
     let rate = entries.get("rate").map(|node| read_rate(r, node));
     let set = entries.get("set").map(|node| r.overrides(node));
-    Some(Burst {
+    let burst = Burst {
         event: event?,
         count: u32::try_from(count?).ok()?,
         concurrency: u32::try_from(concurrency?).ok()?,
         rate: optional(rate)?,
-        set: optional(set)?.unwrap_or_default(),
-    })
+        set: Vec::new(),
+    };
+    let set = optional(set)?.unwrap_or_default();
+    // The first delivery's payload as `run` builds it, before `set`.
+    if let (Some(node), Some(provider), Some(seed)) =
+        (entries.get("set"), context.provider, context.data_seed)
+        && let Ok(payload) = burst_payload(provider.provider(), seed, context.index, &burst, 0)
+        && !check_overrides(r, node, &set, payload)
+    {
+        return None;
+    }
+    Some(Burst { set, ..burst })
 }
 
 fn read_rate(r: &mut Reader<'_>, node: &Node) -> Option<Rate> {
