@@ -29,3 +29,7 @@ provider ID:
 # 100k-burst peak memory (just bench throughput: one part; see tests/bench/run.sh)
 bench *PARTS:
     bash tests/bench/run.sh {{PARTS}}
+
+# Mutated scenario files through the reader, a million by default (CI runs 512): no panic, every mistake placed
+fuzz CASES="1000000":
+    HOOKSIM_FUZZ_CASES={{CASES}} cargo test --release -p hooksim-harness --test it parser_fuzz -- --nocapture

@@ -10,6 +10,7 @@ mod flow_broken;
 mod fuzz_broken;
 mod hemnet_suite;
 mod https;
+mod interrupt;
 mod propertyfinder_broken;
 mod receivers;
 mod schema;

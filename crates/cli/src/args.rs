@@ -18,7 +18,8 @@ pub struct Args {
 }
 
 pub const EXIT_CODES: &str = "Exit codes: 0 no scenario failed (warnings and skips allowed), \
-1 a scenario failed (or warned, with --strict), 2 bad input, 3 runtime error.";
+1 a scenario failed (or warned, with --strict), 2 bad input, 3 runtime error, \
+130 interrupted by Ctrl-C (the reports hold what finished).";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

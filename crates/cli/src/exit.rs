@@ -12,6 +12,8 @@ pub enum Exit {
     BadInput = 2,
     /// Something broke while running: a port could not be bound, a file not written.
     Runtime = 3,
+    /// Ctrl-C stopped the run; the reports hold what finished (128 + SIGINT, as shells report it).
+    Interrupted = 130,
 }
 
 impl Exit {

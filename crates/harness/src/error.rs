@@ -34,6 +34,14 @@ pub enum HarnessError {
         #[source]
         source: std::io::Error,
     },
+    /// The run was interrupted (Ctrl-C) while this scenario ran: the steps
+    /// before `step` finished.
+    #[error("{path}: interrupted (Ctrl-C) at {}; the steps before it finished", crate::steps::step_heading(*.step, *.line))]
+    Interrupted {
+        path: PathBuf,
+        step: usize,
+        line: usize,
+    },
     /// Writing a file the user asked for failed (runtime).
     #[error("cannot write {path}: {source}")]
     Write {
@@ -74,6 +82,7 @@ impl HarnessError {
             | Self::Engine { .. }
             | Self::Report(_)
             | Self::Write { .. }
+            | Self::Interrupted { .. }
             | Self::ApiServer { .. } => false,
         }
     }

@@ -19,6 +19,7 @@ use hooksim_simulator::transport::tls::Tls;
 
 use crate::error::HarnessError;
 use crate::expect::Check;
+use crate::interrupt::Interrupt;
 use crate::provider_api::describe_call;
 use crate::read::Location;
 use crate::scenario::Scenario;
@@ -55,6 +56,8 @@ pub struct RunOptions {
     /// What an https receiver's certificate is checked against; a suite's
     /// transport is built with it.
     pub tls: Tls,
+    /// Ctrl-C: a scenario stops at once, keeping the steps it finished.
+    pub interrupt: Option<Interrupt>,
 }
 
 impl Default for RunOptions {
@@ -67,6 +70,7 @@ impl Default for RunOptions {
             shared_apis: None,
             run_nonce: None,
             tls: Tls::system(),
+            interrupt: None,
         }
     }
 }
@@ -210,7 +214,24 @@ pub async fn run_planned(
             location: step.location,
             expect: &step.expect,
         };
-        match step.action.run(&mut cx).await {
+        // A step is dropped where it stands when the run is interrupted
+        // (a delivery in flight included): what finished is kept.
+        let ran = match options.interrupt.clone() {
+            Some(mut interrupt) => tokio::select! {
+                ran = step.action.run(&mut cx) => Some(ran),
+                () = interrupt.wait() => None,
+            },
+            None => Some(step.action.run(&mut cx).await),
+        };
+        let Some(ran) = ran else {
+            run.error = Some(HarnessError::Interrupted {
+                path: run.scenario.path.clone(),
+                step: index + 1,
+                line: step.location.line,
+            });
+            break;
+        };
+        match ran {
             Ok((record, mut checks)) => {
                 // A check stands on no more than its rule does.
                 for check in &mut checks {

@@ -73,6 +73,12 @@ pub struct Subscription {
 /// [`ScenarioError`] without a position.
 pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
     let bytes = std::fs::read(path).map_err(|cause| ScenarioError::unreadable(path, cause))?;
+    parse_scenario_bytes(path, bytes)
+}
+
+/// Validate a scenario's bytes as a file holds them: not UTF-8 is a
+/// mistake at the first bad byte, like any other.
+pub fn parse_scenario_bytes(path: &Path, bytes: Vec<u8>) -> Result<Scenario, ScenarioError> {
     let text = String::from_utf8(bytes).map_err(|e| not_utf8(path, &e))?;
     parse_scenario(path, &text)
 }

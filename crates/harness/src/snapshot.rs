@@ -194,7 +194,7 @@ pub fn compare(
     }
     match (mode, existing) {
         (SnapshotMode::Update, _) => {
-            std::fs::write(path, file).map_err(io)?;
+            crate::file::write_whole(path, file.as_bytes()).map_err(io)?;
             remove_if_present(&pending).map_err(io)?;
             Ok(SnapshotStatus::Updated {
                 path: path.to_owned(),
@@ -204,11 +204,11 @@ pub fn compare(
             path: path.to_owned(),
         }),
         (SnapshotMode::Check, None) => {
-            std::fs::write(&pending, file).map_err(io)?;
+            crate::file::write_whole(&pending, file.as_bytes()).map_err(io)?;
             Ok(SnapshotStatus::New { pending })
         }
         (SnapshotMode::Check, Some(old)) => {
-            std::fs::write(&pending, file).map_err(io)?;
+            crate::file::write_whole(&pending, file.as_bytes()).map_err(io)?;
             Ok(SnapshotStatus::Changed {
                 pending,
                 diff: unified_diff(&old, transcript),

@@ -299,6 +299,13 @@ impl PreparedSuite {
             .map(|shared| shared.apis().addr())
     }
 
+    /// Stop when `interrupt` says so (Ctrl-C): no scenario starts, and a
+    /// running one stops at once, keeping the steps it finished.
+    pub fn interrupted_by(mut self, interrupt: crate::interrupt::Interrupt) -> Self {
+        self.options.run.interrupt = Some(interrupt);
+        self
+    }
+
     /// The plans, in file order.
     pub fn plans(&self) -> impl Iterator<Item = (&crate::scenario::Scenario, &ScenarioPlan)> {
         self.scenarios.iter().map(|(s, p)| (s, p))
@@ -306,7 +313,8 @@ impl PreparedSuite {
 
     /// Run every scenario and compare each transcript with its snapshot, up
     /// to `jobs` at once. `finished` hears of each scenario as it ends (in
-    /// any order); the results come back in file order.
+    /// any order); the results come back in file order. Interrupted, the
+    /// scenarios not started are left out.
     pub async fn run(
         self,
         finished: &(dyn Fn(&ScenarioResult) + Sync),
@@ -322,16 +330,22 @@ impl PreparedSuite {
             options.jobs
         };
         let count = self.scenarios.len();
-        let mut results: Vec<(usize, Result<ScenarioResult, HarnessError>)> =
+        let interrupt = options.run.interrupt.clone();
+        let mut results: Vec<(usize, Option<Result<ScenarioResult, HarnessError>>)> =
             stream::iter(self.scenarios.into_iter().enumerate())
                 .map(|(index, (scenario, plan))| {
                     let transport = &transport;
+                    let interrupt = interrupt.clone();
                     async move {
+                        // Once interrupted, no scenario starts.
+                        if interrupt.is_some_and(|i| i.is_set()) {
+                            return (index, None);
+                        }
                         let result = run_one(transport, scenario, &plan, options).await;
                         if let Ok(result) = &result {
                             finished(result);
                         }
-                        (index, result)
+                        (index, Some(result))
                     }
                 })
                 .buffer_unordered(jobs.max(1))
@@ -340,7 +354,9 @@ impl PreparedSuite {
         results.sort_by_key(|(index, _)| *index);
         let mut ordered = Vec::with_capacity(count);
         for (_, result) in results {
-            ordered.push(result?);
+            if let Some(result) = result {
+                ordered.push(result?);
+            }
         }
         Ok(ordered)
     }

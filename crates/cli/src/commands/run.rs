@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::io::IsTerminal as _;
 use std::path::Path;
 
+use hooksim_harness::interrupt::StopRun;
 use hooksim_harness::report::{console, html, json, junit};
 use hooksim_harness::runner::{
     ReceiverUnderTest, RunOptions, SettingOverride, Targets, needs_provider_apis,
@@ -106,6 +107,22 @@ pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
             credentials.client_secret
         );
     }
+    let (stop, interrupt) = StopRun::new();
+    let interrupted = interrupt.clone();
+    // The first Ctrl-C stops the run and keeps what finished; a second
+    // quits at once.
+    let on_ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            errln!(
+                "\ninterrupted: no scenario starts now, running ones stop; the reports hold what finished (Ctrl-C again quits at once)"
+            );
+            stop.stop();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(Exit::Interrupted as i32);
+            }
+        }
+    });
+    let prepared = prepared.interrupted_by(interrupt);
     let progress = progress_bar(count);
     let results = prepared
         .run(&|result| {
@@ -121,17 +138,39 @@ pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
     if let Some(receiver) = receiver {
         receiver.shutdown().await;
     }
+    let was_interrupted = interrupted.is_set();
+    on_ctrl_c.abort();
     let results = match results {
         Ok(results) => results,
         Err(e) => return fail(&e),
     };
     print_console(&results);
+    if was_interrupted {
+        let stopped = results
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.run.error,
+                    Some(hooksim_harness::HarnessError::Interrupted { .. })
+                )
+            })
+            .count();
+        outln!(
+            "interrupted: {} scenario(s) finished, {stopped} stopped part way, {} not started",
+            results.len() - stopped,
+            count - results.len()
+        );
+    }
+    // Every report is written that can be: one that cannot does not keep
+    // the others from being written.
+    let mut unwritten = false;
     if let Some(path) = resolved.junit.as_ref().map(|j| &j.value) {
-        let written = junit::render(&results)
-            .map_err(|e| fail(&e))
-            .and_then(|xml| write_report(path, &xml));
-        if let Err(exit) = written {
-            return exit;
+        match junit::render(&results) {
+            Ok(xml) => unwritten |= write_report(path, &xml).is_err(),
+            Err(e) => {
+                fail(&e);
+                unwritten = true;
+            }
         }
     }
     let reports = [
@@ -145,13 +184,17 @@ pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
         ),
     ];
     for (path, render) in reports {
-        if let Some(path) = path
-            && let Err(exit) = write_report(path, &render(&results))
-        {
-            return exit;
+        if let Some(path) = path {
+            unwritten |= write_report(path, &render(&results)).is_err();
         }
     }
-    verdict(&results)
+    if was_interrupted {
+        Exit::Interrupted
+    } else if unwritten {
+        Exit::Runtime
+    } else {
+        verdict(&results)
+    }
 }
 
 fn print_console(results: &[ScenarioResult]) {
@@ -205,11 +248,12 @@ fn verdict(results: &[ScenarioResult]) -> Exit {
     }
 }
 
+/// A report, written whole (no reader sees half of it); a failure is said.
 fn write_report(path: &Path, text: &str) -> Result<(), Exit> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         let _ = std::fs::create_dir_all(parent);
     }
-    std::fs::write(path, text).map_err(|e| {
+    hooksim_harness::file::write_whole(path, text.as_bytes()).map_err(|e| {
         errln!("error: cannot write {}: {e}", path.display());
         Exit::Runtime
     })
@@ -267,6 +311,7 @@ fn run_options(
                 ^ u64::from(std::process::id()).rotate_left(32),
         ),
         tls,
+        interrupt: None,
     })
 }
 
