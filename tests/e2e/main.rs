@@ -14,6 +14,7 @@ mod interrupt;
 mod propertyfinder_broken;
 mod receivers;
 mod schema;
+mod secrets;
 mod send;
 mod serve;
 mod setup;
