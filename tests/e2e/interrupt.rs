@@ -101,3 +101,51 @@ fn the_first_ctrl_c_keeps_what_finished_in_every_report_and_exits_130() {
     assert_eq!(left.len(), 3, "{left:?}");
     drop(holder);
 }
+
+#[test]
+fn fail_fast_starts_nothing_after_the_first_failure_and_a_scenario_timeout_fails_a_hanging_receiver()
+ {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let url = format!("http://{}/hemnet", listener.local_addr().expect("addr"));
+    let holder = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(4).flatten() {
+            held.push(stream);
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenarios = dir.path().join("scenarios/hemnet");
+    std::fs::create_dir_all(&scenarios).expect("mkdir");
+    // Hemnet's 10 s timeout would take 10 s; the scenario's limit is 1 s.
+    std::fs::write(scenarios.join("a-stalled.yaml"), stalled(1, &url)).expect("write");
+    std::fs::write(scenarios.join("b-quick.yaml"), QUICK).expect("write");
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_hooksim"))
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "scenarios",
+            "--jobs",
+            "1",
+            "--fail-fast",
+            "--scenario-timeout",
+            "1s",
+        ])
+        .output()
+        .expect("hooksim runs");
+    let took = started.elapsed();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert!(out.contains("timed out at step 1"), "{out}");
+    assert!(
+        out.contains("the scenario ran for its limit of 1s"),
+        "{out}"
+    );
+    assert!(
+        out.contains("fail-fast: 1 scenario(s) not started after the first failure"),
+        "{out}"
+    );
+    assert!(!out.contains("hemnet/interrupt-quick"), "{out}");
+    drop(holder);
+}

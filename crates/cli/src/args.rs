@@ -101,6 +101,14 @@ pub struct RunArgs {
     /// Fail on warnings too: rules that rest on an assumption about the provider.
     #[arg(long)]
     pub strict: bool,
+    /// Start no scenario after the first one fails; the running ones finish and
+    /// the reports are written for what ran.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Stop a scenario that has run this long (real time), failing it as timed
+    /// out with its transcript so far, like `30s` or `5m` [default: 10m]
+    #[arg(long, value_name = "DURATION", value_parser = a_duration)]
+    pub scenario_timeout: Option<std::time::Duration>,
     /// Where the provider APIs are served for a receiver started with their address
     /// (http://ADDR/<provider>), when a scenario needs them [default: 127.0.0.1:8090]
     #[arg(long, value_name = "ADDR")]
@@ -255,5 +263,14 @@ fn at_least_one(text: &str) -> Result<usize, String> {
         Ok(0) => Err("must be at least 1".to_owned()),
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `--scenario-timeout`: a nominal duration, more than zero.
+fn a_duration(text: &str) -> Result<std::time::Duration, String> {
+    match hooksim_harness::duration::parse_nominal_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be more than zero".to_owned()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e}; {}", hooksim_harness::duration::DURATION_HELP)),
     }
 }

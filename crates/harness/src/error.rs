@@ -42,6 +42,15 @@ pub enum HarnessError {
         step: usize,
         line: usize,
     },
+    /// The scenario ran past its wall-time limit (a receiver that hangs):
+    /// the steps before `step` finished.
+    #[error("{path}: timed out at {}: the scenario ran for its limit of {} (real time; --scenario-timeout sets it); the steps before it finished", crate::steps::step_heading(*.step, *.line), hooksim_simulator::schedule::format_nominal(*.limit))]
+    TimedOut {
+        path: PathBuf,
+        step: usize,
+        line: usize,
+        limit: std::time::Duration,
+    },
     /// Writing a file the user asked for failed (runtime).
     #[error("cannot write {path}: {source}")]
     Write {
@@ -83,6 +92,7 @@ impl HarnessError {
             | Self::Report(_)
             | Self::Write { .. }
             | Self::Interrupted { .. }
+            | Self::TimedOut { .. }
             | Self::ApiServer { .. } => false,
         }
     }

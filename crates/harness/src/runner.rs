@@ -10,6 +10,7 @@ mod setup;
 mod targets;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use hooksim_simulator::clock::TimeScale;
 use hooksim_simulator::identity::Replacement;
@@ -58,7 +59,15 @@ pub struct RunOptions {
     pub tls: Tls,
     /// Ctrl-C: a scenario stops at once, keeping the steps it finished.
     pub interrupt: Option<Interrupt>,
+    /// A scenario that has run this long (real time) stops, failed as timed
+    /// out, with the steps it finished.
+    pub scenario_time_limit: Duration,
 }
+
+/// How long a scenario may run (real time) unless `--scenario-timeout` says:
+/// longer than any scenario of the built-in suites against a hanging
+/// receiver takes, short enough that a CI job ends.
+pub const DEFAULT_SCENARIO_TIME_LIMIT: Duration = Duration::from_secs(600);
 
 impl Default for RunOptions {
     fn default() -> Self {
@@ -71,6 +80,7 @@ impl Default for RunOptions {
             run_nonce: None,
             tls: Tls::system(),
             interrupt: None,
+            scenario_time_limit: DEFAULT_SCENARIO_TIME_LIMIT,
         }
     }
 }
@@ -201,6 +211,7 @@ pub async fn run_planned(
             return run;
         }
     }
+    let deadline = tokio::time::Instant::now() + options.scenario_time_limit;
     for (index, step) in run.scenario.steps.iter().enumerate() {
         let mut cx = StepCx {
             transport,
@@ -214,22 +225,31 @@ pub async fn run_planned(
             location: step.location,
             expect: &step.expect,
         };
-        // A step is dropped where it stands when the run is interrupted
-        // (a delivery in flight included): what finished is kept.
-        let ran = match options.interrupt.clone() {
-            Some(mut interrupt) => tokio::select! {
-                ran = step.action.run(&mut cx) => Some(ran),
-                () = interrupt.wait() => None,
-            },
-            None => Some(step.action.run(&mut cx).await),
+        // A step is dropped where it stands when the run is interrupted or
+        // the scenario's time is up (a delivery in flight included): what
+        // finished is kept.
+        let mut interrupt = options.interrupt.clone();
+        let stopped = tokio::select! {
+            ran = step.action.run(&mut cx) => Ok(ran),
+            () = async { match interrupt.as_mut() { Some(i) => i.wait().await, None => std::future::pending().await } } => Err(true),
+            () = tokio::time::sleep_until(deadline) => Err(false),
         };
-        let Some(ran) = ran else {
-            run.error = Some(HarnessError::Interrupted {
-                path: run.scenario.path.clone(),
-                step: index + 1,
-                line: step.location.line,
-            });
-            break;
+        let ran = match stopped {
+            Ok(ran) => ran,
+            Err(by_interrupt) => {
+                let (path, step, line) = (run.scenario.path.clone(), index + 1, step.location.line);
+                run.error = Some(if by_interrupt {
+                    HarnessError::Interrupted { path, step, line }
+                } else {
+                    HarnessError::TimedOut {
+                        path,
+                        step,
+                        line,
+                        limit: options.scenario_time_limit,
+                    }
+                });
+                break;
+            }
         };
         match ran {
             Ok((record, mut checks)) => {

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::HarnessError;
 use crate::runner::{ReceiverUnderTest, ScenarioPlan, SharedApis, plan_scenario};
@@ -94,6 +95,8 @@ pub struct SuiteOptions {
     /// Where the provider APIs are served for receivers started with their
     /// address, when a scenario needs them.
     pub api_addr: SocketAddr,
+    /// Start no scenario after one fails.
+    pub fail_fast: bool,
 }
 
 /// The documented default address of the provider APIs for a whole run.
@@ -109,6 +112,7 @@ impl Default for SuiteOptions {
             jobs: 0,
             strict: false,
             api_addr: DEFAULT_API_ADDR,
+            fail_fast: false,
         }
     }
 }
@@ -313,8 +317,9 @@ impl PreparedSuite {
 
     /// Run every scenario and compare each transcript with its snapshot, up
     /// to `jobs` at once. `finished` hears of each scenario as it ends (in
-    /// any order); the results come back in file order. Interrupted, the
-    /// scenarios not started are left out.
+    /// any order); the results come back in file order. Interrupted (or
+    /// after a failure, with `fail_fast`), the scenarios not started are
+    /// left out.
     pub async fn run(
         self,
         finished: &(dyn Fn(&ScenarioResult) + Sync),
@@ -331,18 +336,23 @@ impl PreparedSuite {
         };
         let count = self.scenarios.len();
         let interrupt = options.run.interrupt.clone();
+        let failed = AtomicBool::new(false);
         let mut results: Vec<(usize, Option<Result<ScenarioResult, HarnessError>>)> =
             stream::iter(self.scenarios.into_iter().enumerate())
                 .map(|(index, (scenario, plan))| {
                     let transport = &transport;
                     let interrupt = interrupt.clone();
+                    let failed = &failed;
                     async move {
-                        // Once interrupted, no scenario starts.
-                        if interrupt.is_some_and(|i| i.is_set()) {
+                        // Once interrupted (or failed, with --fail-fast), no scenario starts.
+                        if interrupt.is_some_and(|i| i.is_set()) || failed.load(Ordering::Relaxed) {
                             return (index, None);
                         }
                         let result = run_one(transport, scenario, &plan, options).await;
                         if let Ok(result) = &result {
+                            if options.fail_fast && !result.passed() {
+                                failed.store(true, Ordering::Relaxed);
+                            }
                             finished(result);
                         }
                         (index, Some(result))

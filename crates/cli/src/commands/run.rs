@@ -49,6 +49,9 @@ pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
         Ok(options) => options,
         Err(e) => return fail(&e),
     };
+    if let Some(limit) = args.scenario_timeout {
+        options.scenario_time_limit = limit;
+    }
     let wants_reference_receiver = scenarios
         .iter()
         .any(|s| needs_reference_receiver(s, &options.targets));
@@ -81,6 +84,7 @@ pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
         jobs: resolved.jobs.as_ref().map_or(0, |j| j.value),
         strict: resolved.strict.value,
         api_addr: resolved.api_addr.value,
+        fail_fast: args.fail_fast,
     };
     let count = scenarios.len();
     let prepared = match prepare(scenarios, suite).await {
@@ -145,6 +149,12 @@ pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
         Err(e) => return fail(&e),
     };
     print_console(&results);
+    if args.fail_fast && !was_interrupted && results.len() < count {
+        outln!(
+            "fail-fast: {} scenario(s) not started after the first failure",
+            count - results.len()
+        );
+    }
     if was_interrupted {
         let stopped = results
             .iter()
@@ -233,9 +243,12 @@ fn print_console(results: &[ScenarioResult]) {
 }
 
 fn verdict(results: &[ScenarioResult]) -> Exit {
+    // A scenario that ran out of time failed for its receiver (it hangs):
+    // a failure, not hooksim's error.
     let errors: Vec<_> = results
         .iter()
         .filter_map(|r| r.run.error.as_ref())
+        .filter(|e| !matches!(e, hooksim_harness::HarnessError::TimedOut { .. }))
         .collect();
     if errors.iter().any(|e| e.is_bad_input()) {
         Exit::BadInput
@@ -312,6 +325,7 @@ fn run_options(
         ),
         tls,
         interrupt: None,
+        scenario_time_limit: hooksim_harness::runner::DEFAULT_SCENARIO_TIME_LIMIT,
     })
 }
 
