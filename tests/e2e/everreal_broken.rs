@@ -13,8 +13,9 @@ use crate::receivers::{failed_rules, json, rules, run_suite_against, serve};
 
 const ROUTE: &str = "/webhooks/everreal";
 
-/// The 28 event types the seed lists.
-const DOCUMENTED_OPERATIONS: [&str; 28] = [
+/// The 28 event types the seed lists and PROTOCOL_COMPLETED, which the
+/// webhooks page lists beside them.
+const DOCUMENTED_OPERATIONS: [&str; 29] = [
     "LISTING_CREATED",
     "LISTING_UPDATED",
     "LISTING_ARCHIVED",
@@ -43,6 +44,7 @@ const DOCUMENTED_OPERATIONS: [&str; 28] = [
     "UNIT_CREATED",
     "UNIT_UPDATED",
     "UNIT_DELETED",
+    "PROTOCOL_COMPLETED",
 ];
 
 /// `hooksim run scenarios/everreal --target everreal=URL`: exit code and console output.
@@ -54,7 +56,7 @@ fn run_everreal_suite_against(url: &str) -> (Option<i32>, String) {
 fn the_everreal_suite_passes_against_the_reference_receiver() {
     let out = assert_suite_passes_against_the_reference_receiver("scenarios/everreal");
     assert!(
-        out.contains("PASS everreal/every-event-acknowledged  (28 steps, 28 attempts)"),
+        out.contains("PASS everreal/every-event-acknowledged  (29 steps, 29 attempts)"),
         "{out}"
     );
 }

@@ -20,7 +20,7 @@
 //! Webhooks are registered through EverReal's API (same seed): `POST
 //! /everreal/connect {api, token[, types, connection]}` lists the webhooks
 //! already there, registers this receiver's URL for each type missing, and
-//! takes each new id from the `Location` header.
+//! takes each new id from the `Location` header (the bare id).
 //!
 //! Routes: `POST /everreal` and `GET /everreal/notifications`;
 //! `POST /everreal/connect`; `POST /everreal/connections/{name}` and
@@ -71,7 +71,7 @@ pub struct Notification {
     pub data: Value,
 }
 
-/// The event type, kept as text: EverReal lists 28 and may add more.
+/// The event type, kept as text: EverReal lists 29 and may add more.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct Operation(pub String);
@@ -89,6 +89,8 @@ pub enum Family {
     Owner,
     Property,
     Unit,
+    /// PROTOCOL_* (PROTOCOL_COMPLETED is listed on the webhooks page).
+    Protocol,
     /// An operation this code does not know yet.
     Unknown,
 }
@@ -103,6 +105,7 @@ impl Family {
             Self::Owner => "owner",
             Self::Property => "property",
             Self::Unit => "unit",
+            Self::Protocol => "protocol",
             Self::Unknown => "unknown",
         }
     }
@@ -129,6 +132,7 @@ impl Operation {
             ("OWNER_", Family::Owner),
             ("PROPERTY_", Family::Property),
             ("UNIT_", Family::Unit),
+            ("PROTOCOL_", Family::Protocol),
         ];
         FAMILIES
             .iter()
@@ -470,9 +474,10 @@ async fn connect(
     })))
 }
 
-/// `POST {collection}` `{"type", "url"}`; the new webhook's id is the last
-/// segment of the `Location` EverReal answers with (documented: the body
-/// does not carry it).
+/// `POST {collection}` `{"type", "url"}`; the new webhook's id is the
+/// `Location` EverReal answers with (documented: the id alone, and the body
+/// does not carry it). A URL's last segment is taken too, should EverReal
+/// ever send one.
 async fn register(
     collection: &str,
     token: &str,
@@ -550,7 +555,8 @@ mod tests {
         assert_eq!(family("OWNER_DELETED"), Family::Owner);
         assert_eq!(family("PROPERTY_UPDATED"), Family::Property);
         assert_eq!(family("UNIT_CREATED"), Family::Unit);
-        assert_eq!(family("PROTOCOL_CREATED"), Family::Unknown);
+        assert_eq!(family("PROTOCOL_COMPLETED"), Family::Protocol);
+        assert_eq!(family("INVOICE_CREATED"), Family::Unknown);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! replaced by what the provider's contract still allows. Free text gets
 //! any script, the characters the provider escapes, empty and long strings;
 //! free numbers get boundary values of their own type; documented nullables
-//! get `null`; enums get new members and objects new attributes only when
+//! get `null`; documented-optional attributes are left out; enums get new
+//! members (integer enums new codes) and objects new attributes only when
 //! the provider documents that they may grow. No documented type changes.
 //!
 //! The strategies are proptest's, so a failing case shrinks to a minimal one.
@@ -14,8 +15,8 @@ use serde_json::{Map, Number, Value};
 
 use crate::error::SimulatorError;
 use crate::fake::seeded_rng;
-use crate::payload::{get_path, set_path};
-use crate::providers::Provider;
+use crate::payload::{get_path, remove_path, set_path};
+use crate::providers::{IntegerEnum, Provider};
 
 /// The longest text a case puts in one attribute, in bytes.
 pub const MAX_TEXT_BYTES: usize = 16 * 1024;
@@ -34,6 +35,10 @@ pub enum Mutation {
     Null { path: &'static str },
     /// The enum at `path` gets a member the provider has not sent yet.
     NewEnumMember { path: &'static str, member: String },
+    /// The integer enum at `path` gets a code the provider has not listed.
+    NewEnumCode { path: &'static str, code: i64 },
+    /// The documented-optional attribute at `path` is left out.
+    Omit { path: &'static str },
     /// The object at `parent` (`""` is the payload itself) gets an attribute
     /// it did not have.
     NewAttribute {
@@ -230,6 +235,23 @@ impl FuzzSurface {
                     .boxed(),
             );
         }
+        let codes = p.fuzz_integer_enums(self.event);
+        if p.enums_may_grow() && !codes.is_empty() {
+            kinds.push(
+                select(codes)
+                    .prop_flat_map(|code_enum| (Just(code_enum.path), new_code(code_enum)))
+                    .prop_map(|(path, code)| Mutation::NewEnumCode { path, code })
+                    .boxed(),
+            );
+        }
+        let optional = p.fuzz_optional(self.event);
+        if !optional.is_empty() {
+            kinds.push(
+                select(optional)
+                    .prop_map(|path| Mutation::Omit { path })
+                    .boxed(),
+            );
+        }
         if p.attributes_may_be_added() {
             let parents = self.object_paths();
             kinds.push(
@@ -285,18 +307,34 @@ impl FuzzSurface {
             .boxed()
     }
 
+    /// The catalogue payload `case` starts from, before its changes.
+    pub fn base_payload(&self, case: &FuzzCase) -> Result<Value, SimulatorError> {
+        self.provider.build(self.event, &mut seeded_rng(case.seed))
+    }
+
     /// The payload `case` stands for: the catalogue payload of its seed with
     /// every change applied that still fits it (a change to an attribute the
     /// payload does not have, or has as `null`, is skipped).
     pub fn payload(&self, case: &FuzzCase) -> Result<Value, SimulatorError> {
-        let mut payload = self
-            .provider
-            .build(self.event, &mut seeded_rng(case.seed))?;
+        let mut payload = self.base_payload(case)?;
         for mutation in &case.mutations {
             apply(&mut payload, mutation)?;
         }
         Ok(payload)
     }
+}
+
+/// The highest new code tried: small codes, as a grown enum numbers its
+/// next members, not random 64-bit values.
+const MAX_NEW_CODE: i64 = 999;
+
+/// A code of `code_enum` the provider has not listed.
+fn new_code(code_enum: IntegerEnum) -> BoxedStrategy<i64> {
+    (0..=MAX_NEW_CODE)
+        .prop_filter("a code not listed yet", move |code| {
+            !code_enum.known.contains(code)
+        })
+        .boxed()
 }
 
 /// A value for a new attribute: any JSON type, since the attribute is new.
@@ -343,6 +381,14 @@ fn apply(payload: &mut Value, mutation: &Mutation) -> Result<(), SimulatorError>
             if get_path(payload, path).is_some_and(Value::is_string) {
                 set_path(payload, path, Value::String(member.clone()))?;
             }
+        }
+        Mutation::NewEnumCode { path, code } => {
+            if get_path(payload, path).is_some_and(|v| v.is_i64() || v.is_u64()) {
+                set_path(payload, path, Value::from(*code))?;
+            }
+        }
+        Mutation::Omit { path } => {
+            remove_path(payload, path);
         }
         Mutation::NewAttribute {
             parent,
@@ -452,10 +498,7 @@ mod tests {
         let surface = hemnet();
         runner(300)
             .run(&surface.cases(), |case| {
-                let base = surface
-                    .provider
-                    .build(surface.event, &mut seeded_rng(case.seed))
-                    .expect("catalogue event");
+                let base = surface.base_payload(&case).expect("catalogue event");
                 let fuzzed = surface.payload(&case).expect("changes fit");
                 let (Some(before), Some(after)) =
                     (base["data"].as_object(), fuzzed["data"].as_object())
@@ -512,6 +555,9 @@ mod tests {
                         "enum"
                     }
                     Mutation::NewAttribute { .. } => "attribute",
+                    Mutation::NewEnumCode { .. } | Mutation::Omit { .. } => {
+                        panic!("Hemnet declares no integer enums or optional attributes: {m:?}")
+                    }
                 };
                 if !seen.contains(&kind) {
                     seen.push(kind);
@@ -587,6 +633,146 @@ mod tests {
         assert_eq!(shadowing, base);
         let fresh = surface.payload(&case("emailTwo")).expect("fits");
         assert_eq!(fresh["data"]["emailTwo"], Value::Bool(true));
+    }
+
+    /// The changes of `count` cases drawn for `surface`.
+    fn drawn_mutations(surface: &FuzzSurface, count: usize) -> Vec<Mutation> {
+        let strategy = surface.cases();
+        let mut runner = runner(1);
+        (0..count)
+            .flat_map(|_| {
+                strategy
+                    .new_tree(&mut runner)
+                    .expect("no rejections")
+                    .current()
+                    .mutations
+            })
+            .collect()
+    }
+
+    /// True when 200 cases drawn for `event` make some change `wanted` picks.
+    fn draws_any(
+        provider: &'static dyn Provider,
+        event: &str,
+        wanted: fn(&Mutation) -> bool,
+    ) -> bool {
+        let surface = FuzzSurface::new(provider, event).expect("in the catalogue");
+        drawn_mutations(&surface, 200).iter().any(wanted)
+    }
+
+    #[test]
+    fn flow_type_codes_get_new_integer_codes_and_stay_integers() {
+        let flow = ProviderId::Flow.provider();
+        for (event, listed) in [
+            ("PublicationChanged", &[1, 150][..]),
+            ("AktivitetCreated", &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10][..]),
+        ] {
+            let surface = FuzzSurface::new(flow, event).expect("in the catalogue");
+            let codes: Vec<i64> = drawn_mutations(&surface, 300)
+                .into_iter()
+                .filter_map(|m| match m {
+                    Mutation::NewEnumCode { path, code } => {
+                        assert_eq!(path, "Payload.Type", "{event}");
+                        Some(code)
+                    }
+                    _ => None,
+                })
+                .collect();
+            assert!(codes.len() > 20, "{event}: {} new codes", codes.len());
+            assert!(
+                codes.iter().all(|c| !listed.contains(c)),
+                "{event}: {codes:?}"
+            );
+            let case = FuzzCase {
+                seed: 4,
+                mutations: vec![Mutation::NewEnumCode {
+                    path: "Payload.Type",
+                    code: codes[0],
+                }],
+            };
+            let payload = surface.payload(&case).expect("fits");
+            assert_eq!(payload["Payload"]["Type"], Value::from(codes[0]), "{event}");
+        }
+        // Only the integer codes: the participant Type is a string enum.
+        let is_code = |m: &Mutation| matches!(m, Mutation::NewEnumCode { .. });
+        assert!(!draws_any(flow, "ActivityParticipantCreated", is_code));
+    }
+
+    #[test]
+    fn a_new_code_never_turns_a_string_into_a_number() {
+        let surface = FuzzSurface::new(ProviderId::Flow.provider(), "ChecklistItemChecked")
+            .expect("in the catalogue");
+        let case = FuzzCase {
+            seed: 2,
+            mutations: vec![Mutation::NewEnumCode {
+                path: "Payload.Key",
+                code: 77,
+            }],
+        };
+        let base = surface
+            .payload(&FuzzCase {
+                seed: 2,
+                mutations: Vec::new(),
+            })
+            .expect("builds");
+        assert_eq!(surface.payload(&case).expect("fits"), base);
+    }
+
+    #[test]
+    fn everreal_leaves_out_only_documented_optional_attributes() {
+        let everreal = ProviderId::EverReal.provider();
+        let surface = FuzzSurface::new(everreal, "CANDIDATE_PARSED").expect("in the catalogue");
+        let optional = everreal.fuzz_optional("CANDIDATE_PARSED");
+        // `run` takes a `Fn`: the paths left out are counted through a cell.
+        let left_out = std::cell::RefCell::new(Vec::new());
+        runner(300)
+            .run(&surface.cases(), |case| {
+                let base = surface.base_payload(&case).expect("catalogue event");
+                let fuzzed = surface.payload(&case).expect("changes fit");
+                for (key, _) in base["data"].as_object().expect("an object") {
+                    if fuzzed["data"].get(key).is_none() {
+                        let path = format!("data.{key}");
+                        prop_assert!(optional.contains(&path.as_str()), "{} left out", path);
+                        left_out.borrow_mut().push(path);
+                    }
+                }
+                prop_assert_eq!(&fuzzed["uuid"], &base["uuid"]);
+                prop_assert_eq!(&fuzzed["data"]["email"], &base["data"]["email"]);
+                prop_assert_eq!(&fuzzed["data"]["portalId"], &base["data"]["portalId"]);
+                Ok(())
+            })
+            .expect("only optional attributes go");
+        let left_out = left_out.into_inner();
+        assert!(left_out.len() > 20, "{left_out:?}");
+        let is_omission = |m: &Mutation| matches!(m, Mutation::Omit { .. });
+        assert!(draws_any(everreal, "CANDIDATE_PARSED", is_omission));
+        // Events whose data is assumed have nothing documented as optional.
+        assert!(!draws_any(everreal, "OWNER_CREATED", is_omission));
+    }
+
+    #[test]
+    fn an_omitted_attribute_is_gone_not_null() {
+        let surface = FuzzSurface::new(
+            ProviderId::EverReal.provider(),
+            "LISTING_CONTRACT_FLOW_SIGNED",
+        )
+        .expect("in the catalogue");
+        let case = FuzzCase {
+            seed: 3,
+            mutations: vec![
+                Mutation::Omit {
+                    path: "data.contractFile",
+                },
+                // A change under what was left out is skipped.
+                Mutation::Text {
+                    path: "data.contractFile.name",
+                    text: "x".to_owned(),
+                },
+            ],
+        };
+        let payload = surface.payload(&case).expect("fits");
+        assert!(payload["data"].get("contractFile").is_none(), "{payload}");
+        assert!(payload["data"]["auditTrailFile"].is_object());
     }
 
     #[test]

@@ -82,6 +82,24 @@ pub fn get_path<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
     })
 }
 
+/// Take the object attribute at a dotted path out, if it is there: the
+/// attribute is gone, not null.
+pub fn remove_path(root: &mut Value, path: &str) -> Option<Value> {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((parent, last)) => (get_path_mut(root, parent)?, last),
+        None => (root, path),
+    };
+    parent.as_object_mut()?.remove(last)
+}
+
+fn get_path_mut<'a>(root: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    path.split('.').try_fold(root, |node, segment| match node {
+        Value::Object(map) => map.get_mut(segment),
+        Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+        _ => None,
+    })
+}
+
 fn parse_index(segment: &str, len: usize) -> Result<usize, String> {
     match segment.parse::<usize>() {
         Ok(i) if i < len => Ok(i),
@@ -126,6 +144,16 @@ mod tests {
             err.to_string().contains("`data.message` is a string"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn removes_an_attribute_and_only_that() {
+        let mut v = json!({"data": {"city": "Köln", "items": [{"a": 1, "b": 2}]}});
+        assert_eq!(remove_path(&mut v, "data.city"), Some(json!("Köln")));
+        assert_eq!(remove_path(&mut v, "data.items.0.a"), Some(json!(1)));
+        assert_eq!(remove_path(&mut v, "data.missing"), None);
+        assert_eq!(remove_path(&mut v, "data.items.0.b.c"), None);
+        assert_eq!(v, json!({"data": {"items": [{"b": 2}]}}));
     }
 
     #[test]

@@ -117,9 +117,9 @@ async fn unknown_operations_new_attributes_and_empty_optionals_are_acknowledged(
     let bodies = [
         notification(
             "33333333-3333-4333-8333-333333333333",
-            "PROTOCOL_CREATED",
+            "INVOICE_CREATED",
             "2025-03-01T09:00:00.000Z",
-            json!({ "id": "protocol-1", "type": "MOVE_IN" }),
+            json!({ "id": "invoice-1", "amount": 1200 }),
         ),
         {
             let mut body = notification(

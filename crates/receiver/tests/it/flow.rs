@@ -381,10 +381,8 @@ async fn a_connected_receiver_reads_back_the_settlement_status_the_event_announc
         "GET /flow/api/Properties/224393/SettlementStatuses"
     );
     assert_eq!(read["status"], 200);
-    assert_eq!(
-        read["answer"]["SettlementStatus"],
-        "TransferredToSettlement"
-    );
+    // The status the seed's list lacks (Core.Api.Demo's SettlementStatusType).
+    assert_eq!(read["answer"]["SettlementStatus"], "ReadyForSettlement");
     assert_eq!(read["tries"], 1);
     assert_eq!(
         calls(&apis),

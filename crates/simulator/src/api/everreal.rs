@@ -6,12 +6,13 @@
 //! and `POST /api/external-integrations/webhooks`, `DELETE .../webhooks/:id`, a Bearer
 //! token on each, the POST body `{"type", "url"}`, the record `{id, type,
 //! partnerId, companyId, connectedByUserId, url, createdAt, updatedAt,
-//! deletedAt}`; PROVIDERS.md adds the new id in a `Location` header and the
-//! 403 body `{"code":"server_error","statusCode":403}` for a missing or
-//! wrong token.
+//! deletedAt}`; the page's full registration example (after "Event
+//! Types") answers 200 with the new id, bare (not a URL), in a `Location`
+//! header; a missing or wrong token gets 403
+//! `{"code":"server_error","statusCode":403}`.
 //!
-//! Assumed (documented nowhere): the status codes beside 403 (201 for a
-//! registration, with no body; 204 for a deletion; 400 for a bad body; 404
+//! Assumed (documented nowhere): the status codes beside 200 and 403 (no
+//! body for a registration; 204 for a deletion; 400 for a bad body; 404
 //! for an unknown id) and their bodies, shaped like the 403; that `type`
 //! must be one of the documented event types; that the same type and URL
 //! may be registered twice (nothing says otherwise; a careful client lists
@@ -159,8 +160,9 @@ async fn list_webhooks(
     Ok(Json(records))
 }
 
-/// `POST .../webhooks` with `{"type", "url"}`: 201 and the new webhook's
-/// URL in `Location`.
+/// `POST .../webhooks` with `{"type", "url"}`: 200 and the new webhook's
+/// id, bare, in `Location` (documented: the example's `Location` is the id
+/// alone, not a URL).
 async fn register_webhook(
     State(state): State<ApiState>,
     Extension(order): Extension<Arc<CreationOrder>>,
@@ -184,16 +186,7 @@ async fn register_webhook(
         });
         id
     };
-    // Absolute, so a client can follow it: this API sits under
-    // `/everreal` on the scenario's server.
-    let location = match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) => format!(
-            "http://{host}/{}{COLLECTION}/{id}",
-            ProviderId::EverReal.as_str()
-        ),
-        None => format!("/{}{COLLECTION}/{id}", ProviderId::EverReal.as_str()),
-    };
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+    Ok((StatusCode::OK, [(header::LOCATION, id)]).into_response())
 }
 
 /// The event type and URL of a registration body, or why it is not one.

@@ -25,7 +25,7 @@
 //! event names it (unknown ids are 404), and every distinct event with a
 //! documented read moves what that read returns one step (the first
 //! `SettlementStatusChanged` of a case makes its settlement
-//! `TransferredToSettlement`, the next `SettlementReceived`, ...), so what a
+//! `ReadyForSettlement`, the next `TransferredToSettlement`, ...), so what a
 //! receiver reads back is what the event announced. A redelivered event
 //! moves nothing.
 
@@ -45,7 +45,7 @@ use super::auth::{ClientAuth, Token};
 use super::{ApiState, Credentials};
 use crate::fake::calendar::UtcDateTime;
 use crate::providers::ProviderId;
-use crate::providers::flow::SALE_TEXT_CHANGED;
+use crate::providers::flow::{READY_FOR_SETTLEMENT, SALE_TEXT_CHANGED};
 
 /// Visma's demo client for the Core API: token endpoint, throttling and
 /// permission handling, DTOs.
@@ -67,9 +67,12 @@ pub const TOKEN_LIFETIME_SECONDS: u64 = 3600;
 pub const RATE_LIMIT_DELAY_MILLISECONDS: u64 = 1000;
 
 /// The settlement statuses in the order a sale moves through them. The
-/// seed's "General" has no place in that order, so it is never reached (assumed).
-const SETTLEMENT_PROGRESSION: [&str; 6] = [
+/// seed's "General" has no place in that order, so it is never reached;
+/// `ReadyForSettlement` (documented in the demo's enum, not the seed)
+/// comes between waiting and the transfer (assumed, from its meaning).
+const SETTLEMENT_PROGRESSION: [&str; 7] = [
     "Waiting",
+    READY_FOR_SETTLEMENT,
     "TransferredToSettlement",
     "SettlementReceived",
     "DeedSentToRegistration",
@@ -893,7 +896,7 @@ mod tests {
         ];
         let cases = Cases::from_delivered(&delivered);
         let five = cases.get(5).expect("case 5 was named");
-        assert_eq!(five.settlement_status(), "SettlementReceived");
+        assert_eq!(five.settlement_status(), "TransferredToSettlement");
         assert_eq!(five.case_status(), "Sold");
         assert_eq!(five.first_seen, "0");
         let six = cases.get(6).expect("property 6 was named");

@@ -20,7 +20,9 @@
 //! read-only key writing, 1035/400 not JSON (or not sent as
 //! `application/json`), 1050/400 a required parameter missing, 1053/400 a
 //! parameter breaking its constraints, 1055/409 a write conflicting with
-//! existing data, 404 and 405 passed through as codes. From its "Personal
+//! existing data, 404 and 405 passed through as codes; 1550 "Over rate
+//! limit" is answered with 503, not 429 (not played here: this API has no
+//! rate limit, so it never answers 1550, nor 429). From its "Personal
 //! Access Token" page (sparkplatform.com/docs/authentication/access_token):
 //! `Authorization: Bearer <token>` and the required `X-SparkApi-User-Agent`.
 //!

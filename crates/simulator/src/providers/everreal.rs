@@ -2,16 +2,20 @@
 //! candidate, viewing, contract, owner, property and unit events of one
 //! EverReal customer (a property manager on `{subdomain}.everreal.co`).
 //!
-//! Source: "Webhooks" ([`DOCUMENTATION`], section "Event Types") for the 28
-//! event types (the page lists 28, in seven families), and the pages under
-//! it, one per event, for the delivery envelope `{uuid, operation,
-//! subdomain, language, createdAt, data}` and the `data` of five events:
+//! Source: "Webhooks" ([`DOCUMENTATION`], section "Event Types") for the 29
+//! event types (the seed's copy lists 28 in seven families; the page also
+//! lists PROTOCOL_COMPLETED, a protocol event), and the pages under it, one
+//! per event, for the delivery envelope `{uuid, operation, subdomain,
+//! language, createdAt, data}` and the `data` of five events:
 //! LISTING_CANDIDATE_APPLIED, CANDIDATE_PARSED,
 //! LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING, LISTING_CONTRACT_FLOW_STARTED
 //! and LISTING_CONTRACT_FLOW_SIGNED. `UNIT_TYPE` and `PROPERTY_TYPE` members
-//! come from the GraphQL units and properties mutation pages.
-//! Assumed: the `data` of the other 23 events (modelled on their documented
-//! siblings and on the GraphQL inputs), the members of the other enums,
+//! come from the GraphQL units and properties mutation pages, the
+//! `contractFlowType` members from the contract query page
+//! ([`CONTRACT_QUERY_DOCUMENTATION`]).
+//! Assumed: the `data` of the other 24 events (modelled on their documented
+//! siblings and on the GraphQL inputs), that a contract event's
+//! `contractData` (typed `any`) is the Contract's `terms`, the members of the other enums,
 //! what `operation` and `language` carry, the whole delivery policy (no
 //! signature, 10 s timeouts, any 2xx, retries like Standard Webhooks, no
 //! redirects), compact JSON on the wire, and that enums and payloads may grow.
@@ -59,6 +63,24 @@ pub const CONTRACT_SIGNED_DOCUMENTATION: Source = Source::new(
     CONTRACT_FLOW_SIGNED,
 );
 
+/// The GraphQL contract query page: the `Contract` type, its
+/// `contractFlowType` members and its `terms`.
+pub const CONTRACT_QUERY_DOCUMENTATION: &str =
+    "https://api-docs.everreal.co/endpoints/contract/contract-query";
+/// Where the `contractFlowType` members are listed.
+pub const CONTRACT_FLOW_TYPE_SOURCE: Source =
+    Source::new(CONTRACT_QUERY_DOCUMENTATION, "contractFlowType");
+/// Where the Contract's `terms` are given.
+pub const CONTRACT_TERMS_SOURCE: Source = Source::new(CONTRACT_QUERY_DOCUMENTATION, "terms");
+/// A contract event's `contractData` is typed `any` on the event pages; the
+/// Contract's `terms` is its likely shape, not a documented one.
+pub const CONTRACT_DATA_SHAPE: Provenance = Provenance::Assumed {
+    why: "likely shape: contractData is typed `any` on the contract events' pages; \
+          the Contract's terms {rent, deposit, heatingCosts, utilityCosts, \
+          totalMonthlyRent, contractStartDate, contractEndDate} on \
+          api-docs.everreal.co/endpoints/contract/contract-query",
+};
+
 /// Listing events.
 pub const LISTING_CREATED: &str = "LISTING_CREATED";
 pub const LISTING_UPDATED: &str = "LISTING_UPDATED";
@@ -96,6 +118,8 @@ pub const PROPERTY_DELETED: &str = "PROPERTY_DELETED";
 pub const UNIT_CREATED: &str = "UNIT_CREATED";
 pub const UNIT_UPDATED: &str = "UNIT_UPDATED";
 pub const UNIT_DELETED: &str = "UNIT_DELETED";
+/// Protocol events: listed on the webhooks page, not in the seed's copy.
+pub const PROTOCOL_COMPLETED: &str = "PROTOCOL_COMPLETED";
 
 const LISTING_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
     why: "listed under Event Types; its data is not published: the listing reference \
@@ -121,11 +145,16 @@ const UNIT_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
     why: "listed under Event Types; its data is not published: the unit of the \
           documented listing reference plus fields of the GraphQL UnitInput",
 };
+const PROTOCOL_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
+    why: "listed under Event Types (protocol events); its data is not published: \
+          the protocol's id, kind and completion time, the unit and contract it \
+          belongs to, and its PDF in the documented contract file shape",
+};
 const DELETION_SHAPE_ASSUMED: Provenance = Provenance::Assumed {
     why: "listed under Event Types; its data is not published: only the id of what was deleted",
 };
 
-/// Every event, in the seed's order.
+/// Every event, in the seed's order, then PROTOCOL_COMPLETED.
 const EVENTS: &[EventSpec] = &[
     EventSpec {
         name: LISTING_CREATED,
@@ -276,6 +305,11 @@ const EVENTS: &[EventSpec] = &[
         name: UNIT_DELETED,
         summary: "A unit was deleted.",
         provenance: DELETION_SHAPE_ASSUMED,
+    },
+    EventSpec {
+        name: PROTOCOL_COMPLETED,
+        summary: "A handover protocol (move-in or move-out) was completed.",
+        provenance: PROTOCOL_SHAPE_ASSUMED,
     },
 ];
 
@@ -463,16 +497,18 @@ const VIEWING_FUZZ: FuzzPaths = FuzzPaths {
 };
 
 /// Contract events without an audit trail: the file's name and its
-/// `order` and `size` (documented `string` and `number`), the rent terms in
-/// `contractData` (typed `any`; the terms are assumed), `CONTRACT_STATUS`
-/// and `CONTRACT_FLOW_TYPE`.
+/// `order` and `size` (documented `string` and `number`), the amounts of the
+/// rent terms in `contractData` (typed `any`; the `terms` shape is assumed),
+/// `CONTRACT_STATUS` and `contractFlowType`.
 const CONTRACT_FUZZ: FuzzPaths = FuzzPaths {
     nullable: &[],
     free_text: &["data.contractFile.name"],
     free_numbers: &[
-        "data.contractData.coldRent",
-        "data.contractData.utilities",
+        "data.contractData.rent",
         "data.contractData.deposit",
+        "data.contractData.heatingCosts",
+        "data.contractData.utilityCosts",
+        "data.contractData.totalMonthlyRent",
         "data.contractFile.order",
         "data.contractFile.size",
     ],
@@ -484,15 +520,26 @@ const CONTRACT_FUZZ: FuzzPaths = FuzzPaths {
 const CONTRACT_SIGNED_FUZZ: FuzzPaths = FuzzPaths {
     free_text: &["data.contractFile.name", "data.auditTrailFile.name"],
     free_numbers: &[
-        "data.contractData.coldRent",
-        "data.contractData.utilities",
+        "data.contractData.rent",
         "data.contractData.deposit",
+        "data.contractData.heatingCosts",
+        "data.contractData.utilityCosts",
+        "data.contractData.totalMonthlyRent",
         "data.contractFile.order",
         "data.contractFile.size",
         "data.auditTrailFile.order",
         "data.auditTrailFile.size",
     ],
     ..CONTRACT_FUZZ
+};
+
+/// PROTOCOL_COMPLETED (assumed shape): the file's name, `order` and `size`,
+/// and the protocol's kind (assumed members).
+const PROTOCOL_FUZZ: FuzzPaths = FuzzPaths {
+    free_text: &["data.protocolFile.name"],
+    free_numbers: &["data.protocolFile.order", "data.protocolFile.size"],
+    enums: &["data.type"],
+    ..FuzzPaths::NONE
 };
 
 /// Owner events (assumed shape): names and address; `companyName` is null
@@ -541,6 +588,38 @@ const UNIT_FUZZ: FuzzPaths = FuzzPaths {
     enums: &["data.type"],
 };
 
+/// CANDIDATE_PARSED attributes its page marks optional (`?`), as paths: the
+/// top-level ones ([`CANDIDATE_PARSED_OPTIONAL_KEYS`]), `hasPets.answer`
+/// and `integration.externalListingId`.
+const CANDIDATE_PARSED_OPTIONAL_PATHS: &[&str] = &[
+    "data.internalId",
+    "data.phoneNumber",
+    "data.street",
+    "data.number",
+    "data.zipCode",
+    "data.city",
+    "data.employmentType",
+    "data.hasPets",
+    "data.hasPets.answer",
+    "data.netMonthlyIncome",
+    "data.netMonthlyIncomeRanges",
+    "data.noTotalPeopleMovingIn",
+    "data.householdPersons",
+    "data.message",
+    "data.desiredStartDate",
+    "data.integration.externalListingId",
+];
+/// LISTING_CANDIDATE_APPLIED: the address's `location` is optional (`?`) on its page.
+const CANDIDATE_APPLIED_OPTIONAL_PATHS: &[&str] = &["data.listing.property.address.location"];
+/// LISTING_CONTRACT_FLOW_SIGNED: every attribute but `id` is optional (`?`) on its page.
+const CONTRACT_SIGNED_OPTIONAL_PATHS: &[&str] = &[
+    "data.metadata",
+    "data.contractData",
+    "data.status",
+    "data.contractFile",
+    "data.auditTrailFile",
+];
+
 /// Portals applications come from, as (`candidateSource`, `integrationType`)
 /// (assumed: the enum's members are not published).
 const PORTALS: &[(&str, &str)] = &[
@@ -557,8 +636,29 @@ const EMPLOYMENT_TYPES: &[&str] = &[
     "STUDENT",
     "RETIRED",
 ];
-/// Ways a contract is signed (assumed members of `CONTRACT_FLOW_TYPE`).
-const CONTRACT_FLOW_TYPES: &[&str] = &["DIGITAL_SIGNATURE", "MANUAL_UPLOAD"];
+/// `contractFlowType` members: how a contract is concluded (documented:
+/// [`CONTRACT_FLOW_TYPE_SOURCE`]).
+pub const CONTRACT_FLOW_TYPES: &[&str] = &[
+    "VIRTUAL",
+    "OFFLINE",
+    "DOWNLOAD_UPLOAD",
+    "ELECTRONIC_SIGNATURE_V2",
+    "ELECTRONIC_SIGNATURE_QES",
+];
+/// Keys of a contract event's `contractData`: the Contract's `terms`, in
+/// the page's order ([`CONTRACT_TERMS_SOURCE`]). That the webhook's
+/// `contractData` has this shape is assumed ([`CONTRACT_DATA_SHAPE`]).
+pub const CONTRACT_TERMS_KEYS: &[&str] = &[
+    "rent",
+    "deposit",
+    "heatingCosts",
+    "utilityCosts",
+    "totalMonthlyRent",
+    "contractStartDate",
+    "contractEndDate",
+];
+/// Kinds of handover protocol (assumed members: EverReal publishes none).
+const PROTOCOL_TYPES: &[&str] = &["MOVE_IN", "MOVE_OUT"];
 /// Portals a listing is published to (assumed).
 const CHANNELS: &[&str] = &["IMMOSCOUT24", "IMMOWELT", "KLEINANZEIGEN", "HOMEPAGE"];
 /// EverReal customers, as their subdomains (assumed: fictitious property managers).
@@ -667,6 +767,18 @@ impl Provider for EverReal {
         event_fuzz_paths(event)
     }
 
+    /// The attributes the pages of the documented events mark optional
+    /// (`?`): an interface's optional attribute is left out of the JSON when
+    /// it has no value. None for the events whose data is assumed.
+    fn fuzz_optional(&self, event: &str) -> &'static [&'static str] {
+        match event {
+            CANDIDATE_PARSED => CANDIDATE_PARSED_OPTIONAL_PATHS,
+            LISTING_CANDIDATE_APPLIED => CANDIDATE_APPLIED_OPTIONAL_PATHS,
+            CONTRACT_FLOW_SIGNED => CONTRACT_SIGNED_OPTIONAL_PATHS,
+            _ => &[],
+        }
+    }
+
     /// Assumed (EverReal publishes no stability rule): `CANDIDATE_SOURCE`
     /// follows the portals EverReal integrates, `UNIT_TYPE` and
     /// `PROPERTY_TYPE` its product, and the webhook page already lists
@@ -707,6 +819,7 @@ fn event_fuzz_paths(event: &str) -> FuzzPaths {
         OWNER_CREATED | OWNER_UPDATED => OWNER_FUZZ,
         PROPERTY_CREATED | PROPERTY_UPDATED => PROPERTY_FUZZ,
         UNIT_CREATED | UNIT_UPDATED => UNIT_FUZZ,
+        PROTOCOL_COMPLETED => PROTOCOL_FUZZ,
         _ => FuzzPaths::NONE,
     }
 }
@@ -735,6 +848,7 @@ fn event_data(event: &str, created_at: UtcDateTime, rng: &mut SeededRng) -> Valu
         OWNER_CREATED | OWNER_UPDATED => owner(rng),
         PROPERTY_CREATED | PROPERTY_UPDATED => property(rng),
         UNIT_CREATED | UNIT_UPDATED => unit(rng),
+        PROTOCOL_COMPLETED => protocol(created_at, rng),
         // The deletions, and any event added to the catalogue without a shape of its own.
         _ => json!({ "id": id(rng) }),
     }
@@ -1010,14 +1124,40 @@ impl ContractStage {
     }
 }
 
-/// A PDF in EverReal's document store (attribute names documented; values assumed).
-fn contract_file(name: String, contract_id: &str, order: u8, rng: &mut SeededRng) -> Value {
+/// A PDF in EverReal's document store under `folder/owner_id` (attribute
+/// names documented for contract files; values assumed).
+fn stored_file(folder: &str, owner_id: &str, name: &str, order: u8, rng: &mut SeededRng) -> Value {
     json!({
         "name": name,
-        "resourcePath": format!("contracts/{contract_id}/{name}"),
+        "resourcePath": format!("{folder}/{owner_id}/{name}"),
         "order": order,
         "size": rng.random_range(80_000..=900_000u32),
         "type": "application/pdf",
+    })
+}
+
+/// A contract's `terms` (keys documented on the contract query page; that
+/// `contractData` carries them, and the amounts, are assumed): rent from the
+/// first of a month one to three months ahead, three months' deposit (the
+/// German legal maximum), open-ended mostly, else for two years.
+fn contract_terms(created_at: UtcDateTime, rng: &mut SeededRng) -> Value {
+    let rent = rng.random_range(45..=260u32) * 10;
+    let heating_costs = rng.random_range(5..=20u32) * 10;
+    let utility_costs = rng.random_range(8..=30u32) * 10;
+    let start = created_at.plus_days(rng.random_range(30..=90)).civil();
+    let end = if rng.random_bool(0.85) {
+        Value::Null
+    } else {
+        Value::from(format!("{:04}-{:02}-01", start.year + 2, start.month))
+    };
+    json!({
+        "rent": rent,
+        "deposit": rent * 3,
+        "heatingCosts": heating_costs,
+        "utilityCosts": utility_costs,
+        "totalMonthlyRent": rent + heating_costs + utility_costs,
+        "contractStartDate": format!("{:04}-{:02}-01", start.year, start.month),
+        "contractEndDate": end,
     })
 }
 
@@ -1026,10 +1166,6 @@ fn contract_file(name: String, contract_id: &str, order: u8, rng: &mut SeededRng
 /// PARTIALLY_SIGNED assumed to share their shape.
 fn contract(stage: ContractStage, created_at: UtcDateTime, rng: &mut SeededRng) -> Value {
     let contract_id = id(rng);
-    let cold_rent = rng.random_range(45..=260u32) * 10;
-    let utilities = rng.random_range(12..=45u32) * 10;
-    // Rent starts on the first of a month one to three months ahead.
-    let start = created_at.plus_days(rng.random_range(30..=90)).civil();
     let mut data = Map::new();
     data.insert("id".to_owned(), Value::from(contract_id.clone()));
     if stage == ContractStage::Started {
@@ -1039,33 +1175,39 @@ fn contract(stage: ContractStage, created_at: UtcDateTime, rng: &mut SeededRng) 
         "metadata".to_owned(),
         json!({ "unitId": id(rng), "listingId": id(rng), "candidateId": id(rng) }),
     );
-    // `contractData` is typed `any`; a rental contract's key terms (assumed).
-    data.insert(
-        "contractData".to_owned(),
-        json!({
-            "coldRent": cold_rent,
-            "utilities": utilities,
-            "deposit": cold_rent * 3,
-            "currency": "EUR",
-            "rentStart": format!("{:04}-{:02}-01", start.year, start.month),
-        }),
-    );
+    data.insert("contractData".to_owned(), contract_terms(created_at, rng));
     data.insert("status".to_owned(), Value::from(stage.status()));
     data.insert(
         "contractFlowType".to_owned(),
         Value::from(fake::one_of(CONTRACT_FLOW_TYPES, rng)),
     );
-    data.insert(
-        "contractFile".to_owned(),
-        contract_file("Mietvertrag.pdf".to_owned(), &contract_id, 0, rng),
-    );
+    let file = |name: &str, order: u8, rng: &mut SeededRng| {
+        stored_file("contracts", &contract_id, name, order, rng)
+    };
+    data.insert("contractFile".to_owned(), file("Mietvertrag.pdf", 0, rng));
     if stage == ContractStage::Signed {
         data.insert(
             "auditTrailFile".to_owned(),
-            contract_file("Signaturprotokoll.pdf".to_owned(), &contract_id, 1, rng),
+            file("Signaturprotokoll.pdf", 1, rng),
         );
     }
     Value::Object(data)
+}
+
+/// PROTOCOL_COMPLETED (assumed throughout): a move-in or move-out handover
+/// protocol of a unit under a contract, completed shortly before the
+/// delivery, with its PDF.
+fn protocol(created_at: UtcDateTime, rng: &mut SeededRng) -> Value {
+    let protocol_id = id(rng);
+    let completed = created_at.plus_minutes(-rng.random_range(1..=30));
+    let kind = fake::one_of(PROTOCOL_TYPES, rng);
+    json!({
+        "id": protocol_id,
+        "type": kind,
+        "metadata": { "unitId": id(rng), "contractId": id(rng) },
+        "completedAt": completed.iso8601_millis(),
+        "protocolFile": stored_file("protocols", &protocol_id, "Übergabeprotokoll.pdf", 0, rng),
+    })
 }
 
 /// Owner events (assumed): the GraphQL OwnerInput's fields with EverReal's id;
@@ -1311,12 +1453,139 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_lists_28_events_in_seven_families() {
-        assert_eq!(EverReal.events().len(), 28);
+    fn the_catalogue_lists_the_seeds_28_events_and_protocol_completed() {
+        assert_eq!(EverReal.events().len(), 29);
         let mut names: Vec<&str> = EverReal.events().iter().map(|e| e.name).collect();
+        assert_eq!(names.last(), Some(&PROTOCOL_COMPLETED));
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 28, "no event twice");
+        assert_eq!(names.len(), 29, "no event twice");
+        let protocol = EverReal
+            .event(PROTOCOL_COMPLETED)
+            .expect("in the catalogue");
+        assert!(
+            protocol.provenance.is_assumed(),
+            "its data is not published"
+        );
+    }
+
+    #[test]
+    fn protocol_completed_carries_its_protocol_and_file() {
+        for seed in 0..50 {
+            let body = build(PROTOCOL_COMPLETED, seed);
+            let data = &body["data"];
+            assert_eq!(
+                keys(data),
+                ["id", "type", "metadata", "completedAt", "protocolFile"]
+            );
+            assert!(is_uuid_v4(&data["id"]));
+            assert!(PROTOCOL_TYPES.contains(&data["type"].as_str().unwrap_or("?")));
+            let completed = data["completedAt"].as_str().expect("a date");
+            assert!(completed < body["createdAt"].as_str().expect("a date"));
+            assert_eq!(
+                keys(&data["protocolFile"]),
+                ["name", "resourcePath", "order", "size", "type"]
+            );
+        }
+    }
+
+    #[test]
+    fn contract_flow_types_are_the_documented_ones() {
+        let mut seen = std::collections::BTreeSet::new();
+        for event in [
+            CONTRACT_FLOW_STARTED,
+            CONTRACT_FLOW_WITHDRAWN,
+            CONTRACT_FLOW_PARTIALLY_SIGNED,
+            CONTRACT_FLOW_SIGNED,
+        ] {
+            for seed in 0..200 {
+                let flow_type = build(event, seed)["data"]["contractFlowType"]
+                    .as_str()
+                    .expect("a string")
+                    .to_owned();
+                assert!(
+                    CONTRACT_FLOW_TYPES.contains(&flow_type.as_str()),
+                    "{event} at seed {seed}: {flow_type}"
+                );
+                seen.insert(flow_type);
+            }
+        }
+        assert_eq!(
+            seen.len(),
+            CONTRACT_FLOW_TYPES.len(),
+            "every member is sent"
+        );
+        assert_eq!(
+            CONTRACT_FLOW_TYPES,
+            [
+                "VIRTUAL",
+                "OFFLINE",
+                "DOWNLOAD_UPLOAD",
+                "ELECTRONIC_SIGNATURE_V2",
+                "ELECTRONIC_SIGNATURE_QES"
+            ]
+        );
+    }
+
+    #[test]
+    fn contract_facts_cite_the_contract_query_page() {
+        for source in [CONTRACT_FLOW_TYPE_SOURCE, CONTRACT_TERMS_SOURCE] {
+            assert_eq!(source.page, CONTRACT_QUERY_DOCUMENTATION);
+            assert!(source.page.starts_with("https://api-docs.everreal.co/"));
+        }
+        assert!(CONTRACT_DATA_SHAPE.is_assumed());
+        assert!(CONTRACT_DATA_SHAPE.to_string().contains("likely shape"));
+    }
+
+    #[test]
+    fn contract_data_follows_the_contract_terms() {
+        let mut open_ended = 0;
+        for seed in 0..200 {
+            let terms = &build(CONTRACT_FLOW_SIGNED, seed)["data"]["contractData"];
+            assert_eq!(keys(terms), CONTRACT_TERMS_KEYS, "seed {seed}");
+            let amount = |key: &str| terms[key].as_u64().expect("an amount");
+            assert_eq!(
+                amount("totalMonthlyRent"),
+                amount("rent") + amount("heatingCosts") + amount("utilityCosts")
+            );
+            assert_eq!(amount("deposit"), 3 * amount("rent"));
+            let start = terms["contractStartDate"].as_str().expect("a date");
+            assert!(start.len() == 10 && start.ends_with("-01"), "{start}");
+            match &terms["contractEndDate"] {
+                Value::Null => open_ended += 1,
+                Value::String(end) => assert!(end.as_str() > start, "{end} after {start}"),
+                other => panic!("contractEndDate {other}"),
+            }
+        }
+        assert!(open_ended > 100 && open_ended < 200, "{open_ended}");
+    }
+
+    #[test]
+    fn optional_paths_are_documented_and_built() {
+        for (event, optional) in [
+            (CANDIDATE_PARSED, CANDIDATE_PARSED_OPTIONAL_PATHS),
+            (LISTING_CANDIDATE_APPLIED, CANDIDATE_APPLIED_OPTIONAL_PATHS),
+            (CONTRACT_FLOW_SIGNED, CONTRACT_SIGNED_OPTIONAL_PATHS),
+        ] {
+            assert_eq!(EverReal.fuzz_optional(event), optional);
+            for path in optional {
+                assert!(
+                    (0..60)
+                        .any(|seed| crate::payload::get_path(&build(event, seed), path).is_some()),
+                    "{event} {path} is never built"
+                );
+            }
+        }
+        for top in CANDIDATE_PARSED_OPTIONAL_KEYS {
+            let path = format!("data.{top}");
+            assert!(
+                CANDIDATE_PARSED_OPTIONAL_PATHS.contains(&path.as_str()),
+                "{path}"
+            );
+        }
+        for event in [CONTRACT_FLOW_STARTED, OWNER_CREATED, PROTOCOL_COMPLETED] {
+            assert!(EverReal.fuzz_optional(event).is_empty(), "{event}");
+        }
     }
 
     #[test]
@@ -1454,6 +1723,10 @@ mod tests {
         assert_eq!(
             build(CONTRACT_FLOW_WITHDRAWN, 8)["data"]["status"],
             "WITHDRAWN"
+        );
+        assert_eq!(
+            keys(&signed["auditTrailFile"]),
+            ["name", "resourcePath", "order", "size", "type"]
         );
     }
 

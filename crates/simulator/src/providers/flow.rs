@@ -26,14 +26,15 @@ use std::time::Duration;
 use rand::Rng;
 use serde_json::{Map, Value};
 
+use crate::api::flow::CORE_API_DEMO;
 use crate::encoding::compact_json;
 use crate::error::SimulatorError;
 use crate::fake::calendar::{civil_from_days, days_from_civil};
 use crate::fake::{self, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, Source, SuccessRule};
 use crate::providers::{
-    AttemptStamp, EventSpec, FuzzPaths, HeaderLine, JSON_CONTENT_TYPE, Provider, ProviderId,
-    SettingSpec,
+    AttemptStamp, EventSpec, FuzzPaths, HeaderLine, IntegerEnum, JSON_CONTENT_TYPE, Provider,
+    ProviderId, SettingSpec,
 };
 use crate::schedule::Schedule;
 use crate::signing::SignatureScheme;
@@ -331,8 +332,17 @@ static EVENTS: [EventSpec; CATALOGUE_LEN] = {
     specs
 };
 
-/// `PublicationChanged.Type` members: Finn = 1, FinnComingForSale = 150 (documented).
+/// `PublicationChanged.Type` members: Finn = 1, FinnComingForSale = 150
+/// (documented in the seed). The sources conflict on 150: Visma's
+/// Core.Api.Demo (`PublicationProviderType`) gives FinnComingForSale no
+/// explicit value, which in C# would make it 2. The webhook page is the
+/// primary source, so the seed's 150 is kept.
 pub const PUBLICATION_TYPES: &[(&str, u64)] = &[("Finn", 1), ("FinnComingForSale", 150)];
+
+/// Where `ReadyForSettlement` is documented: the `SettlementStatusType`
+/// enum of Visma's Core.Api.Demo; the seed's list lacks it.
+pub const READY_FOR_SETTLEMENT_SOURCE: Source =
+    Source::new(CORE_API_DEMO, "Models/Enums/SettlementStatusType.cs");
 
 /// `ActivityParticipant*.Type` members, in the seed's order (documented).
 pub const ACTIVITY_PARTICIPANT_TYPES: &[&str] = &[
@@ -353,7 +363,10 @@ pub const ACTIVITY_PARTICIPANT_TYPES: &[&str] = &[
 pub const SHOWING_PARTICIPANT_TYPE: &str = "ShowingActivity";
 
 /// `SettlementStatus` values of `GET /flow/api/Properties/{id}/SettlementStatuses`
-/// with their Norwegian meaning (documented; `General` has none in the seed).
+/// with their Norwegian meaning: the seed's seven, in its order (`General`
+/// has no meaning there), then `ReadyForSettlement`, which only the demo's
+/// enum lists ([`READY_FOR_SETTLEMENT_SOURCE`]; placed last as its place
+/// among the others is not taken from there).
 pub const SETTLEMENT_STATUSES: &[(&str, &str)] = &[
     ("Waiting", "Venter"),
     ("General", ""),
@@ -362,7 +375,11 @@ pub const SETTLEMENT_STATUSES: &[(&str, &str)] = &[
     ("DeedSentToRegistration", "Skjøte sendt til tinglysning"),
     ("SettlementCompleted", "Oppgjør gjennomført"),
     ("Archived", "Arkivert"),
+    (READY_FOR_SETTLEMENT, "Klar til oppgjør"),
 ];
+
+/// The settlement status the seed's list lacks ([`READY_FOR_SETTLEMENT_SOURCE`]).
+pub const READY_FOR_SETTLEMENT: &str = "ReadyForSettlement";
 
 /// `SellerInsuranceType` values of `GET /flow/api/Properties/{id}/Information`
 /// with their Norwegian meaning (documented).
@@ -394,6 +411,19 @@ pub const CHECKLIST_KEYS: &[&str] = &[
 /// `Aktivitet*.Type` is an integer in the seed with no members listed;
 /// assumed to number the participant types after `Unknown` (1 = TaskActivity).
 const ACTIVITY_TYPE_NUMBERS: RangeInclusive<u64> = 1..=10;
+
+/// The integer enums a fuzzer may give a new code (Flow's enums may grow,
+/// assumed as for the string enums): `PublicationChanged.Type` beside its
+/// documented [`PUBLICATION_TYPES`], `Aktivitet*.Type` beside the codes
+/// [`ACTIVITY_TYPE_NUMBERS`] assumes.
+const PUBLICATION_TYPE_CODES: &[IntegerEnum] = &[IntegerEnum {
+    path: "Payload.Type",
+    known: &[1, 150],
+}];
+const ACTIVITY_TYPE_CODES: &[IntegerEnum] = &[IntegerEnum {
+    path: "Payload.Type",
+    known: &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+}];
 
 /// Paths of `Payload.CaseId` alone, the whole Payload of most case events.
 const CASE_ID_PATHS: &[&str] = &["Payload.CaseId"];
@@ -454,8 +484,9 @@ const FREE_NUMBER_PATHS: &[(&str, &[&str])] = &[
 /// Per event, the string enums: the participant `Type` (documented members)
 /// and the checklist `Key` (the seed shows a placeholder; its members are
 /// assumed, as in [`CHECKLIST_KEYS`]). The integer codes
-/// (`PublicationChanged.Type`, `Aktivitet*.Type`) are left out: a new member
-/// from the fuzzer is a string, which would change their documented type.
+/// (`PublicationChanged.Type`, `Aktivitet*.Type`) are not here: a new member
+/// here is a string; they get new integer codes instead
+/// ([`PUBLICATION_TYPE_CODES`], [`ACTIVITY_TYPE_CODES`]).
 const ENUM_PATHS: &[(&str, &[&str])] = &[
     ("ChecklistItemChecked", &["Payload.Key"]),
     ("ActivityParticipantCreated", &["Payload.Type"]),
@@ -579,6 +610,16 @@ impl Provider for Flow {
             free_numbers: paths_for(FREE_NUMBER_PATHS, event),
             enums: paths_for(ENUM_PATHS, event),
             ..FuzzPaths::NONE
+        }
+    }
+
+    /// The `Type` codes: new ones a receiver must tolerate as it does new
+    /// string members.
+    fn fuzz_integer_enums(&self, event: &str) -> &'static [IntegerEnum] {
+        match event {
+            "PublicationChanged" => PUBLICATION_TYPE_CODES,
+            "AktivitetCreated" | "AktivitetChanged" => ACTIVITY_TYPE_CODES,
+            _ => &[],
         }
     }
 
@@ -1269,9 +1310,15 @@ mod tests {
             let event = entry.spec.name;
             let surface =
                 FuzzSurface::new(ProviderId::Flow.provider(), event).expect("in the catalogue");
+            let codes: Vec<&str> = Flow
+                .fuzz_integer_enums(event)
+                .iter()
+                .map(|code_enum| code_enum.path)
+                .collect();
             let varied: Vec<&str> = [
                 Flow.fuzz_paths(event).free_numbers,
                 Flow.fuzz_paths(event).enums,
+                &codes,
             ]
             .concat();
             let mut runner = TestRunner::new_with_rng(
@@ -1317,7 +1364,16 @@ mod tests {
     fn documented_enums_match_the_seed() {
         assert_eq!(ACTIVITY_PARTICIPANT_TYPES.len(), 11);
         assert!(ACTIVITY_PARTICIPANT_TYPES.contains(&SHOWING_PARTICIPANT_TYPE));
-        assert_eq!(SETTLEMENT_STATUSES.len(), 7);
+        assert_eq!(SETTLEMENT_STATUSES.len(), 8);
+        assert_eq!(
+            SETTLEMENT_STATUSES.last(),
+            Some(&(READY_FOR_SETTLEMENT, "Klar til oppgjør"))
+        );
+        let publication_codes: Vec<i64> =
+            PUBLICATION_TYPES.iter().map(|(_, n)| *n as i64).collect();
+        assert_eq!(PUBLICATION_TYPE_CODES[0].known, publication_codes);
+        let activity_codes: Vec<i64> = ACTIVITY_TYPE_NUMBERS.clone().map(|n| n as i64).collect();
+        assert_eq!(ACTIVITY_TYPE_CODES[0].known, activity_codes);
         assert_eq!(SELLER_INSURANCE_TYPES.len(), 4);
         assert_eq!(PUBLICATION_TYPES, [("Finn", 1), ("FinnComingForSale", 150)]);
         assert!(

@@ -180,6 +180,14 @@ impl FuzzPaths {
     };
 }
 
+/// An integer enum: a code attribute (Flow's `PublicationChanged.Type`)
+/// and the codes the provider has listed for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntegerEnum {
+    pub path: &'static str,
+    pub known: &'static [i64],
+}
+
 /// An object's keys in order: what the profiles' tests compare with the
 /// documented attribute order.
 #[cfg(test)]
@@ -228,6 +236,19 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// What a fuzzer may vary in `event`'s payload; nothing by default.
     fn fuzz_paths(&self, _event: &str) -> FuzzPaths {
         FuzzPaths::NONE
+    }
+
+    /// Integer enums in `event`'s payload: new codes, when the provider's
+    /// enums may grow. Kept apart from [`FuzzPaths::enums`], whose new
+    /// members are strings. None by default.
+    fn fuzz_integer_enums(&self, _event: &str) -> &'static [IntegerEnum] {
+        &[]
+    }
+
+    /// Attributes the provider documents as optional in `event`'s payload
+    /// (dotted paths): a fuzzer may leave them out. None by default.
+    fn fuzz_optional(&self, _event: &str) -> &'static [&'static str] {
+        &[]
     }
 
     /// Where an event's identity lies: the values a receiver deduplicates

@@ -10,8 +10,11 @@
 //! timeout), success = any status 200-299, anything else or a timeout
 //! retried. The `NewsFeed.Event` values come from Spark's "News Feeds:
 //! Metadata" page, [`EVENT_TYPES_DOCUMENTATION`] (the webhook page's example
-//! shows `New`). Assumed: the retry gaps, that redirects are not followed,
-//! that deliveries are not signed, the User-Agent, compact JSON on the wire,
+//! shows `New`); the metadata's `SavedSearchEvents` is the same list
+//! without Recommended, so a Recommended delivery is not of `NewsFeed.Type`
+//! SavedSearch. Assumed: the retry gaps, that redirects are not followed,
+//! that deliveries are not signed, the User-Agent value (the page names
+//! none), Recommended's feed type, compact JSON on the wire,
 //! how the digits after an id's timestamp are made, the time windows ids fall
 //! in, and that the enums and the body may grow.
 
@@ -54,6 +57,11 @@ const RESPONSE_TIMEOUT_SOURCE: Source = Source::new(
 const EVENT_TYPE_DOCUMENTED: Provenance = Provenance::Documented {
     source: Source::new(EVENT_TYPES_DOCUMENTATION, "Events"),
 };
+
+/// The metadata's list of the events a saved search's feed carries: every
+/// event but Recommended.
+pub const SAVED_SEARCH_EVENTS_SOURCE: Source =
+    Source::new(EVENT_TYPES_DOCUMENTATION, "SavedSearchEvents");
 
 /// The one event the webhook page itself shows.
 pub const NEW: &str = "New";
@@ -129,10 +137,31 @@ pub const SUBSCRIPTION_KEYS: &[&str] = &["Id"];
 pub const SUBSCRIBER_MEMBER: &str = "Member";
 pub const SUBSCRIBER_CONTACT: &str = "Contact";
 
-/// `NewsFeed.Type`: the page names only `SavedSearch` ("such as SavedSearch").
-/// Sent for every event here, Recommended included (assumed: its feed type
-/// is not documented).
+/// `NewsFeed.Type` of the saved-search events, every event but Recommended
+/// (documented: the webhook page names `SavedSearch`, "such as
+/// SavedSearch", and [`SAVED_SEARCH_EVENTS_SOURCE`] lists its events).
 pub const NEWS_FEED_TYPE: &str = "SavedSearch";
+
+/// `NewsFeed.Type` of a Recommended delivery. Assumed: Recommended is not a
+/// saved-search event ([`SAVED_SEARCH_EVENTS_SOURCE`]) and no page names its
+/// feed type; Flexmls agents recommend listings into a contact's portal
+/// cart, so `Cart`.
+pub const RECOMMENDED_FEED_TYPE: &str = "Cart";
+
+/// Where [`RECOMMENDED_FEED_TYPE`] comes from: a guess.
+pub const RECOMMENDED_FEED_TYPE_PROVENANCE: Provenance = Provenance::Assumed {
+    why: "Recommended is not in the metadata's SavedSearchEvents, so not SavedSearch; \
+          no page names its feed type; Flexmls agents recommend into a contact's portal cart",
+};
+
+/// The feed type a delivery of `event` carries.
+pub fn news_feed_type(event: &str) -> &'static str {
+    if event == RECOMMENDED {
+        RECOMMENDED_FEED_TYPE
+    } else {
+        NEWS_FEED_TYPE
+    }
+}
 
 /// Characters in every Spark id (documented: "20100000000000000000000000").
 pub const ID_LENGTH: usize = 26;
@@ -148,7 +177,8 @@ pub const ENUM_PATHS: &[&str] = &["Subscriber.Type", "NewsFeed.Event", "NewsFeed
 const FIXED_HEADERS: &[(&str, &str)] = &[
     // Delivery bodies are JSON (documented); the header value is the usual one.
     JSON_CONTENT_TYPE,
-    // Assumed: the page names no User-Agent, so hooksim sends a descriptive one.
+    // Assumed (undocumented: the page names no User-Agent header or value),
+    // so hooksim sends a descriptive one.
     ("User-Agent", "Spark Platform news feed webhooks"),
 ];
 
@@ -316,7 +346,7 @@ fn news_feed_delivery(event: &str, rng: &mut SeededRng) -> Value {
             "Id": spark_id(feed_created, rng),
             "Event": event,
             "EventTimestamp": happened.iso8601_seconds(),
-            "Type": NEWS_FEED_TYPE,
+            "Type": news_feed_type(event),
             "Subscription": { "Id": spark_id(searched, rng) },
         },
     })
@@ -358,7 +388,22 @@ mod tests {
                 assert_eq!(keys(&body["NewsFeed"]), NEWS_FEED_KEYS);
                 assert_eq!(keys(&body["NewsFeed"]["Subscription"]), SUBSCRIPTION_KEYS);
                 assert_eq!(body["NewsFeed"]["Event"], spec.name);
-                assert_eq!(body["NewsFeed"]["Type"], NEWS_FEED_TYPE);
+                assert_eq!(body["NewsFeed"]["Type"], news_feed_type(spec.name));
+            }
+        }
+    }
+
+    #[test]
+    fn recommended_is_never_sent_as_a_saved_search() {
+        for seed in 0..500 {
+            let body = build(RECOMMENDED, seed);
+            assert_ne!(body["NewsFeed"]["Type"], "SavedSearch", "seed {seed}");
+            assert_eq!(body["NewsFeed"]["Type"], RECOMMENDED_FEED_TYPE);
+        }
+        assert!(RECOMMENDED_FEED_TYPE_PROVENANCE.is_assumed());
+        for spec in Spark.events().iter().filter(|e| e.name != RECOMMENDED) {
+            for seed in 0..50 {
+                assert_eq!(build(spec.name, seed)["NewsFeed"]["Type"], "SavedSearch");
             }
         }
     }
