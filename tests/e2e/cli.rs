@@ -116,6 +116,36 @@ fn providers_lists_and_shows_with_provenance() {
         "{out}"
     );
     assert!(!out.contains("seeds/"), "{out}");
+    // Every header is marked, not only the timeouts and the schedule.
+    let hemnet_headers = "\nheaders (each documented or assumed):\n".to_owned()
+        + &[
+            "User-Agent: Hemnet API Client",
+            "Content-Type: application/json",
+            "X-Timestamp: [unix-ms]",
+            "X-Request-Id: [uuid]",
+            "X-Signature: lowercase hex HMAC-SHA256 of the raw body; while keys rotate `old,new`",
+        ]
+        .map(|line| {
+            format!(
+                "  {line}\n    (documented: https://integration.testhemnet.se/webhook/documentation § Headers)\n"
+            )
+        })
+        .concat();
+    assert!(out.contains(&hemnet_headers), "{out}");
+    let spark = stdout(&hooksim(&["providers", "show", "spark"]));
+    assert!(
+        spark.contains("  User-Agent: Spark Platform news feed webhooks\n    (assumed: "),
+        "{spark}"
+    );
+    // And what the fuzzer may vary, per event, with the events that vary alike together.
+    let pf_expert = stdout(&hooksim(&["providers", "show", "propertyfinder"]));
+    assert!(
+        pf_expert.ends_with(
+            "  every event (22):\n    boundary numbers of the same type: client, concept.id\n    null (documented nullable): concept.sub_namespace\n    new enum members: concept.namespace, concept.sub_namespace\n    new attributes in: (the body), concept\n"
+        ),
+        "{pf_expert}"
+    );
+    assert!(out.contains("\n  CONTACT.CREATE:\n    any text "), "{out}");
     assert_eq!(
         hooksim(&["providers", "show", "nope"]).status.code(),
         Some(2)

@@ -269,42 +269,87 @@ fn an_atlas_receiver_that_answers_409_to_a_repeated_id_fails_at_least_once() {
     assert!(out.contains("rejected 409"), "{out}");
 }
 
-/// A PF Expert receiver whose registration endpoint says it registered
-/// whatever the API answered, as a setup script that never reads the answer
-/// would.
-#[test]
-fn a_receiver_that_ignores_the_apis_refusal_fails_the_refusal_rule() {
+/// How a PF Expert receiver's setup endpoint gets its hook wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PfSetupMistake {
+    /// It says it registered whatever the API answered, as a setup script
+    /// that never reads the answer would.
+    IgnoresTheAnswer,
+    /// It sends a fixed token to `/hooks` instead of asking the token
+    /// endpoint for one, and reports the refusal truthfully.
+    SkipsTheTokenRequest,
+}
+
+/// A receiver at `/hooks/pf` whose `/setup/pf` registers `lead.new` at
+/// `api` with `mistake`; the runtime serving it, its URL and the API address.
+fn pf_setup_receiver(mistake: PfSetupMistake) -> (String, tokio::runtime::Runtime, String, String) {
     let port = crate::receivers::free_port();
     let api = format!("http://127.0.0.1:{port}/propertyfinder");
     let hooks = format!("{api}/hooks");
+    let token_url = format!("{api}/auth/oauth/v1/token");
     let router = Router::new()
         .route("/hooks/pf", post(|| async { StatusCode::OK }))
         .route(
             "/setup/pf",
             post(move |headers: HeaderMap| {
-                let hooks = hooks.clone();
+                let (hooks, token_url) = (hooks.clone(), token_url.clone());
                 async move {
                     let host = headers
                         .get("host")
                         .and_then(|h| h.to_str().ok())
                         .unwrap_or_default()
                         .to_owned();
+                    let client = reqwest::Client::new();
+                    let token = match mistake {
+                        PfSetupMistake::SkipsTheTokenRequest => "hooksim-api-token".to_owned(),
+                        PfSetupMistake::IgnoresTheAnswer => {
+                            let answer = client
+                                .post(&token_url)
+                                .basic_auth("hooksim-client", Some("hooksim-client-secret"))
+                                .header("content-type", "application/json")
+                                .body(r#"{"scope":"openid","grant_type":"client_credentials"}"#)
+                                .send()
+                                .await
+                                .expect("the token endpoint answers")
+                                .bytes()
+                                .await
+                                .expect("an answer");
+                            let answer: serde_json::Value =
+                                serde_json::from_slice(&answer).expect("a JSON answer");
+                            answer["access_token"].as_str().unwrap_or_default().to_owned()
+                        }
+                    };
                     let body = json!({"hook": {"event": "lead.new", "target": format!("http://{host}/hooks/pf")}});
-                    // The mistake: the answer is never looked at.
-                    let _ = reqwest::Client::new()
+                    let answer = client
                         .post(&hooks)
-                        .bearer_auth("hooksim-api-token")
+                        .bearer_auth(token)
                         .header("content-type", "application/json")
                         .body(body.to_string())
                         .send()
                         .await;
-                    Json(json!({"registered": true})).into_response()
+                    let registered = match mistake {
+                        PfSetupMistake::IgnoresTheAnswer => true,
+                        PfSetupMistake::SkipsTheTokenRequest => {
+                            answer.is_ok_and(|a| a.status().is_success())
+                        }
+                    };
+                    let status = if registered {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::BAD_GATEWAY
+                    };
+                    (status, Json(json!({"registered": registered}))).into_response()
                 }
             }),
         );
-    let (url, _runtime) = serve(router, "");
-    let api_addr = format!("127.0.0.1:{port}");
-    let (code, out) = run_suite_against(
+    let (url, runtime) = serve(router, "");
+    (url, runtime, api, format!("127.0.0.1:{port}"))
+}
+
+/// The PF Expert API scenarios against `mistake`'s receiver.
+fn run_pf_setup(mistake: PfSetupMistake) -> (Option<i32>, String) {
+    let (url, _runtime, api, api_addr) = pf_setup_receiver(mistake);
+    run_suite_against(
         &[
             "scenarios/propertyfinder/api-client-level-token.yaml",
             "scenarios/propertyfinder/api-registered-hook-receives.yaml",
@@ -318,7 +363,12 @@ fn a_receiver_that_ignores_the_apis_refusal_fails_the_refusal_rule() {
             "--set",
             "propertyfinder.register=/setup/pf",
         ],
-    );
+    )
+}
+
+#[test]
+fn a_receiver_that_ignores_the_apis_refusal_fails_the_refusal_rule() {
+    let (code, out) = run_pf_setup(PfSetupMistake::IgnoresTheAnswer);
     assert_eq!(code, Some(1), "{out}");
     // The hook it did register still works.
     assert_eq!(
@@ -328,6 +378,20 @@ fn a_receiver_that_ignores_the_apis_refusal_fails_the_refusal_rule() {
     );
     assert!(
         out.contains("expected answer: an error (nothing registered), got 200"),
+        "{out}"
+    );
+}
+
+/// Hooks need the Bearer token of the OAuth token endpoint: a receiver that
+/// sends a fixed one registers nothing (and says so, so only the rule that
+/// needs a hook fails).
+#[test]
+fn a_receiver_that_skips_the_token_request_registers_nothing() {
+    let (code, out) = run_pf_setup(PfSetupMistake::SkipsTheTokenRequest);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        failed_rules(&out),
+        rules(&["propertyfinder/api-registered-hook-receives"]),
         "{out}"
     );
 }

@@ -79,9 +79,15 @@ flow: {base}/flow
   client id hooksim-client-without-cases-read (same secret): an API user without "Cases - Read"
 
 propertyfinder: {base}/propertyfinder
-  send on every call:
-    Authorization: Bearer hooksim-api-token
-  user token hooksim-read-only-token: not client level: hooks answer 403
+  first get a token:
+    POST {base}/propertyfinder/auth/oauth/v1/token
+    Authorization: Basic aG9va3NpbS1jbGllbnQ6aG9va3NpbS1jbGllbnQtc2VjcmV0
+    Content-Type: application/json
+    {{"scope":"openid","grant_type":"client_credentials"}}
+  then, with the access_token of its answer, send on every call:
+    Authorization: Bearer <access_token>
+  API key hooksim-client, secret hooksim-client-secret: the client level key pair the Basic header above carries
+  API key hooksim-user-level-key (same secret): user level, not client level: hooks answer 403
 
 propertyfinder-atlas: {base}/propertyfinder-atlas
   first get a token:
@@ -106,6 +112,8 @@ struct Instructions {
     base: String,
     /// `(url, content type, body)` of the token request, if there is one.
     token_request: Option<(String, String, String)>,
+    /// The token request's own `Authorization` header (PF Expert's Basic).
+    token_authorization: Option<String>,
     /// The answer's field the token is in.
     token_field: Option<String>,
     headers: Vec<(String, String)>,
@@ -130,11 +138,16 @@ fn instructions(printout: &str, provider: &str) -> Instructions {
             let mut next = || {
                 lines
                     .next()
-                    .expect("the token request has three lines")
+                    .expect("the token request has three or four lines")
                     .trim()
             };
             let url = next().strip_prefix("POST ").expect("a POST").to_owned();
-            let content_type = next()
+            let mut line = next();
+            if let Some(authorization) = line.strip_prefix("Authorization: ") {
+                found.token_authorization = Some(authorization.to_owned());
+                line = next();
+            }
+            let content_type = line
                 .strip_prefix("Content-Type: ")
                 .expect("a content type")
                 .to_owned();
@@ -159,10 +172,14 @@ async fn call_as_printed(
     if let (Some((url, content_type, token_body)), Some(field)) =
         (&found.token_request, &found.token_field)
     {
-        let answer = client
+        let mut token_request = client
             .post(url)
             .header("content-type", content_type)
-            .body(token_body.clone())
+            .body(token_body.clone());
+        if let Some(authorization) = &found.token_authorization {
+            token_request = token_request.header("authorization", authorization);
+        }
+        let answer = token_request
             .send()
             .await
             .expect("the token endpoint answers");

@@ -437,7 +437,10 @@ fn spark_env(api: &str) -> Vec<(&'static str, String)> {
         ("SPARK_API_BASE", api.to_owned()),
         ("SPARK_ACCESS_TOKEN", API_TOKEN.to_owned()),
         ("PF_API_BASE", api.replace("/spark", "/propertyfinder")),
-        ("PF_TOKEN", API_TOKEN.to_owned()),
+        // hooksim serves PF Expert's token endpoint beside its API.
+        ("PF_AUTH_BASE", api.replace("/spark", "/propertyfinder")),
+        ("PF_API_KEY", API_CLIENT_ID.to_owned()),
+        ("PF_API_SECRET", API_CLIENT_SECRET.to_owned()),
     ]
 }
 

@@ -43,7 +43,8 @@ pub fn connect_body(
             "client_id": credentials.client_id,
             "client_secret": credentials.client_secret,
         }),
-        ProviderId::PropertyFinderAtlas => json!({
+        // PF Expert's token endpoint shares the API's base URL here.
+        ProviderId::PropertyFinderAtlas | ProviderId::PropertyFinder => json!({
             "api_key": credentials.client_id,
             "api_secret": credentials.client_secret,
         }),

@@ -18,11 +18,16 @@
 //! production, keep the URL unguessable and check `client` is yours.)
 //!
 //! Connecting, as a CRM sets itself up: `POST /propertyfinder/connect
-//! {"api", "token", "connection"?, "events"?}` registers one hook per event
-//! (every documented event unless `events` names fewer) through `POST
-//! {api}/hooks` with the client level token, at
-//! `http://{Host}/propertyfinder/connections/{connection}`; `POST
-//! /propertyfinder/disconnect {"connection"}` deletes them again. A
+//! {"api", "api_key", "api_secret", "auth"?, "connection"?, "events"?}` gets
+//! a token from `POST {auth}/auth/oauth/v1/token` (HTTP Basic
+//! `api_key:api_secret`, body `{"scope":"openid","grant_type":
+//! "client_credentials"}`, as PF Expert's "Introduction" documents; `auth`
+//! is the token host, `https://auth.propertyfinder.com` in production, and
+//! defaults to `api`), then registers one hook per event (every documented
+//! event unless `events` names fewer) through `POST {api}/hooks` with it as
+//! Bearer, at `http://{Host}/propertyfinder/connections/{connection}`; `POST
+//! /propertyfinder/disconnect {"connection"}` gets a fresh token (they last
+//! 30 minutes and cannot be refreshed) and deletes them again. A
 //! connection's deliveries are handled like `POST /propertyfinder` but stored
 //! apart (`GET /propertyfinder/connections/{connection}/notifications`), so
 //! scenarios sharing this receiver never see each other's. In production,
@@ -144,12 +149,18 @@ const DOCUMENTED_EVENTS: &[&str] = &[
     "transaction.deleted",
 ];
 
-/// One PF Expert account this receiver is connected to: where its API is,
-/// the token to call it with, the hooks registered there, and what arrived.
+/// Where PF Expert issues tokens, below its auth host (documented).
+const TOKEN_PATH: &str = "/auth/oauth/v1/token";
+
+/// One PF Expert account this receiver is connected to: where its API and
+/// token endpoint are, the key pair to get tokens with, the hooks
+/// registered there, and what arrived.
 #[derive(Clone)]
 struct PfConnection {
     api: String,
-    token: String,
+    auth: String,
+    api_key: String,
+    api_secret: String,
     /// `(event, hook id)`, in the order they were registered.
     hooks: Vec<(String, String)>,
     notifications: Arc<NotificationStore>,
@@ -234,13 +245,47 @@ fn accept_notification(
     }))
 }
 
+// The API secret must never reach a log line.
+impl std::fmt::Debug for PfConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PfConnection")
+            .field("api", &self.api)
+            .field("auth", &self.auth)
+            .field("api_key", &self.api_key)
+            .field("hooks", &self.hooks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PfConnection {
+    /// A fresh access token for a session of calls: tokens last 30 minutes
+    /// and come with no refresh token (documented).
+    async fn access_token(&self, client: &ApiClient) -> Result<String, ConnectFailure> {
+        let url = format!("{}{TOKEN_PATH}", self.auth.trim_end_matches('/'));
+        let body = json!({"scope": "openid", "grant_type": "client_credentials"});
+        let answer = client
+            .call_with_basic_auth(&url, (&self.api_key, &self.api_secret), &body)
+            .await?
+            .expect_success()?;
+        answer["access_token"]
+            .as_str()
+            .filter(|token| !token.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| ConnectFailure::unexpected(&url, "no `access_token` in the answer"))
+    }
+}
+
 /// What `POST /propertyfinder/connect` takes.
 #[derive(Deserialize)]
 struct ConnectRequest {
     /// The PF Expert API's base URL.
     api: String,
-    /// The client level token customer care issued.
-    token: String,
+    /// The client level key pair customer care issued.
+    api_key: String,
+    api_secret: String,
+    /// The token host's base URL, when it is not `api`'s.
+    #[serde(default)]
+    auth: Option<String>,
     #[serde(default)]
     connection: Option<String>,
     #[serde(default)]
@@ -255,7 +300,8 @@ async fn connect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ConnectFailure> {
-    let request: ConnectRequest = crate::provider_api::read_request(&body, "{api, token}")?;
+    let request: ConnectRequest =
+        crate::provider_api::read_request(&body, "{api, api_key, api_secret}")?;
     let connection = crate::provider_api::connection_name(request.connection.as_deref())?;
     let target = webhook_url(&headers, "/propertyfinder", &connection)?;
     let events = match request.events {
@@ -269,17 +315,20 @@ async fn connect(
         .get(&connection)
         .map_or_else(|| Arc::new(NotificationStore::new()), |c| c.notifications);
     let mut known = PfConnection {
+        auth: request.auth.unwrap_or_else(|| request.api.clone()),
         api: request.api,
-        token: request.token,
+        api_key: request.api_key,
+        api_secret: request.api_secret,
         hooks: Vec::new(),
         notifications,
     };
+    let token = known.access_token(&client).await?;
     state.connections.insert(&connection, known.clone());
     let url = format!("{}/hooks", known.api.trim_end_matches('/'));
     for event in events {
         let body = json!({"hook": {"event": event, "target": target}});
         let answer = client
-            .call(Method::POST, &url, Some(&known.token), Some(&body))
+            .call(Method::POST, &url, Some(&token), Some(&body))
             .await?
             .expect_success()?;
         // Only the id is read: the doc's own example spells `event` as
@@ -325,11 +374,12 @@ async fn disconnect(
     let connection = crate::provider_api::connection_name(request.connection.as_deref())?;
     let known = state.connections.known(&connection)?;
     let client = ApiClient::new()?;
+    let token = known.access_token(&client).await?;
     let mut deleted = Vec::new();
     for (event, id) in &known.hooks {
         let url = format!("{}/hooks/{id}", known.api.trim_end_matches('/'));
         client
-            .call(Method::DELETE, &url, Some(&known.token), None)
+            .call(Method::DELETE, &url, Some(&token), None)
             .await?
             .expect_deleted()?;
         info!(%connection, %event, hook = %id, "deleted a PF Expert hook");

@@ -178,6 +178,28 @@ impl ApiClient {
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
+        self.send(call, request, body).await
+    }
+
+    /// `POST url` with `user:password` as HTTP Basic and `body` as JSON: a
+    /// token request that authenticates in the header (PF Expert's).
+    pub(crate) async fn call_with_basic_auth(
+        &self,
+        url: &str,
+        (user, password): (&str, &str),
+        body: &Value,
+    ) -> Result<ApiAnswer, ConnectFailure> {
+        let request = self.client.post(url).basic_auth(user, Some(password));
+        self.send(format!("POST {url}"), request, Some(body)).await
+    }
+
+    /// Send `request` (`call` names it in messages) with `body` as JSON.
+    async fn send(
+        &self,
+        call: String,
+        mut request: reqwest::RequestBuilder,
+        body: Option<&Value>,
+    ) -> Result<ApiAnswer, ConnectFailure> {
         if let Some(body) = body {
             request = request
                 .header(header::CONTENT_TYPE, "application/json")

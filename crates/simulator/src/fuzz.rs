@@ -170,6 +170,16 @@ pub struct FuzzCase {
     pub mutations: Vec<Mutation>,
 }
 
+/// One kind of change a fuzzer makes to an event, and where: what
+/// `hooksim providers show` lists, so a receiver team knows what to expect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variation {
+    /// The change, in a phrase.
+    pub kind: &'static str,
+    /// The dotted paths it is made at; `""` is the payload itself.
+    pub paths: Vec<&'static str>,
+}
+
 /// What a fuzzer may vary in one event of one provider.
 #[derive(Debug, Clone, Copy)]
 pub struct FuzzSurface {
@@ -269,6 +279,35 @@ impl FuzzSurface {
             );
         }
         kinds
+    }
+
+    /// Each kind of change [`Self::cases`] makes, with its paths: one entry
+    /// per strategy of `mutation_kinds`, under the same conditions.
+    pub fn variations(&self) -> Vec<Variation> {
+        let p = self.provider;
+        let paths = p.fuzz_paths(self.event);
+        let mut varied = Vec::new();
+        let mut push = |kind: &'static str, paths: &[&'static str]| {
+            if !paths.is_empty() {
+                varied.push(Variation {
+                    kind,
+                    paths: paths.to_vec(),
+                });
+            }
+        };
+        push(
+            "any text (every script, escaped characters, empty, up to 16 KiB)",
+            paths.free_text,
+        );
+        push("boundary numbers of the same type", paths.free_numbers);
+        push("null (documented nullable)", paths.nullable);
+        if p.enums_may_grow() {
+            push("new enum members", paths.enums);
+        }
+        if p.attributes_may_be_added() {
+            push("new attributes in", &self.object_paths());
+        }
+        varied
     }
 
     /// The payload itself and every object above a path the provider named.
@@ -477,6 +516,27 @@ mod tests {
     use super::*;
     use crate::providers::ProviderId;
     use crate::providers::hemnet::{CONTACT_CREATE, CONTACT_ENUMS, NULLABLE_CONTACT_PATHS};
+
+    #[test]
+    fn variations_name_every_kind_of_change_the_cases_make() {
+        for id in ProviderId::ALL {
+            let provider = id.provider();
+            for event in provider.events() {
+                let surface = FuzzSurface::new(provider, event.name).expect("in the catalogue");
+                let variations = surface.variations();
+                assert_eq!(
+                    variations.len(),
+                    surface.mutation_kinds().len(),
+                    "{id} {}: {variations:?}",
+                    event.name
+                );
+                assert!(variations.iter().all(|v| !v.paths.is_empty()));
+            }
+        }
+        let kinds: Vec<&str> = hemnet().variations().iter().map(|v| v.kind).collect();
+        assert_eq!(kinds.len(), 5, "{kinds:?}");
+        assert!(kinds.contains(&"null (documented nullable)"), "{kinds:?}");
+    }
 
     fn hemnet() -> FuzzSurface {
         FuzzSurface::new(ProviderId::Hemnet.provider(), CONTACT_CREATE).expect("in the catalogue")

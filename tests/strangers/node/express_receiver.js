@@ -26,7 +26,10 @@ const SPARK_USER_AGENT = 'AcmeRealty-ListingSync/1.0';
 const SPARK_FORGET_ACTIVE = process.env.SPARK_FORGET_ACTIVE === '1';
 
 const PF_API_BASE = trimSlash(process.env.PF_API_BASE || 'https://api-v2.mycrm.com');
-const PF_TOKEN = process.env.PF_TOKEN || '';
+// PF issues tokens on its own host, from the client level key pair customer care gives out.
+const PF_AUTH_BASE = trimSlash(process.env.PF_AUTH_BASE || 'https://auth.propertyfinder.com');
+const PF_API_KEY = process.env.PF_API_KEY || '';
+const PF_API_SECRET = process.env.PF_API_SECRET || '';
 const PF_ALL_EVENTS = [
   'lead.new', 'lead.assigned', 'lead.status', 'lead.updated', 'lead.deleted',
   'landlord.new', 'landlord.assigned', 'landlord.updated', 'landlord.deleted',
@@ -237,19 +240,52 @@ const pfSeen = new SeenKeys();
 // event -> hook id, for the hooks we registered (PF has no list endpoint).
 const pfHooks = new Map();
 
-function pfHeaders() {
-  return { Authorization: `Bearer ${PF_TOKEN}`, Accept: 'application/json' };
-}
+// The current access token and when we stop using it. Tokens last 30 minutes
+// and there is no refresh token, so we simply ask for a new one.
+let pfToken = null;
+let pfTokenUntil = 0;
 
 function pfFailure(what, answer) {
-  const detail = (answer.data && answer.data.message) || answer.text.slice(0, 200);
+  const data = answer.data || {};
+  const detail = data.message || data.error_description || data.error || answer.text.slice(0, 200);
   return new ApiError(`Property Finder ${what} refused with HTTP ${answer.status}: ${detail}`, answer.status);
 }
 
-async function registerPfHook(event) {
-  const answer = await callApi(`${PF_API_BASE}/hooks`, {
+async function pfAccessToken() {
+  if (pfToken && Date.now() < pfTokenUntil) return pfToken;
+  const basic = Buffer.from(`${PF_API_KEY}:${PF_API_SECRET}`).toString('base64');
+  const answer = await callApi(`${PF_AUTH_BASE}/auth/oauth/v1/token`, {
     method: 'POST',
-    headers: pfHeaders(),
+    headers: { Authorization: `Basic ${basic}`, Accept: 'application/json' },
+    body: { scope: 'openid', grant_type: 'client_credentials' },
+  });
+  if (!answer.ok) throw pfFailure('token request', answer);
+  const token = answer.data && answer.data.access_token;
+  if (!token) throw new ApiError('Property Finder answered the token request without an access_token', answer.status);
+  // A minute of margin so a token never expires between our check and PF's.
+  const lifetime = Number(answer.data.expires_in) || 1800;
+  pfToken = token;
+  pfTokenUntil = Date.now() + Math.max(lifetime - 60, 0) * 1000;
+  return pfToken;
+}
+
+async function pfHeaders() {
+  return { Authorization: `Bearer ${await pfAccessToken()}`, Accept: 'application/json' };
+}
+
+// One call to the PF API; a 401 means our token went stale, so get a new one and try once more.
+async function callPf(url, options) {
+  let answer = await callApi(url, { ...options, headers: await pfHeaders() });
+  if (answer.status === 401) {
+    pfToken = null;
+    answer = await callApi(url, { ...options, headers: await pfHeaders() });
+  }
+  return answer;
+}
+
+async function registerPfHook(event) {
+  const answer = await callPf(`${PF_API_BASE}/hooks`, {
+    method: 'POST',
     body: { hook: { event, target: PF_HOOK_URL } },
   });
   if (!answer.ok) throw pfFailure(`hook for ${event}`, answer);
@@ -263,9 +299,8 @@ async function registerPfHook(event) {
 }
 
 async function deletePfHook(id) {
-  const answer = await callApi(`${PF_API_BASE}/hooks/${encodeURIComponent(id)}`, {
+  const answer = await callPf(`${PF_API_BASE}/hooks/${encodeURIComponent(id)}`, {
     method: 'DELETE',
-    headers: pfHeaders(),
   });
   // Already gone is as good as deleted.
   if (!answer.ok && answer.status !== 404) throw pfFailure(`deletion of hook ${id}`, answer);

@@ -1,8 +1,10 @@
-//! `hooksim providers [show ID]`: the catalogue and each provider's policy,
-//! every fact marked documented (with its source) or assumed.
+//! `hooksim providers [show ID]`: the catalogue and each provider's policy
+//! and headers, every fact marked documented (with its source) or assumed,
+//! and what the fuzzer may vary in each event.
 
+use hooksim_simulator::fuzz::{FuzzSurface, Variation};
 use hooksim_simulator::policy::Fact;
-use hooksim_simulator::providers::{AttemptStamp, ProviderId};
+use hooksim_simulator::providers::{AttemptStamp, Provider, ProviderId};
 use hooksim_simulator::schedule::format_nominal;
 
 use crate::args::ProvidersCommand;
@@ -84,23 +86,35 @@ fn describe(id: ProviderId) -> String {
         ),
         &policy.schedule.provenance,
     );
-    out += "\nheaders:\n";
+    out += "\nheaders (each documented or assumed):\n";
     let example = AttemptStamp {
         unix_ms: 0,
         request_id: String::new(),
     };
+    let provenance = |name: &str| {
+        p.header_facts()
+            .iter()
+            .find(|fact| fact.value.eq_ignore_ascii_case(name))
+            .map_or_else(
+                || "provenance unknown".to_owned(),
+                |fact| fact.provenance.to_string(),
+            )
+    };
     for header in p.headers(&example) {
         out += &format!(
-            "  {}: {}\n",
+            "  {}: {}\n    ({})\n",
             header.name,
-            header.redacted.as_deref().unwrap_or(&header.value)
+            header.shown(),
+            provenance(header.name)
         );
     }
     match p.signature() {
         Some(scheme) => {
             out += &format!(
-                "  {}: lowercase hex HMAC-SHA256 of the raw body; while keys rotate `old{}new`\n",
-                scheme.header, scheme.rotation_separator
+                "  {}: lowercase hex HMAC-SHA256 of the raw body; while keys rotate `old{}new`\n    ({})\n",
+                scheme.header,
+                scheme.rotation_separator,
+                provenance(scheme.header)
             );
         }
         None => out += "  (deliveries are not signed)\n",
@@ -121,6 +135,45 @@ fn describe(id: ProviderId) -> String {
             e.summary,
             e.provenance.label()
         );
+    }
+    out += &fuzz_surfaces(p);
+    out
+}
+
+/// What `fuzz` steps may vary, per event; events that vary alike share a
+/// block, so a provider whose events share one shape reads as one.
+fn fuzz_surfaces(p: &'static dyn Provider) -> String {
+    let mut groups: Vec<(Vec<&str>, Vec<Variation>)> = Vec::new();
+    for event in p.events() {
+        let variations = FuzzSurface::new(p, event.name)
+            .map(|surface| surface.variations())
+            .unwrap_or_default();
+        match groups.iter_mut().find(|(_, shared)| *shared == variations) {
+            Some((events, _)) => events.push(event.name),
+            None => groups.push((vec![event.name], variations)),
+        }
+    }
+    let mut out =
+        "\nfuzz (what a `fuzz` step may vary; every value stays of its documented type):\n"
+            .to_owned();
+    let every = p.events().len();
+    for (events, variations) in groups {
+        if events.len() == every && every > 1 {
+            out += &format!("  every event ({every}):\n");
+        } else {
+            out += &format!("  {}:\n", events.join(", "));
+        }
+        if variations.is_empty() {
+            out += "    nothing\n";
+        }
+        for variation in variations {
+            let paths: Vec<&str> = variation
+                .paths
+                .iter()
+                .map(|path| if path.is_empty() { "(the body)" } else { path })
+                .collect();
+            out += &format!("    {}: {}\n", variation.kind, paths.join(", "));
+        }
     }
     out
 }

@@ -65,6 +65,9 @@ fn how_to_call(provider: ProviderId, base: &str, auth: &ClientAuth) -> String {
     if let (Some(request), Token::Issued { field }) = (&auth.token_request, &auth.token) {
         push("  first get a token:".to_owned());
         push(format!("    POST {base}{}", request.path));
+        if let Some(authorization) = &request.authorization {
+            push(format!("    Authorization: {authorization}"));
+        }
         push(format!("    Content-Type: {}", request.content_type));
         push(format!("    {}", request.body));
         push(format!(

@@ -86,6 +86,10 @@ const PAGES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "https://expert.propertyfinder.ae/documentation/introduction/",
+        &["Security and Authentication"],
+    ),
+    (
         "https://api-docs.propertyfinder.net/enterprise-api/index.html",
         &[
             "Authentication",
@@ -220,7 +224,8 @@ fn every_documented_provider_fact_cites_a_known_section() {
             policy.schedule.provenance,
             policy.redirects_fail.provenance,
         ];
-        for provenance in facts.into_iter().chain(events) {
+        let headers = provider.header_facts().iter().map(|h| h.provenance);
+        for provenance in facts.into_iter().chain(events).chain(headers) {
             if let Provenance::Documented { source } = provenance
                 && let Err(why) = check_citation(&source.to_string())
             {

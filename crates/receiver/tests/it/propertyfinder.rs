@@ -448,10 +448,12 @@ mod connect {
         Ok(request.send().await?.status().as_u16())
     }
 
-    fn pf_connect(apis: &ProviderApis, token: &str, connection: &str) -> Value {
+    /// Connect with the scenario's API key and `secret`.
+    fn pf_connect(apis: &ProviderApis, secret: &str, connection: &str) -> Value {
         json!({
             "api": apis.base_url(ProviderId::PropertyFinder),
-            "token": token,
+            "api_key": Credentials::default().client_id,
+            "api_secret": secret,
             "connection": connection,
             "events": ["lead.new", "lead.updated"],
         })
@@ -480,12 +482,12 @@ mod connect {
     {
         let apis = start_apis().await?;
         let receiver = start_receiver().await?;
-        let token = Credentials::default().token;
+        let secret = Credentials::default().client_secret;
 
         let (status, answer) = ask(
             &receiver,
             "/propertyfinder/connect",
-            &pf_connect(&apis, &token, "c1"),
+            &pf_connect(&apis, &secret, "c1"),
         )
         .await?;
         assert_eq!(status, 200, "{answer}");
@@ -532,8 +534,10 @@ mod connect {
         assert_eq!(
             calls,
             [
+                "POST /auth/oauth/v1/token 200",
                 "POST /hooks 201",
                 "POST /hooks 201",
+                "POST /auth/oauth/v1/token 200",
                 "DELETE /hooks/223443 204",
                 "DELETE /hooks/223444 204"
             ]
@@ -554,10 +558,22 @@ mod connect {
         assert_eq!(status, 502, "{answer}");
         assert_eq!(answer["registered"], false);
         assert_eq!(answer["api_status"], 401);
-        assert_eq!(answer["api_answer"]["code"], 401);
+        assert_eq!(answer["api_answer"]["error"], "invalid_client");
+        assert!(
+            apis.state()
+                .journal()
+                .iter()
+                .all(|call| call.path == "/auth/oauth/v1/token"),
+            "no hook is asked for without a token"
+        );
 
-        let (status, answer) =
-            ask(&receiver, "/propertyfinder/connect", &json!({"token": "x"})).await?;
+        // A token is not a key pair: the old way to connect is refused.
+        let (status, answer) = ask(
+            &receiver,
+            "/propertyfinder/connect",
+            &json!({"api": "http://x", "token": "x"}),
+        )
+        .await?;
         assert_eq!(
             (status, answer["registered"].clone()),
             (400, json!(false)),
@@ -577,7 +593,9 @@ mod connect {
     async fn pf_expert_connect_reads_only_the_hook_id_so_the_docs_typo_is_harmless() -> TestResult {
         let apis = start_apis().await?;
         let receiver = start_receiver().await?;
-        let mut body = pf_connect(&apis, &Credentials::default().token, "c3");
+        let mut body = pf_connect(&apis, &Credentials::default().client_secret, "c3");
+        // Tokens come from the auth host, which is not where the hooks are.
+        body["auth"] = json!(apis.base_url(ProviderId::PropertyFinder));
         body["api"] = json!(format!(
             "{}/quirks/event-key-typo",
             apis.base_url(ProviderId::PropertyFinder)

@@ -7,11 +7,12 @@ use axum::http::HeaderMap;
 /// them to the receiver under test (`{{api.token}}`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
-    /// Bearer/API token for Spark (a write role), PF Expert (client level) and EverReal.
+    /// Bearer/API token for Spark (a write role) and EverReal.
     pub token: String,
     /// A Spark token of the Public role: reads only.
     pub read_only_token: String,
-    /// Flow's OAuth2 client credentials, and Atlas's API key pair.
+    /// Flow's OAuth2 client credentials, and the API key pairs of Atlas
+    /// and PF Expert (PF Expert's a client level one).
     pub client_id: String,
     pub client_secret: String,
 }
@@ -60,8 +61,38 @@ pub enum Token {
 pub struct TokenRequest {
     /// Below the API's base URL.
     pub path: &'static str,
+    /// The request's `Authorization` value, where the client authenticates
+    /// in a header rather than the body (PF Expert's HTTP Basic).
+    pub authorization: Option<String>,
     pub content_type: &'static str,
     pub body: String,
+}
+
+/// `Basic base64(user:password)`, as RFC 7617 builds it.
+pub fn basic_authorization(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let pair = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {pair}")
+}
+
+/// The `(user, password)` of a request's `Authorization: Basic` header;
+/// `None` without one, or when it does not decode to `user:password`.
+pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("Basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let pair = String::from_utf8(decoded).ok()?;
+    let (user, password) = pair.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
 }
 
 impl ClientAuth {
@@ -155,6 +186,29 @@ mod tests {
         assert_eq!(auth.presented_token(&HeaderMap::new()), None);
         assert!(!auth.accepts(&headers(&[("authorization", "Bearer abd")])));
         assert_eq!(auth.authorization(), "Bearer abc");
+    }
+
+    #[test]
+    fn basic_credentials_read_back_what_basic_authorization_writes() {
+        let value = basic_authorization("key", "se:cret");
+        // RFC 7617's own example pair, to pin the encoding.
+        assert_eq!(
+            basic_authorization("Aladdin", "open sesame"),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        let sent = headers(&[("authorization", &value)]);
+        assert_eq!(
+            basic_credentials(&sent),
+            Some(("key".to_owned(), "se:cret".to_owned()))
+        );
+        for refused in ["Bearer a2V5OnNlY3JldA==", "Basic !!!", "Basic a2V5"] {
+            assert_eq!(
+                basic_credentials(&headers(&[("authorization", refused)])),
+                None,
+                "{refused}"
+            );
+        }
+        assert_eq!(basic_credentials(&HeaderMap::new()), None);
     }
 
     #[test]

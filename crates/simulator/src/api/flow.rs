@@ -135,6 +135,7 @@ pub fn client_auth(credentials: &Credentials) -> ClientAuth {
         // `super::`: this module's own `TokenRequest` is the body the endpoint reads.
         token_request: Some(super::TokenRequest {
             path: TOKEN_PATH,
+            authorization: None,
             content_type: "application/x-www-form-urlencoded",
             // The credentials are hooksim's own, plain ASCII: nothing to percent-encode.
             body: format!(

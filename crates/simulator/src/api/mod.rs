@@ -31,7 +31,7 @@ pub mod propertyfinder;
 pub mod propertyfinder_atlas;
 pub mod spark;
 
-pub use auth::{ClientAuth, Credentials, Token, TokenRequest};
+pub use auth::{ClientAuth, Credentials, Token, TokenRequest, basic_authorization};
 
 /// The providers with an API here. Hemnet has none: its webhooks are set up
 /// on a settings page (Hemnet's page, "Get started").
@@ -123,6 +123,9 @@ pub struct World {
     pub conditions: ApiConditions,
     /// A counter for ids the APIs hand out.
     pub next_id: u64,
+    /// How many tokens PF Expert issued: apart from `next_id`, so fetching a
+    /// token leaves the hook ids the doc's example starts from.
+    pub tokens_issued: u64,
 }
 
 impl ApiState {

@@ -175,6 +175,7 @@ pub fn client_auth(credentials: &Credentials) -> ClientAuth {
     ClientAuth {
         token_request: Some(TokenRequest {
             path: TOKEN_PATH,
+            authorization: None,
             content_type: "application/json",
             body: json!({
                 "apiKey": credentials.client_id,

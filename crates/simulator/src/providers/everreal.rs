@@ -742,6 +742,14 @@ impl Provider for EverReal {
         HeaderLine::all_fixed(&[JSON_CONTENT_TYPE])
     }
 
+    fn header_facts(&self) -> &'static [Fact<&'static str>] {
+        const FACTS: &[Fact<&str>] = &[Fact::assumed(
+            "Content-Type",
+            "the docs show JSON bodies, not headers; application/json is the usual value",
+        )];
+        FACTS
+    }
+
     fn policy(&self) -> DeliveryPolicy {
         DeliveryPolicy {
             connect_timeout: CONNECT_TIMEOUT,

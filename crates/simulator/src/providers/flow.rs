@@ -514,6 +514,16 @@ const FIXED_HEADERS: &[(&str, &str)] = &[
         "hooksim-flow (assumed; Visma documents no User-Agent)",
     ),
 ];
+const HEADER_FACTS: &[Fact<&str>] = &[
+    Fact::assumed(
+        "Content-Type",
+        "the page shows JSON events, not headers; application/json is the usual value",
+    ),
+    Fact::assumed(
+        "User-Agent",
+        "Visma documents no User-Agent; hooksim names itself rather than guess",
+    ),
+];
 
 const TIMEOUT_ASSUMPTION: &str = "Flow documents no timeout; 10 s is the common default";
 const CONNECT_TIMEOUT: Fact<Duration> = Fact::assumed(Duration::from_secs(10), TIMEOUT_ASSUMPTION);
@@ -576,6 +586,10 @@ impl Provider for Flow {
 
     fn headers(&self, _stamp: &AttemptStamp) -> Vec<HeaderLine> {
         HeaderLine::all_fixed(FIXED_HEADERS)
+    }
+
+    fn header_facts(&self) -> &'static [Fact<&'static str>] {
+        HEADER_FACTS
     }
 
     fn policy(&self) -> DeliveryPolicy {

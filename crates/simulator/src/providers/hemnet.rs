@@ -192,6 +192,16 @@ const SIGNATURE: SignatureScheme = SignatureScheme {
     rotation_separator: ",",
 };
 
+/// The section listing every header a delivery carries, the signature's too.
+const HEADERS: Source = Source::new(DOCUMENTATION, "Headers");
+const HEADER_FACTS: &[Fact<&str>] = &[
+    Fact::documented("User-Agent", HEADERS),
+    Fact::documented("Content-Type", HEADERS),
+    Fact::documented(TIMESTAMP_HEADER, HEADERS),
+    Fact::documented(SIGNATURE.header, HEADERS),
+    Fact::documented(REQUEST_ID_HEADER, HEADERS),
+];
+
 const TIMEOUT_ASSUMPTION: &str = "Hemnet documents no timeout; 10 s is the common default";
 const CONNECT_TIMEOUT: Fact<Duration> = Fact::assumed(Duration::from_secs(10), TIMEOUT_ASSUMPTION);
 const RESPONSE_TIMEOUT: Fact<Duration> = Fact::assumed(Duration::from_secs(10), TIMEOUT_ASSUMPTION);
@@ -271,6 +281,10 @@ impl Provider for Hemnet {
             "[uuid]",
         ));
         headers
+    }
+
+    fn header_facts(&self) -> &'static [Fact<&'static str>] {
+        HEADER_FACTS
     }
 
     fn policy(&self) -> DeliveryPolicy {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::error::SimulatorError;
 use crate::fake::SeededRng;
-use crate::policy::{DeliveryPolicy, Provenance};
+use crate::policy::{DeliveryPolicy, Fact, Provenance};
 use crate::signing::SignatureScheme;
 
 pub mod everreal;
@@ -227,6 +227,11 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// Every request header except the signature, for one attempt.
     fn headers(&self, stamp: &AttemptStamp) -> Vec<HeaderLine>;
 
+    /// Where each header a delivery carries comes from, the signature's
+    /// included: documented (page § section) or assumed. A fact's value is
+    /// the header's name.
+    fn header_facts(&self) -> &'static [Fact<&'static str>];
+
     /// Timeouts, success rule and retry schedule.
     fn policy(&self) -> DeliveryPolicy;
 
@@ -310,6 +315,12 @@ mod tests {
                 .iter()
                 .map(|e| (format!("event {}", e.name), e.provenance)),
         );
+        facts.extend(
+            provider
+                .header_facts()
+                .iter()
+                .map(|h| (format!("header {}", h.value), h.provenance)),
+        );
         if id == ProviderId::PropertyFinder {
             facts.extend(
                 propertyfinder::NAMESPACES
@@ -329,6 +340,41 @@ mod tests {
     /// A public page: a URL, or the title of Flow's page, which has no public copy.
     fn is_public_page(page: &str) -> bool {
         page.starts_with("https://") || page == flow::DOCUMENTATION
+    }
+
+    #[test]
+    fn every_header_a_provider_sends_has_one_provenance_and_no_other_has_one() {
+        let stamp = AttemptStamp {
+            unix_ms: 1,
+            request_id: "r".to_owned(),
+        };
+        for id in ProviderId::ALL {
+            let provider = id.provider();
+            let mut sent: Vec<&str> = provider.headers(&stamp).iter().map(|h| h.name).collect();
+            sent.extend(provider.signature().map(|scheme| scheme.header));
+            let mut marked: Vec<&str> = provider.header_facts().iter().map(|h| h.value).collect();
+            sent.sort_unstable();
+            marked.sort_unstable();
+            assert_eq!(sent, marked, "{id}: the headers sent and those marked");
+        }
+        // Hemnet's page lists every header it sends; Spark's names no User-Agent.
+        let marked = |id: ProviderId, header: &str| {
+            id.provider()
+                .header_facts()
+                .iter()
+                .find(|h| h.value == header)
+                .map(|h| h.provenance)
+        };
+        for header in ["User-Agent", "X-Timestamp", "X-Request-Id", "X-Signature"] {
+            assert_eq!(
+                marked(ProviderId::Hemnet, header),
+                Some(Provenance::Documented {
+                    source: Source::new(hemnet::DOCUMENTATION, "Headers")
+                }),
+                "{header}"
+            );
+        }
+        assert!(marked(ProviderId::Spark, "User-Agent").is_some_and(|p| p.is_assumed()));
     }
 
     #[test]

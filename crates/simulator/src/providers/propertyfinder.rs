@@ -165,6 +165,10 @@ const CONCEPT_IDS: std::ops::RangeInclusive<u32> = 100_000..=9_999_999;
 
 /// Headers on every request (assumed: the doc shows none; the body is JSON).
 const FIXED_HEADERS: &[(&str, &str)] = &[JSON_CONTENT_TYPE];
+const HEADER_FACTS: &[Fact<&str>] = &[Fact::assumed(
+    "Content-Type",
+    "the doc shows a JSON body and no headers; application/json is the usual value",
+)];
 
 const TIMEOUT_ASSUMPTION: &str = "PF Expert documents no timeout; 10 s is the common default";
 const SUCCESS_ASSUMPTION: &str =
@@ -235,6 +239,10 @@ impl Provider for PropertyFinder {
 
     fn headers(&self, _stamp: &AttemptStamp) -> Vec<HeaderLine> {
         HeaderLine::all_fixed(FIXED_HEADERS)
+    }
+
+    fn header_facts(&self) -> &'static [Fact<&'static str>] {
+        HEADER_FACTS
     }
 
     fn policy(&self) -> DeliveryPolicy {

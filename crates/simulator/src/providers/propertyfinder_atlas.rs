@@ -173,6 +173,16 @@ const SIGNATURE: SignatureScheme = SignatureScheme {
 
 /// Headers on every request (assumed: the body is JSON; no other header is documented).
 const FIXED_HEADERS: &[(&str, &str)] = &[JSON_CONTENT_TYPE];
+/// The section with `X-Signature` (sent only for a subscription with a secret).
+const SIGNATURE_DOCUMENTED: Source =
+    Source::new(DOCUMENTATION, "Webhooks, Security — HMAC Signature");
+const HEADER_FACTS: &[Fact<&str>] = &[
+    Fact::assumed(
+        "Content-Type",
+        "the doc shows JSON payloads, not this header; application/json is the usual value",
+    ),
+    Fact::documented(SIGNATURE.header, SIGNATURE_DOCUMENTED),
+];
 
 /// Retry gaps (assumed): retries are documented, their timing is not, so we
 /// use [`Schedule::standard_webhooks`] as for Visma Flow and PF Expert.
@@ -384,6 +394,10 @@ impl Provider for PropertyFinderAtlas {
 
     fn headers(&self, _stamp: &AttemptStamp) -> Vec<HeaderLine> {
         HeaderLine::all_fixed(FIXED_HEADERS)
+    }
+
+    fn header_facts(&self) -> &'static [Fact<&'static str>] {
+        HEADER_FACTS
     }
 
     fn policy(&self) -> DeliveryPolicy {

@@ -181,6 +181,16 @@ const FIXED_HEADERS: &[(&str, &str)] = &[
     // so hooksim sends a descriptive one.
     ("User-Agent", "Spark Platform news feed webhooks"),
 ];
+const HEADER_FACTS: &[Fact<&str>] = &[
+    Fact::assumed(
+        "Content-Type",
+        "the page documents a JSON body, not the header; application/json is the usual value",
+    ),
+    Fact::assumed(
+        "User-Agent",
+        "the page names no User-Agent; hooksim sends a descriptive one",
+    ),
+];
 
 const CONNECT_TIMEOUT: Fact<Duration> =
     Fact::documented(Duration::from_secs(1), REQUESTS_TO_WEBHOOKS);
@@ -251,6 +261,10 @@ impl Provider for Spark {
 
     fn headers(&self, _stamp: &AttemptStamp) -> Vec<HeaderLine> {
         HeaderLine::all_fixed(FIXED_HEADERS)
+    }
+
+    fn header_facts(&self) -> &'static [Fact<&'static str>] {
+        HEADER_FACTS
     }
 
     fn policy(&self) -> DeliveryPolicy {

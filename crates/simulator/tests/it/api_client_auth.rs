@@ -50,13 +50,14 @@ async fn token(client: &reqwest::Client, base: &str, auth: &ClientAuth) -> Strin
                 .token_request
                 .as_ref()
                 .expect("an issued token comes from a token request");
-            let answer = client
+            let mut asking = client
                 .post(format!("{base}{}", request.path))
                 .header("content-type", request.content_type)
-                .body(request.body.clone())
-                .send()
-                .await
-                .expect("the token endpoint answers");
+                .body(request.body.clone());
+            if let Some(authorization) = &request.authorization {
+                asking = asking.header("authorization", authorization);
+            }
+            let answer = asking.send().await.expect("the token endpoint answers");
             assert_eq!(answer.status(), StatusCode::OK, "{base}{}", request.path);
             let answer: Value =
                 serde_json::from_slice(&answer.bytes().await.expect("a body")).expect("JSON");

@@ -1,4 +1,4 @@
-//! PF Expert's `/hooks` and the Enterprise (Atlas) API's token and
+//! PF Expert's token and `/hooks` and the Enterprise (Atlas) API's token and
 //! `/v1/webhooks`, called over HTTP as a receiver calls them: credentials,
 //! status codes, bodies, and what each call does to the registrations.
 
@@ -14,7 +14,32 @@ use serde_json::{Value, json};
 struct Answer {
     status: u16,
     content_type: Option<String>,
+    headers: reqwest::header::HeaderMap,
     body: Value,
+}
+
+impl Answer {
+    async fn read(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response.bytes().await.expect("the body is read");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Self {
+            status,
+            content_type,
+            headers,
+            body,
+        }
+    }
+
+    /// The header `name` as text.
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
 async fn start() -> ProviderApis {
@@ -38,20 +63,7 @@ async fn call(method: Method, url: &str, token: Option<&str>, body: Option<&Valu
             .header("Content-Type", "application/json")
             .body(body.to_string());
     }
-    let response = request.send().await.expect("the API answers");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let bytes = response.bytes().await.expect("the body is read");
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Answer {
-        status,
-        content_type,
-        body,
-    }
+    Answer::read(request.send().await.expect("the API answers")).await
 }
 
 /// The member names of a JSON object, in order; none for anything else.
@@ -72,6 +84,126 @@ mod pf_expert {
 
     fn hooks_url(apis: &ProviderApis) -> String {
         format!("{}/hooks", apis.base_url(ProviderId::PropertyFinder))
+    }
+
+    fn token_url(apis: &ProviderApis) -> String {
+        format!(
+            "{}/auth/oauth/v1/token",
+            apis.base_url(ProviderId::PropertyFinder)
+        )
+    }
+
+    const TOKEN_REQUEST: &str = r#"{"scope":"openid","grant_type":"client_credentials"}"#;
+
+    /// `POST /auth/oauth/v1/token` with `key:secret` as HTTP Basic and `body`.
+    async fn ask_token(apis: &ProviderApis, key_pair: Option<(&str, &str)>, body: &str) -> Answer {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("a plain HTTP client builds");
+        let mut request = client
+            .post(token_url(apis))
+            .header("Content-Type", "application/json")
+            .body(body.to_owned());
+        if let Some((key, secret)) = key_pair {
+            request = request.basic_auth(key, Some(secret));
+        }
+        Answer::read(request.send().await.expect("the token endpoint answers")).await
+    }
+
+    /// A client level token, got as the documentation says.
+    async fn pf_token(apis: &ProviderApis) -> String {
+        let credentials = Credentials::default();
+        let key_pair = (
+            credentials.client_id.as_str(),
+            credentials.client_secret.as_str(),
+        );
+        let answer = ask_token(apis, Some(key_pair), TOKEN_REQUEST).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer.body["access_token"]
+            .as_str()
+            .expect("an access_token")
+            .to_owned()
+    }
+
+    #[tokio::test]
+    async fn the_token_endpoint_answers_the_documented_request_with_a_bearer_token() {
+        let apis = start().await;
+        let credentials = Credentials::default();
+        let key_pair = (
+            credentials.client_id.as_str(),
+            credentials.client_secret.as_str(),
+        );
+        let answer = ask_token(&apis, Some(key_pair), TOKEN_REQUEST).await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(
+            keys(&answer.body),
+            ["access_token", "token_type", "expires_in"]
+        );
+        assert_eq!(answer.body["token_type"], "Bearer");
+        assert_eq!(answer.body["expires_in"], 1800);
+        assert_eq!(answer.header("cache-control"), Some("no-store"));
+        assert!(answer.body.get("refresh_token").is_none());
+        let token = answer.body["access_token"].as_str().expect("a string");
+        assert_ne!(token, credentials.token);
+        let request = hook_request("lead.new", TARGET);
+        let created = call(Method::POST, &hooks_url(&apis), Some(token), Some(&request)).await;
+        assert_eq!(created.status, 201);
+    }
+
+    #[tokio::test]
+    async fn the_token_endpoint_refuses_as_oauth_servers_do() {
+        let apis = start().await;
+        let credentials = Credentials::default();
+        let id = credentials.client_id.as_str();
+        let secret = credentials.client_secret.as_str();
+        let refusals = [
+            (None, TOKEN_REQUEST, 401, "invalid_client"),
+            (Some((id, "wrong")), TOKEN_REQUEST, 401, "invalid_client"),
+            (
+                Some(("someone", secret)),
+                TOKEN_REQUEST,
+                401,
+                "invalid_client",
+            ),
+            (Some((id, secret)), "scope=openid", 400, "invalid_request"),
+            (
+                Some((id, secret)),
+                r#"{"scope":"openid"}"#,
+                400,
+                "invalid_request",
+            ),
+            (
+                Some((id, secret)),
+                r#"{"scope":"openid","grant_type":"password"}"#,
+                400,
+                "unsupported_grant_type",
+            ),
+            (
+                Some((id, secret)),
+                r#"{"scope":"profile","grant_type":"client_credentials"}"#,
+                400,
+                "invalid_scope",
+            ),
+            (
+                Some((id, secret)),
+                r#"{"grant_type":"client_credentials"}"#,
+                400,
+                "invalid_scope",
+            ),
+        ];
+        for (key_pair, body, status, error) in refusals {
+            let answer = ask_token(&apis, key_pair, body).await;
+            let challenge = answer.header("www-authenticate");
+            assert_eq!(answer.status, status, "{key_pair:?} {body}");
+            assert_eq!(answer.body["error"], error, "{key_pair:?} {body}");
+            assert!(answer.body["error_description"].is_string());
+            assert_eq!(
+                challenge.is_some(),
+                status == 401,
+                "{key_pair:?} {body}: {challenge:?}"
+            );
+        }
     }
 
     #[tokio::test]
@@ -96,7 +228,17 @@ mod pf_expert {
             (wrong.status, wrong.body["code"].clone()),
             (401, json!(401))
         );
-        let user_level = Some(credentials.read_only_token.as_str());
+        // The fixed API token of the other providers is no PF Expert token.
+        let fixed = call(Method::POST, &url, Some(&credentials.token), Some(&request)).await;
+        assert_eq!(fixed.status, 401);
+        let user_level = ask_token(
+            &apis,
+            Some(("hooksim-user-level-key", &credentials.client_secret)),
+            TOKEN_REQUEST,
+        )
+        .await;
+        assert_eq!(user_level.status, 200);
+        let user_level = user_level.body["access_token"].as_str();
         let forbidden = call(Method::POST, &url, user_level, Some(&request)).await;
         assert_eq!(
             (forbidden.status, forbidden.body["code"].clone()),
@@ -117,15 +259,15 @@ mod pf_expert {
                 token_read_only: true,
                 ..Default::default()
             });
-        let client = Some(credentials.token.as_str());
-        let refused = call(Method::POST, &url, client, Some(&request)).await;
+        let client = pf_token(&apis).await;
+        let refused = call(Method::POST, &url, Some(&client), Some(&request)).await;
         assert_eq!(refused.status, 403);
     }
 
     #[tokio::test]
     async fn a_hook_is_answered_in_the_documented_shape_and_registered() {
         let apis = start().await;
-        let token = Credentials::default().token;
+        let token = pf_token(&apis).await;
         let request = hook_request("lead.new", TARGET);
         let created = call(
             Method::POST,
@@ -167,7 +309,7 @@ mod pf_expert {
     #[tokio::test]
     async fn the_docs_event_key_typo_is_answered_only_where_asked_for() {
         let apis = start().await;
-        let token = Credentials::default().token;
+        let token = pf_token(&apis).await;
         let url = format!(
             "{}/quirks/event-key-typo/hooks",
             apis.base_url(ProviderId::PropertyFinder)
@@ -207,7 +349,7 @@ mod pf_expert {
     #[tokio::test]
     async fn a_second_hook_for_an_event_replaces_the_first() {
         let apis = start().await;
-        let token = Credentials::default().token;
+        let token = pf_token(&apis).await;
         let url = hooks_url(&apis);
         let first = call(
             Method::POST,
@@ -267,7 +409,7 @@ mod pf_expert {
     #[tokio::test]
     async fn bad_requests_are_refused_with_a_reason() {
         let apis = start().await;
-        let token = Credentials::default().token;
+        let token = pf_token(&apis).await;
         let url = hooks_url(&apis);
         let cases = [
             (json!({"event": "lead.new", "target": TARGET}), 400),
