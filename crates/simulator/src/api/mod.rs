@@ -103,6 +103,8 @@ pub struct ApiConditions {
     pub without_cases_read: bool,
     /// PF Expert answers a new hook with the documented `"event:"` key.
     pub event_key_typo: bool,
+    /// Atlas's API key pair was created without this optional scope.
+    pub atlas_missing_scope: Option<propertyfinder_atlas::Scope>,
 }
 
 /// Everything one scenario's APIs know. Cloned handles share it.
@@ -123,6 +125,8 @@ pub struct World {
     pub conditions: ApiConditions,
     /// A counter for ids the APIs hand out.
     pub next_id: u64,
+    /// Atlas's token rate limit and subscription times.
+    pub atlas: propertyfinder_atlas::AtlasState,
 }
 
 impl ApiState {
@@ -170,6 +174,7 @@ impl ApiState {
         let mut world = self.world();
         world.registrations.clear();
         world.conditions = ApiConditions::default();
+        world.atlas = propertyfinder_atlas::AtlasState::default();
         world.journal.len()
     }
 
