@@ -268,7 +268,7 @@ const ACTION_GRACE_DAYS: std::ops::RangeInclusive<i64> = 3..=30;
 pub const LEAD_CHANNELS: &[&str] = &["whatsapp", "email", "call"];
 pub const LEAD_STATUSES: &[&str] = &["sent", "delivered", "read", "replied"];
 pub const LEAD_ENTITY_TYPES: &[&str] = &["listing", "project", "developer", "agent", "company"];
-/// What a first notification of a non-project lead is about (assumed: the
+/// What a lead that is not a project lead is about (assumed: the
 /// documented entity types but `project`, which `lead.created` never has,
 /// and `developer`, kept with projects); listings most often.
 const CREATED_LEAD_ENTITY_TYPES: &[&str] = &["listing", "listing", "listing", "agent", "company"];
