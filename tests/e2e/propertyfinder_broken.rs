@@ -178,6 +178,10 @@ enum AtlasMistake {
     AlwaysDemandsSignature,
     /// A repeated `id` is refused with 409 (per route, as two systems would).
     RefusesRepeatedIds,
+    /// A lead event about a lead no `lead.created` announced is refused
+    /// with 404, as a CRM that only updates leads it created would: project
+    /// leads, which never get `lead.created`, are all lost.
+    UpdatesOnlyCreatedLeads,
 }
 
 fn atlas_receiver(mistake: AtlasMistake) -> Router {
@@ -204,6 +208,21 @@ fn atlas_receiver(mistake: AtlasMistake) -> Router {
                     .unwrap_or(false);
                 if !new {
                     return StatusCode::CONFLICT;
+                }
+            }
+            if mistake == AtlasMistake::UpdatesOnlyCreatedLeads {
+                let event = json(&body);
+                let lead = event["entity"]["id"].as_str().unwrap_or_default();
+                let key = (signed_route, lead.to_owned());
+                let mut seen = seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                match event["type"].as_str() {
+                    Some("lead.created") => {
+                        seen.insert(key);
+                    }
+                    Some("lead.updated" | "lead.assigned") if !seen.contains(&key) => {
+                        return StatusCode::NOT_FOUND;
+                    }
+                    _ => {}
                 }
             }
             StatusCode::OK
@@ -267,6 +286,23 @@ fn an_atlas_receiver_that_answers_409_to_a_repeated_id_fails_at_least_once() {
         "{out}"
     );
     assert!(out.contains("rejected 409"), "{out}");
+}
+
+#[test]
+fn an_atlas_receiver_that_only_updates_leads_it_saw_created_loses_project_leads() {
+    let (url, _runtime) = serve(atlas_receiver(AtlasMistake::UpdatesOnlyCreatedLeads), "");
+    let (code, out) = run_receiver_scenarios_against("scenarios/propertyfinder-atlas", &url);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        failed_rules(&out),
+        rules(&[
+            "propertyfinder-atlas/attributes-may-be-added",
+            "propertyfinder-atlas/every-event-acknowledged",
+            "propertyfinder-atlas/project-leads-without-lead-created",
+        ]),
+        "{out}"
+    );
+    assert!(out.contains("rejected 404"), "{out}");
 }
 
 /// How a PF Expert receiver's setup endpoint gets its hook wrong.

@@ -3,10 +3,16 @@
 //! as collected in PROVIDERS.md).
 //!
 //! Documented: the envelope `{id, type, timestamp, entity: {id, type},
-//! payload}`; answer within 5 s with any 2xx; non-2xx, errors and timeouts are
-//! retried; delivery is at least once, so dedupe on `id`; a subscription made
-//! with a secret gets `X-Signature` (hex HMAC-SHA256 of the body) on every
-//! delivery, one made without gets no header at all.
+//! payload}`, whose `id` is a uuid in the schema but not in every example
+//! (`lead-created-12345678`), so it is kept as an opaque string; a
+//! listing's `entity.id` is a ULID; each event's payload members; answer
+//! within 5 s with any 2xx; non-2xx, errors and timeouts are retried;
+//! delivery is at least once, so dedupe on `id`; a subscription made with a
+//! secret gets `X-Signature` (hex HMAC-SHA256 of the body) on every
+//! delivery, one made without gets no header at all. A project lead never
+//! gets `lead.created`: its first event is `lead.assigned` or
+//! `lead.updated`, so a CRM that creates leads only on `lead.created` never
+//! sees project leads. Here every lead event is stored alike.
 //!
 //! Two routes, one per kind of subscription, because whether to demand a
 //! signature is decided by how you subscribed, never by the request: a
@@ -35,7 +41,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -103,7 +109,9 @@ impl AtlasConfig {
 
 /// The documented envelope. Only `id` and `type` are required: `id` is the
 /// dedupe key and `type` says what to do. The rest is optional so a change
-/// in them cannot lose an event; unknown attributes are ignored.
+/// in them cannot lose an event; unknown attributes are ignored. The
+/// payload stays raw JSON: most of its inner shapes are documented only as
+/// `{}`, and an empty one (`listing.published`) is as valid as a full one.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AtlasEvent {
     pub id: String,
@@ -111,7 +119,6 @@ pub struct AtlasEvent {
     pub event_type: EventType,
     pub timestamp: Option<String>,
     pub entity: Option<Entity>,
-    // Payload shapes are not documented, so the payload stays raw JSON.
     #[serde(default)]
     pub payload: Value,
 }
@@ -119,7 +126,8 @@ pub struct AtlasEvent {
 /// What the event is about.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Entity {
-    /// Raw JSON: the documentation does not say whether ids are strings or numbers.
+    /// Strings in the documentation (a ULID for a listing); raw JSON, so a
+    /// number would not lose the event.
     pub id: Option<Value>,
     #[serde(rename = "type")]
     pub entity_type: Option<String>,
@@ -324,6 +332,20 @@ const DOCUMENTED_EVENTS: &[&str] = &[
     "listing.publishFailed",
 ];
 
+/// A client for the Enterprise API that asks for its structured errors
+/// (`X-PF-Error-Format: problem-json-v2`): the documentation calls the
+/// default, legacy shape deprecated and says to adopt the new one now. A
+/// refusal is passed on as it came, so either shape reaches the caller.
+fn atlas_client() -> Result<ApiClient, ConnectFailure> {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "X-PF-Error-Format",
+        HeaderValue::from_static("problem-json-v2"),
+    );
+    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    ApiClient::with_headers(headers)
+}
+
 /// One Property Finder account this receiver subscribed at.
 #[derive(Clone)]
 struct AtlasConnection {
@@ -402,7 +424,7 @@ async fn connect(
     let request: ConnectRequest = provider_api::read_request(&body, "{api, api_key, api_secret}")?;
     let name = provider_api::connection_name(request.connection.as_deref())?;
     let callback_url = webhook_url(&headers, "/propertyfinder-atlas", &name)?;
-    let client = ApiClient::new()?;
+    let client = atlas_client()?;
     let previous = connections.get(&name);
     let mut known = previous.clone().unwrap_or_else(|| AtlasConnection {
         api: String::new(),
@@ -487,7 +509,7 @@ async fn disconnect(
     let request: DisconnectRequest = provider_api::read_request(&body, "{connection}")?;
     let name = provider_api::connection_name(request.connection.as_deref())?;
     let known = connections.known(&name)?;
-    let client = ApiClient::new()?;
+    let client = atlas_client()?;
     let token = known.access_token(&client).await?;
     for event in &known.events {
         let url = format!("{}/v1/webhooks/{event}", known.base());
@@ -517,10 +539,16 @@ mod tests {
     #[test]
     fn parses_the_envelope_and_keeps_unknown_types() {
         let event: AtlasEvent = serde_json::from_str(
-            r#"{"id":"lead.created_1","type":"lead.created","timestamp":"2025-01-01T00:00:00Z","entity":{"id":"42","type":"lead"},"payload":{"x":1},"extra":true}"#,
+            r#"{"id":"554f3eaf-814a-4068-80b8-7beaaedb7194","type":"lead.created","timestamp":"2025-01-01T00:00:00Z","entity":{"id":"42","type":"lead"},"payload":{"x":1},"extra":true}"#,
         )
         .expect("the documented envelope parses");
         assert_eq!(event.event_type, EventType::LeadCreated);
+        let example: AtlasEvent = serde_json::from_str(
+            r#"{"id":"lead-created-12345678","type":"listing.published","entity":{"id":"01K0YB4HEKM08V901DVJ5ATVYF","type":"listing"},"payload":{}}"#,
+        )
+        .expect("the documentation's other id shape and an empty payload parse");
+        assert_eq!(example.id, "lead-created-12345678");
+        assert_eq!(example.event_type, EventType::ListingPublished);
 
         let unknown: AtlasEvent =
             serde_json::from_str(r#"{"id":"a_1","type":"project.launched","entity":{"id":7}}"#)

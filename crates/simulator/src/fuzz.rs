@@ -303,7 +303,17 @@ impl FuzzSurface {
         push("null (documented nullable)", paths.nullable);
         if p.enums_may_grow() {
             push("new enum members", paths.enums);
+            let codes: Vec<&'static str> = p
+                .fuzz_integer_enums(self.event)
+                .iter()
+                .map(|code_enum| code_enum.path)
+                .collect();
+            push("new integer codes (0 to 999, not yet listed)", &codes);
         }
+        push(
+            "left out (documented optional)",
+            p.fuzz_optional(self.event),
+        );
         if p.attributes_may_be_added() {
             push("new attributes in", &self.object_paths());
         }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use hooksim_simulator::api::ApiConditions;
+use hooksim_simulator::api::propertyfinder_atlas::Scope;
 use hooksim_simulator::providers::ProviderId;
 
 use super::{Ran, ReadContext, Record, StepCx, StepKind};
@@ -30,6 +31,18 @@ pub struct ApiChange {
     pub cases_read: Option<bool>,
     /// PF Expert answers a new hook with the documented `"event:"` key.
     pub event_key_typo: Option<bool>,
+    /// `missing_scope: leads:read`: Atlas's key pair lacks that scope
+    /// (`Some(None)`, from `none`: it has them all again).
+    pub missing_scope: Option<Option<Scope>>,
+}
+
+/// The words `missing_scope` takes: the optional scopes, and `none`.
+fn missing_scope_words() -> Vec<&'static str> {
+    Scope::OPTIONAL
+        .iter()
+        .map(|scope| scope.as_str())
+        .chain(["none"])
+        .collect()
 }
 
 /// Every condition: its key, the providers whose API has it, and its values.
@@ -75,6 +88,14 @@ fn conditions() -> Vec<(Key, &'static [ProviderId])> {
             ),
             &[ProviderId::PropertyFinder],
         ),
+        (
+            Key::optional(
+                "missing_scope",
+                "Atlas: the API key pair was created without this scope, so subscribing to its events is 403; `none` gives it back.",
+                Shape::words(missing_scope_words()),
+            ),
+            &[ProviderId::PropertyFinderAtlas],
+        ),
     ]
 }
 
@@ -117,6 +138,8 @@ impl StepKind for ApiChange {
                 .iter()
                 .find(|(key, _)| key.name == *name)
                 .map_or(&[][..], |(_, owners)| *owners);
+            // `missing_scope`'s value: a scope, or none missing.
+            let mut scope = None;
             let parsed = match *name {
                 "token" => r
                     .word(value, name, &["read-only", "full"])
@@ -124,6 +147,12 @@ impl StepKind for ApiChange {
                 "credentials" => r
                     .word(value, name, &["refused", "accepted"])
                     .map(|word| word == "refused"),
+                "missing_scope" => {
+                    scope = r
+                        .word(value, name, &missing_scope_words())
+                        .map(|word| Scope::parse(&word));
+                    scope.map(|_| true)
+                }
                 _ => r.boolean(value, name),
             };
             if let Some(provider) = cx.provider.filter(|p| !owners.contains(p)) {
@@ -152,6 +181,7 @@ impl StepKind for ApiChange {
                 "cases_read" => change.cases_read = Some(on),
                 "event_key_typo" => change.event_key_typo = Some(on),
                 "token" => change.token_read_only = Some(on),
+                "missing_scope" => change.missing_scope = scope,
                 _ => change.credentials_refused = Some(on),
             }
         }
@@ -195,6 +225,12 @@ impl ApiChange {
         if let Some(typo) = self.event_key_typo {
             parts.push(format!("event_key_typo = {typo}"));
         }
+        if let Some(missing) = self.missing_scope {
+            parts.push(format!(
+                "missing_scope = {}",
+                missing.map_or("none", Scope::as_str)
+            ));
+        }
         parts.join(", ")
     }
 }
@@ -211,6 +247,9 @@ fn changed(conditions: ApiConditions, change: &ApiChange) -> ApiConditions {
             .cases_read
             .map_or(conditions.without_cases_read, |read| !read),
         event_key_typo: change.event_key_typo.unwrap_or(conditions.event_key_typo),
+        atlas_missing_scope: change
+            .missing_scope
+            .unwrap_or(conditions.atlas_missing_scope),
     }
 }
 
@@ -255,5 +294,21 @@ mod tests {
             },
         );
         assert_eq!(reset, ApiConditions::default());
+        let without = changed(
+            ApiConditions::default(),
+            &ApiChange {
+                missing_scope: Some(Some(Scope::LeadsRead)),
+                ..ApiChange::default()
+            },
+        );
+        assert_eq!(without.atlas_missing_scope, Some(Scope::LeadsRead));
+        let kept = changed(without.clone(), &ApiChange::default());
+        assert_eq!(kept, without);
+        let back = ApiChange {
+            missing_scope: Some(None),
+            ..ApiChange::default()
+        };
+        assert_eq!(back.describe(), "missing_scope = none");
+        assert_eq!(changed(kept, &back), ApiConditions::default());
     }
 }

@@ -93,6 +93,11 @@ const PAGES: &[(&str, &[&str])] = &[
         "https://api-docs.propertyfinder.net/enterprise-api/index.html",
         &[
             "Authentication",
+            "Authorization — Enterprise API Keys, Webhook Event-Based Permissions",
+            "Authorization — Enterprise API Keys, Unauthorised Scope Access",
+            "Rate Limiting",
+            "Errors, Formats",
+            "Leads, Fetch Leads",
             "Webhooks, Overview",
             "Webhooks, Subscription Multiplicity",
             "Webhooks, Delivery Behavior",

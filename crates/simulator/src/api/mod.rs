@@ -103,6 +103,8 @@ pub struct ApiConditions {
     pub without_cases_read: bool,
     /// PF Expert answers a new hook with the documented `"event:"` key.
     pub event_key_typo: bool,
+    /// Atlas's API key pair was created without this optional scope.
+    pub atlas_missing_scope: Option<propertyfinder_atlas::Scope>,
 }
 
 /// Everything one scenario's APIs know. Cloned handles share it.
@@ -126,6 +128,8 @@ pub struct World {
     /// How many tokens PF Expert issued: apart from `next_id`, so fetching a
     /// token leaves the hook ids the doc's example starts from.
     pub tokens_issued: u64,
+    /// Atlas's token rate limit and subscription times.
+    pub atlas: propertyfinder_atlas::AtlasState,
 }
 
 impl ApiState {
@@ -173,6 +177,7 @@ impl ApiState {
         let mut world = self.world();
         world.registrations.clear();
         world.conditions = ApiConditions::default();
+        world.atlas = propertyfinder_atlas::AtlasState::default();
         world.journal.len()
     }
 

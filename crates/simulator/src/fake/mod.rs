@@ -228,6 +228,46 @@ pub fn uuid_v4(rng: &mut SeededRng) -> Uuid {
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
+/// Crockford's base 32, the alphabet of a ULID (no I, L, O or U).
+pub const CROCKFORD_BASE32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// The characters of a ULID.
+pub const ULID_LEN: usize = 26;
+
+/// A ULID minted at `at` (`01K0YB4HEKM08V901DVJ5ATVYF`): 128 bits, the
+/// first 48 the instant in Unix milliseconds and the other 80 random, as 26
+/// characters of [`CROCKFORD_BASE32`], most significant first (so the
+/// first is at most `7`). ULIDs sort by the instant they were minted.
+pub fn ulid(at: UtcDateTime, rng: &mut SeededRng) -> String {
+    // An instant before 1970 or past 10889 has no 48-bit form: clamp it.
+    let ms = u128::try_from(at.unix_ms()).unwrap_or(0).min((1 << 48) - 1);
+    let random = rng.random::<u128>() & ((1 << 80) - 1);
+    let bits = (ms << 80) | random;
+    (0..ULID_LEN)
+        .map(|i| {
+            let shift = 5 * (ULID_LEN - 1 - i);
+            // Masked to 5 bits, so the index is below 32.
+            let digit = ((bits >> shift) & 0x1f) as usize;
+            char::from(CROCKFORD_BASE32[digit])
+        })
+        .collect()
+}
+
+/// The Unix milliseconds a ULID was minted at, if `text` is one.
+pub fn ulid_instant(text: &str) -> Option<UtcDateTime> {
+    if text.len() != ULID_LEN || text.as_bytes()[0] > b'7' {
+        return None;
+    }
+    let mut bits: u128 = 0;
+    for byte in text.bytes() {
+        let digit = CROCKFORD_BASE32.iter().position(|c| *c == byte)?;
+        bits = (bits << 5) | digit as u128;
+    }
+    i64::try_from(bits >> 80)
+        .ok()
+        .map(UtcDateTime::from_unix_ms)
+}
+
 /// `len` characters of lowercase letters and digits, like a partner's own
 /// object id (`k3v9a0x2m`).
 pub fn lowercase_alphanumeric(rng: &mut SeededRng, len: usize) -> String {
@@ -266,6 +306,38 @@ mod tests {
             locale.work_email_domains,
             locale.lead_messages,
         ]
+    }
+
+    #[test]
+    fn ulids_spell_their_instant_in_crockford_base32() {
+        // The ULID specification's example, and Property Finder's.
+        assert_eq!(
+            ulid_instant("01ARYZ6S41TSV4RRFFQ69G5FAV").map(UtcDateTime::unix_ms),
+            Some(1_469_918_176_385)
+        );
+        let documented = ulid_instant("01K0YB4HEKM08V901DVJ5ATVYF").expect("a ULID");
+        assert!(documented.iso8601_seconds().starts_with("2025-07-"));
+        for not_one in [
+            "",
+            "01K0YB4HEKM08V901DVJ5ATVY",
+            "81K0YB4HEKM08V901DVJ5ATVYF",
+        ] {
+            assert_eq!(ulid_instant(not_one), None, "{not_one}");
+        }
+        assert_eq!(ulid_instant("01K0YB4HEKM08V901DVJ5ATVYI"), None, "no I");
+    }
+
+    proptest! {
+        #[test]
+        fn a_ulid_keeps_its_instant_and_differs_by_seed(unix_ms in 0i64..(1 << 48), seed in any::<u64>()) {
+            let at = UtcDateTime::from_unix_ms(unix_ms);
+            let id = ulid(at, &mut seeded_rng(seed));
+            prop_assert_eq!(id.len(), ULID_LEN);
+            prop_assert!(id.bytes().all(|b| CROCKFORD_BASE32.contains(&b)));
+            prop_assert_eq!(ulid_instant(&id), Some(at));
+            prop_assert_eq!(&id, &ulid(at, &mut seeded_rng(seed)));
+            prop_assert_ne!(&id, &ulid(at, &mut seeded_rng(seed.wrapping_add(1))));
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod api_client_auth;
 mod api_everreal;
 mod api_flow;
 mod api_propertyfinder;
+mod api_propertyfinder_atlas;
 mod api_spark;
 mod delivery;
 mod keep_alive;
