@@ -229,24 +229,28 @@ pub async fn run_planned(
         // the scenario's time is up (a delivery in flight included): what
         // finished is kept.
         let mut interrupt = options.interrupt.clone();
-        let stopped = tokio::select! {
-            ran = step.action.run(&mut cx) => Ok(ran),
-            () = async { match interrupt.as_mut() { Some(i) => i.wait().await, None => std::future::pending().await } } => Err(true),
-            () = tokio::time::sleep_until(deadline) => Err(false),
+        let asked_to_stop = async {
+            match interrupt.as_mut() {
+                Some(interrupt) => interrupt.wait().await,
+                None => std::future::pending().await,
+            }
         };
-        let ran = match stopped {
-            Ok(ran) => ran,
-            Err(by_interrupt) => {
-                let (path, step, line) = (run.scenario.path.clone(), index + 1, step.location.line);
-                run.error = Some(if by_interrupt {
-                    HarnessError::Interrupted { path, step, line }
-                } else {
-                    HarnessError::TimedOut {
-                        path,
-                        step,
-                        line,
-                        limit: options.scenario_time_limit,
-                    }
+        let ran = tokio::select! {
+            ran = step.action.run(&mut cx) => ran,
+            () = asked_to_stop => {
+                run.error = Some(HarnessError::Interrupted {
+                    path: run.scenario.path.clone(),
+                    step: index + 1,
+                    line: step.location.line,
+                });
+                break;
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                run.error = Some(HarnessError::TimedOut {
+                    path: run.scenario.path.clone(),
+                    step: index + 1,
+                    line: step.location.line,
+                    limit: options.scenario_time_limit,
                 });
                 break;
             }
