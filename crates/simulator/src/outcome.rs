@@ -20,9 +20,11 @@ pub enum Outcome {
     ConnectTimeout,
     /// Connected, but the full response did not arrive within the response timeout.
     ResponseTimeout,
-    /// The receiver reset the connection mid-exchange.
+    /// The receiver reset the connection after its answer began (a cut-off body).
     Reset,
-    /// The receiver closed the connection without sending a response.
+    /// The receiver ended the connection, closed or reset, before any of
+    /// an answer (which of the two a client sees is the kernel's timing,
+    /// so both are this).
     ClosedWithoutResponse,
     /// The receiver sent bytes that are not a valid HTTP response.
     MalformedResponse { detail: String },

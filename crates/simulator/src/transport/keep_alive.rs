@@ -28,8 +28,8 @@ use tokio_rustls::TlsConnector;
 
 use super::tls::{self, Tls};
 use super::{
-    Exchange, RESPONSE_EXCERPT_LIMIT, Response, ResponseExcerpt, TransportFailure, classify_hyper,
-    classify_io,
+    Exchange, RESPONSE_EXCERPT_LIMIT, Response, ResponseExcerpt, TransportFailure,
+    before_the_answer, classify_hyper, classify_io,
 };
 use crate::error::SimulatorError;
 use crate::providers::HeaderLine;
@@ -170,7 +170,7 @@ impl KeepAlive {
             if let Err(error) = ready {
                 // A receiver that closed the connection after the last answer.
                 if fresh {
-                    return Err(classify_hyper(&error));
+                    return Err(before_the_answer(classify_hyper(&error)));
                 }
                 continue;
             }
@@ -180,10 +180,10 @@ impl KeepAlive {
                 Err(mut failed) if !fresh && failed.message().is_some() => {
                     request = failed
                         .take_message()
-                        .ok_or_else(|| classify_hyper(failed.error()))?;
+                        .ok_or_else(|| before_the_answer(classify_hyper(failed.error())))?;
                     continue;
                 }
-                Err(failed) => return Err(classify_hyper(failed.error())),
+                Err(failed) => return Err(before_the_answer(classify_hyper(failed.error()))),
             };
             let status = response.status().as_u16();
             let location = response

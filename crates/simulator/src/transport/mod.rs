@@ -235,7 +235,10 @@ impl Transport {
 async fn exchange(request: reqwest::RequestBuilder, timeout: Duration) -> Exchange {
     let started = Instant::now();
     let answer = async {
-        let response = request.send().await.map_err(|e| classify(&e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| before_the_answer(classify(&e)))?;
         let status = response.status().as_u16();
         let location = response
             .headers()
@@ -316,8 +319,11 @@ fn classify(error: &reqwest::Error) -> TransportFailure {
     if let Some(class) = io_kind.and_then(classify_io) {
         return class;
     }
-    if let Some(class) = find_source::<hyper::Error>(error)
-        .and_then(|hyper_error| classify_hyper_kind(hyper_error, error))
+    // hyper wraps its errors (a request `Canceled` because the connection
+    // closed before the message completed): every one in the chain counts.
+    if let Some(class) = causes(error)
+        .filter_map(|cause| cause.downcast_ref::<hyper::Error>())
+        .find_map(|hyper_error| classify_hyper_kind(hyper_error, error))
     {
         return class;
     }
@@ -325,6 +331,18 @@ fn classify(error: &reqwest::Error) -> TransportFailure {
         return TransportFailure::MalformedResponse(root_cause(error));
     }
     TransportFailure::Unreachable(root_cause(error))
+}
+
+/// A failure before any of the answer arrived. Whether a receiver that
+/// ends the connection unanswered is seen to close it or to reset it
+/// depends on timing (the kernel resets a socket closed with unread
+/// data), so both are `ClosedWithoutResponse`: the same receiver gets the
+/// same outcome every time. `Reset` stays for an answer cut off.
+pub(crate) fn before_the_answer(failure: TransportFailure) -> TransportFailure {
+    match failure {
+        TransportFailure::Reset => TransportFailure::ClosedWithoutResponse,
+        other => other,
+    }
 }
 
 /// The class an I/O error kind names, if it names one. A timed-out I/O
@@ -401,19 +419,6 @@ fn causes<'e>(
             None => current.source(),
         }
     })
-}
-
-fn find_source<'e, T: std::error::Error + 'static>(
-    error: &'e (dyn std::error::Error + 'static),
-) -> Option<&'e T> {
-    let mut source = error.source();
-    while let Some(current) = source {
-        if let Some(found) = current.downcast_ref::<T>() {
-            return Some(found);
-        }
-        source = current.source();
-    }
-    None
 }
 
 /// The innermost message, which names the actual problem.

@@ -17,8 +17,12 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Clone, Copy)]
 enum Misbehaviour {
+    /// Closes the moment it accepts, before the request arrives or after:
+    /// the kernel then sends a FIN or an RST, at random.
+    CloseOnAccept,
     CloseWithoutAnswer,
-    Reset,
+    ResetBeforeAnswering,
+    ResetMidAnswer,
     Garbage,
     HugeBody,
 }
@@ -29,7 +33,7 @@ async fn misbehaving_receiver(how: Misbehaviour) -> String {
     let url = format!("http://{}/hemnet", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
         // Bounded: a test sends a handful of requests at most.
-        for _ in 0..32 {
+        for _ in 0..256 {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
@@ -40,12 +44,24 @@ async fn misbehaving_receiver(how: Misbehaviour) -> String {
 }
 
 async fn misbehave(mut stream: TcpStream, how: Misbehaviour) {
+    if let Misbehaviour::CloseOnAccept = how {
+        drop(stream);
+        return;
+    }
     let mut buf = vec![0u8; 64 * 1024];
     let _ = tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await;
     match how {
-        Misbehaviour::CloseWithoutAnswer => drop(stream),
-        Misbehaviour::Reset => {
+        Misbehaviour::CloseWithoutAnswer | Misbehaviour::CloseOnAccept => drop(stream),
+        Misbehaviour::ResetBeforeAnswering => {
             // Zero linger makes close send RST instead of FIN.
+            let _ = stream.set_zero_linger();
+            drop(stream);
+        }
+        Misbehaviour::ResetMidAnswer => {
+            let head = "HTTP/1.1 200 OK\r\ncontent-length: 1000\r\ncontent-type: text/plain\r\n\r\npartial";
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.flush().await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
             let _ = stream.set_zero_linger();
             drop(stream);
         }
@@ -132,10 +148,34 @@ async fn closing_without_an_answer_is_classified() {
 }
 
 #[tokio::test]
-async fn a_reset_is_classified() {
+async fn closing_on_accept_is_named_the_same_every_time() {
+    for via in BOTH {
+        let url = misbehaving_receiver(Misbehaviour::CloseOnAccept).await;
+        let mut seen = std::collections::BTreeMap::new();
+        for _ in 0..60 {
+            let (outcome, _) = one_attempt(url.clone(), via, &Tls::system()).await;
+            *seen.entry(outcome.to_string()).or_insert(0) += 1;
+        }
+        assert_eq!(
+            seen.keys().collect::<Vec<_>>(),
+            ["closed without response"],
+            "{via:?}: {seen:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_reset_before_answering_is_a_close_and_one_mid_answer_a_reset() {
     for via in BOTH {
         let (outcome, _) = one_attempt(
-            misbehaving_receiver(Misbehaviour::Reset).await,
+            misbehaving_receiver(Misbehaviour::ResetBeforeAnswering).await,
+            via,
+            &Tls::system(),
+        )
+        .await;
+        assert_eq!(outcome, Outcome::ClosedWithoutResponse, "{via:?}");
+        let (outcome, _) = one_attempt(
+            misbehaving_receiver(Misbehaviour::ResetMidAnswer).await,
             via,
             &Tls::system(),
         )
