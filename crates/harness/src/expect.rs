@@ -159,17 +159,6 @@ pub(crate) const DELIVERY_EXPECTATIONS: [&str; 4] =
     ["acknowledged", "status", "attempts", "gave_up"];
 /// What only a burst expects.
 pub(crate) const BURST_EXPECTATIONS: [&str; 2] = ["all_acknowledged", "p99_under"];
-/// What steps other than bursts may expect, on one step or another.
-const SINGLE_EXPECTATIONS: [&str; 7] = [
-    "acknowledged",
-    "status",
-    "attempts",
-    "gave_up",
-    "json",
-    "count",
-    "registered",
-];
-
 /// The `expect` schema of a step that allows `allowed`.
 pub(crate) fn expect_shape(allowed: &[&str]) -> Shape {
     Shape::Mapping(
@@ -244,7 +233,7 @@ pub(crate) fn read_expectations(
                 format!("not on a `{keyword}` step"),
             )
             .with_help("a single delivery expects `acknowledged`, `status`, `attempts` or `gave_up`; a `burst` step expects `all_acknowledged` and `p99_under`")
-        } else if allowed.only.is_some() || SINGLE_EXPECTATIONS.contains(&name.as_str()) {
+        } else if allowed.only.is_some() || expectation_keys().iter().any(|k| k.name == name) {
             let help = match (allowed.only, name.as_str()) {
                 (Some(only), _) => only.to_owned(),
                 (None, "registered") => {

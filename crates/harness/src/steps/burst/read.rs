@@ -6,10 +6,10 @@ use crate::read::{Kind, Node, NodeKind, Problem, Reader, is_scalar, optional};
 use crate::steps::{ReadContext, check_overrides};
 
 pub(super) fn read_burst(
-r: &mut Reader<'_>,
-key: &Node,
-value: &Node,
-context: &ReadContext,
+    r: &mut Reader<'_>,
+    key: &Node,
+    value: &Node,
+    context: &ReadContext,
 ) -> Option<Burst> {
     let entries = r.entries(value, key, "`burst`", &names(&super::keys(context.provider)))?;
     let event = r.required(

@@ -7,10 +7,10 @@ use crate::read::{Kind, Node, Problem, Reader, optional};
 use crate::steps::{ReadContext, StepKind};
 
 pub(super) fn read_fuzz(
-r: &mut Reader<'_>,
-key: &Node,
-value: &Node,
-context: &ReadContext,
+    r: &mut Reader<'_>,
+    key: &Node,
+    value: &Node,
+    context: &ReadContext,
 ) -> Option<Fuzz> {
     let entries = r.entries(value, key, "`fuzz`", &names(&super::keys(context.provider)))?;
     let event = r.required(
