@@ -7,6 +7,11 @@ pub enum SimulatorError {
     UnknownProvider(String),
     #[error("{provider} has no event `{event}`")]
     UnknownEvent { provider: ProviderId, event: String },
+    #[error("{provider} has no payload contract for `{event}`")]
+    NoContract {
+        provider: ProviderId,
+        event: &'static str,
+    },
     #[error("cannot set `{path}`: {reason}")]
     InvalidOverride { path: String, reason: String },
     #[error("invalid target URL `{url}`: {reason}")]

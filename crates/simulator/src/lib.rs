@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod contract;
 pub mod delivery;
 pub mod encoding;
 pub mod error;

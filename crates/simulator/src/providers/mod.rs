@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::contract::{self, Shape};
 use crate::error::SimulatorError;
 use crate::fake::SeededRng;
 use crate::policy::{DeliveryPolicy, Fact, Provenance};
@@ -272,6 +273,17 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// The provider documents that payloads may gain attributes.
     fn attributes_may_be_added(&self) -> bool {
         false
+    }
+
+    /// What `event`'s payload may hold: the contract `hooksim providers
+    /// export` publishes, written beside the builder from the same constants
+    /// (`crate::contract`).
+    fn payload_shape(&self, event: &str) -> Result<Shape, SimulatorError> {
+        let spec = self.event(event)?;
+        contract::shape(self.id(), spec.name).ok_or(SimulatorError::NoContract {
+            provider: self.id(),
+            event: spec.name,
+        })
     }
 
     /// Look an event up by name.

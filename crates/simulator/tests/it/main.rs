@@ -7,6 +7,7 @@ mod api_flow;
 mod api_propertyfinder;
 mod api_propertyfinder_atlas;
 mod api_spark;
+mod contract;
 mod delivery;
 mod keep_alive;
 mod misbehaving;
