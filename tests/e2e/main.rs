@@ -5,6 +5,7 @@ mod broken_receivers;
 mod burst;
 mod ci_scale;
 mod cli;
+mod contract;
 mod everreal_broken;
 mod flow_broken;
 mod fuzz_broken;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs what the stranger receivers (tests/strangers/) run on: Flask (and
-# check-jsonschema, for the workflow `hooksim init` writes) into a
-# virtualenv under target/strangers/venv (from PyPI), Express into
-# tests/strangers/node/node_modules (from npm, as the lock file pins it).
-# Safe to run again: it does nothing when both are already there.
+# Installs what the e2e tests run beside hooksim: for the stranger receivers
+# (tests/strangers/), Flask (and check-jsonschema, for the workflow
+# `hooksim init` writes and the exported schemas) into a virtualenv under
+# target/strangers/venv (from PyPI) and Express into
+# tests/strangers/node/node_modules; the official AsyncAPI parser into
+# tests/contract/node_modules (from npm, as the lock files pin them).
+# Safe to run again: it does nothing when all are already there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -15,4 +17,7 @@ fi
 if [ ! -d tests/strangers/node/node_modules/express ]; then
   npm ci --prefix tests/strangers/node --no-audit --no-fund --loglevel=error
 fi
-echo "stranger receivers ready: $venv/bin/python, node with tests/strangers/node/node_modules"
+if [ ! -d tests/contract/node_modules/@asyncapi/parser ]; then
+  npm ci --prefix tests/contract --no-audit --no-fund --loglevel=error
+fi
+echo "stranger receivers ready: $venv/bin/python, node with tests/strangers/node/node_modules; the AsyncAPI parser in tests/contract/node_modules"

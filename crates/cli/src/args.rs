@@ -175,6 +175,33 @@ pub struct SendArgs {
 pub enum ProvidersCommand {
     /// Events, headers, signature and delivery policy of one provider.
     Show { id: String },
+    /// Publish providers' contracts: an AsyncAPI 3.0 document per provider, or a JSON
+    /// Schema per event, generated from the catalogue hooksim sends from.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The providers to export [default: every provider]
+    pub ids: Vec<String>,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write the documents into DIR: PROVIDER.asyncapi.json, or PROVIDER/EVENT.schema.json
+    /// [default: print the document, when there is one: the AsyncAPI of one provider]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Exactly what hooksim sends when it does not fuzz (every enum closed, no attribute
+    /// beyond the listed ones), for drift checks; the default is what a receiver must accept.
+    #[arg(long)]
+    pub closed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One AsyncAPI 3.0 document per provider (channels, operations, messages, headers).
+    Asyncapi,
+    /// One JSON Schema (2020-12) per event payload.
+    JsonSchema,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,6 +1,7 @@
 //! One module per command; each returns the exit code it earned.
 
 mod config;
+mod contract;
 mod init;
 mod list;
 mod providers;

@@ -2,6 +2,7 @@
 //! and headers, every fact marked documented (with its source) or assumed,
 //! and what the fuzzer may vary in each event.
 
+use hooksim_simulator::contract::asyncapi::header_provenance;
 use hooksim_simulator::fuzz::{FuzzSurface, Variation};
 use hooksim_simulator::policy::Fact;
 use hooksim_simulator::providers::{AttemptStamp, Provider, ProviderId};
@@ -24,6 +25,7 @@ pub fn providers(command: Option<ProvidersCommand>) -> Exit {
             }
             Exit::Pass
         }
+        Some(ProvidersCommand::Export(args)) => super::contract::export(args),
         Some(ProvidersCommand::Show { id }) => match ProviderId::parse(&id) {
             Ok(id) => {
                 out!("{}", describe(id));
@@ -92,13 +94,10 @@ fn describe(id: ProviderId) -> String {
         request_id: String::new(),
     };
     let provenance = |name: &str| {
-        p.header_facts()
-            .iter()
-            .find(|fact| fact.value.eq_ignore_ascii_case(name))
-            .map_or_else(
-                || "provenance unknown".to_owned(),
-                |fact| fact.provenance.to_string(),
-            )
+        header_provenance(p, name).map_or_else(
+            || "provenance unknown".to_owned(),
+            |provenance| provenance.to_string(),
+        )
     };
     for header in p.headers(&example) {
         out += &format!(

@@ -19,9 +19,15 @@ pub const ASYNCAPI_VERSION: &str = "3.0.0";
 /// The HTTP bindings' version.
 const HTTP_BINDING_VERSION: &str = "0.3.0";
 
-/// The AsyncAPI document of `provider`'s webhooks.
+/// The AsyncAPI document of `provider`'s webhooks, its payloads as open
+/// as a receiver must take them.
 pub fn document(provider: &dyn Provider) -> Result<Value, SimulatorError> {
-    let openness = Openness::published(provider);
+    document_with(provider, Openness::published(provider))
+}
+
+/// The AsyncAPI document of `provider`'s webhooks, its payloads as open as
+/// `openness` says.
+pub fn document_with(provider: &dyn Provider, openness: Openness) -> Result<Value, SimulatorError> {
     let headers = headers_schema(provider);
     let mut channels = Map::new();
     let mut operations = Map::new();
@@ -74,8 +80,8 @@ pub fn document(provider: &dyn Provider) -> Result<Value, SimulatorError> {
                 env!("CARGO_PKG_VERSION"),
             ),
             "externalDocs": {"description": "The provider's webhook documentation", "url": provider.documentation()},
-            "x-hooksim-enums-may-grow": openness.enums,
-            "x-hooksim-attributes-may-be-added": openness.attributes,
+            "x-hooksim-enums-may-grow": provider.enums_may_grow(),
+            "x-hooksim-attributes-may-be-added": provider.attributes_may_be_added(),
             "x-hooksim-delivery": delivery(provider),
         },
         "defaultContentType": "application/json",

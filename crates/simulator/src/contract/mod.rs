@@ -386,7 +386,7 @@ pub fn event_schema(
     let mut schema = shape.schema(openness);
     let head = json!({
         "$schema": JSON_SCHEMA_DIALECT,
-        "$id": format!("https://hooksim.dev/contract/{}/{}.schema.json", provider.id(), spec.name),
+        "$id": format!("urn:hooksim:{}:{}", provider.id(), spec.name),
         "title": format!("{} {}", provider.id(), spec.name),
         "description": spec.summary,
     });
