@@ -51,10 +51,10 @@ fn conditions() -> Vec<(Key, &'static [ProviderId])> {
         (
             Key::optional(
                 "rate_limited",
-                "Flow: reads answer 429 with the rate-limit headers.",
+                "Flow: reads answer 429 with the rate-limit headers; Spark: every call answers 503 with code 1550 (Over rate limit).",
                 Shape::Boolean,
             ),
-            &[ProviderId::Flow],
+            &[ProviderId::Flow, ProviderId::Spark],
         ),
         (
             Key::optional(

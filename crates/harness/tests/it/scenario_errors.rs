@@ -427,9 +427,9 @@ steps:
 #[test]
 fn api_condition_of_another_provider() {
     let text = r#"name: A read-only key registers nothing
-provider: spark
-rule: spark/api-read-only-key-refused
-source: seeds/002.txt
+provider: propertyfinder
+rule: propertyfinder/api-read-only-key-refused
+source: seeds/001.txt
 steps:
   - api: { rate_limited: true }
   - register: {}

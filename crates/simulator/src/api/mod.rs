@@ -92,7 +92,8 @@ pub struct Registration {
 /// without being given other credentials.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApiConditions {
-    /// Flow's read APIs answer 429 with rate-limit headers.
+    /// The rate limit is reached: Flow's read APIs answer 429 with
+    /// rate-limit headers, Spark's API 503 with code 1550.
     pub rate_limited: bool,
     /// The receiver's token may only read: Spark's Public role, a PF Expert
     /// user token instead of a client level one.

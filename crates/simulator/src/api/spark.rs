@@ -21,8 +21,9 @@
 //! `application/json`), 1050/400 a required parameter missing, 1053/400 a
 //! parameter breaking its constraints, 1055/409 a write conflicting with
 //! existing data, 404 and 405 passed through as codes; 1550 "Over rate
-//! limit" is answered with 503, not 429 (not played here: this API has no
-//! rate limit, so it never answers 1550, nor 429). From its "Personal
+//! limit" is answered with 503, not 429 (played when a scenario asks for it,
+//! `api: { rate_limited: true }`: every call then answers 503 with code 1550,
+//! never 429; the limit's size is not documented). From its "Personal
 //! Access Token" page (sparkplatform.com/docs/authentication/access_token):
 //! `Authorization: Bearer <token>` and the required `X-SparkApi-User-Agent`.
 //!
@@ -82,6 +83,7 @@ enum Failure {
     MissingParameter(String),
     BadParameter(String),
     Conflict(String),
+    OverRateLimit,
 }
 
 impl Failure {
@@ -96,6 +98,7 @@ impl Failure {
             Self::MissingParameter(_) => (StatusCode::BAD_REQUEST, 1050),
             Self::BadParameter(_) => (StatusCode::BAD_REQUEST, 1053),
             Self::Conflict(_) => (StatusCode::CONFLICT, 1055),
+            Self::OverRateLimit => (StatusCode::SERVICE_UNAVAILABLE, 1550),
         }
     }
 
@@ -110,6 +113,7 @@ impl Failure {
             }
             Self::MethodNotAllowed => "Method not allowed on this resource".to_owned(),
             Self::NotFound => "Not found".to_owned(),
+            Self::OverRateLimit => "Over rate limit".to_owned(),
             Self::InvalidJson(why)
             | Self::MissingParameter(why)
             | Self::BadParameter(why)
@@ -204,10 +208,14 @@ enum Access {
     Write,
 }
 
-/// Let a call in: a known key, the user agent header, a role that may do
-/// what the call does (documented: Public reads only), a version segment.
+/// Let a call in: a known key, the user agent header, the rate limit (when a
+/// scenario has it reached), a role that may do what the call does
+/// (documented: Public reads only), a version segment.
 fn admit(world: &World, headers: &HeaderMap, version: &str, access: Access) -> Result<(), Failure> {
     let role = authenticate(world, headers)?;
+    if world.conditions.rate_limited {
+        return Err(Failure::OverRateLimit);
+    }
     if access == Access::Write && role == Role::Reader {
         return Err(Failure::ReadOnlyKey);
     }
@@ -505,6 +513,7 @@ mod tests {
             (Failure::MissingParameter(String::new()), 400, 1050),
             (Failure::BadParameter(String::new()), 400, 1053),
             (Failure::Conflict(String::new()), 409, 1055),
+            (Failure::OverRateLimit, 503, 1550),
         ];
         for (failure, status, code) in cases {
             let (got_status, got_code) = failure.status_and_code();
@@ -543,6 +552,34 @@ mod tests {
             ("x-sparkapi-user-agent", "tests"),
         ]);
         assert_eq!(authenticate(&world, &read_only), Ok(Role::Reader));
+    }
+
+    #[test]
+    fn over_the_rate_limit_every_call_answers_503_with_code_1550() {
+        let mut world = World::default();
+        world.conditions.rate_limited = true;
+        let token = world.credentials.token.clone();
+        let sent = headers(&[
+            ("authorization", &format!("Bearer {token}")),
+            ("x-sparkapi-user-agent", "tests"),
+        ]);
+        for access in [Access::Read, Access::Write] {
+            assert_eq!(
+                admit(&world, &sent, "v1", access),
+                Err(Failure::OverRateLimit)
+            );
+        }
+        let response = Failure::OverRateLimit.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        // A key that is not one is still refused as such.
+        let wrong = headers(&[
+            ("authorization", "Bearer wrong"),
+            ("x-sparkapi-user-agent", "tests"),
+        ]);
+        assert_eq!(
+            admit(&world, &wrong, "v1", Access::Read),
+            Err(Failure::InvalidKey)
+        );
     }
 
     #[test]
