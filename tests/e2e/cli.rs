@@ -123,7 +123,8 @@ fn providers_lists_and_shows_with_provenance() {
             "Content-Type: application/json",
             "X-Timestamp: [unix-ms]",
             "X-Request-Id: [uuid]",
-            "X-Signature: lowercase hex HMAC-SHA256 of the raw body; while keys rotate `old,new`",
+            "X-Signature: lowercase hex HMAC-SHA256 of the raw body",
+            "  while keys rotate `old,new`",
         ]
         .map(|line| {
             format!(
@@ -132,6 +133,12 @@ fn providers_lists_and_shows_with_provenance() {
         })
         .concat();
     assert!(out.contains(&hemnet_headers), "{out}");
+    // Atlas documents its signature but no rotation: the two-signature form is assumed.
+    let atlas = stdout(&hooksim(&["providers", "show", "propertyfinder-atlas"]));
+    assert!(
+        atlas.contains("    while keys rotate `old,new`\n    (assumed: Property Finder documents no key rotation"),
+        "{atlas}"
+    );
     let spark = stdout(&hooksim(&["providers", "show", "spark"]));
     assert!(
         spark.contains("  User-Agent: Spark Platform news feed webhooks\n    (assumed: "),

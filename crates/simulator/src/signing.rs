@@ -3,6 +3,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::policy::Provenance;
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// Lowercase hex HMAC-SHA256 of `body` under `key`.
@@ -30,6 +32,8 @@ pub struct SignatureScheme {
     pub header: &'static str,
     /// Placed between signatures while keys rotate (Hemnet: `old,new`).
     pub rotation_separator: &'static str,
+    /// Where the two-signature form during a rotation comes from.
+    pub rotation: Provenance,
 }
 
 /// A named signing key. The name appears in transcripts instead of the key.
@@ -159,6 +163,7 @@ mod tests {
         let scheme = SignatureScheme {
             header: "X-Signature",
             rotation_separator: ",",
+            rotation: Provenance::Assumed { why: "a test" },
         };
         let keys =
             SigningKeys::rotating(SigningKey::new("old", "k1"), SigningKey::new("new", "k2"));

@@ -110,10 +110,11 @@ fn describe(id: ProviderId) -> String {
     match p.signature() {
         Some(scheme) => {
             out += &format!(
-                "  {}: lowercase hex HMAC-SHA256 of the raw body; while keys rotate `old{}new`\n    ({})\n",
+                "  {}: lowercase hex HMAC-SHA256 of the raw body\n    ({})\n    while keys rotate `old{}new`\n    ({})\n",
                 scheme.header,
+                provenance(scheme.header),
                 scheme.rotation_separator,
-                provenance(scheme.header)
+                scheme.rotation
             );
         }
         None => out += "  (deliveries are not signed)\n",

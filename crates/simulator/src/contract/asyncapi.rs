@@ -113,9 +113,12 @@ pub fn headers_schema(provider: &dyn Provider) -> Value {
     if let Some(scheme) = provider.signature() {
         let hex = "[0-9a-f]{64}";
         let separator = regex_escape(scheme.rotation_separator);
+        let mut rotation = json!({"separator": scheme.rotation_separator});
+        annotate(&mut rotation, &scheme.rotation);
         add(
             scheme.header,
             json!({
+                "x-hooksim-rotation": rotation,
                 "type": "string",
                 "pattern": format!("^{hex}({separator}{hex})?$"),
                 "description": format!(

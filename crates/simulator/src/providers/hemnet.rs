@@ -187,13 +187,16 @@ const FIXED_HEADERS: &[(&str, &str)] = &[("User-Agent", "Hemnet API Client"), JS
 const TIMESTAMP_HEADER: &str = "X-Timestamp";
 const REQUEST_ID_HEADER: &str = "X-Request-Id";
 
+/// The section listing every header a delivery carries, the signature's too.
+const HEADERS: Source = Source::new(DOCUMENTATION, "Headers");
+
 const SIGNATURE: SignatureScheme = SignatureScheme {
     header: "X-Signature",
     rotation_separator: ",",
+    // Documented under "Headers": two signatures, comma-separated, while keys rotate.
+    rotation: Provenance::Documented { source: HEADERS },
 };
 
-/// The section listing every header a delivery carries, the signature's too.
-const HEADERS: Source = Source::new(DOCUMENTATION, "Headers");
 const HEADER_FACTS: &[Fact<&str>] = &[
     Fact::documented("User-Agent", HEADERS),
     Fact::documented("Content-Type", HEADERS),
@@ -629,7 +632,8 @@ mod tests {
             Hemnet.signature(),
             Some(SignatureScheme {
                 header: "X-Signature",
-                rotation_separator: ","
+                rotation_separator: ",",
+                rotation: Provenance::Documented { source: HEADERS },
             })
         );
         assert_eq!(Hemnet.settings()[0].default, Some("hooksim-test-secret"));

@@ -241,6 +241,9 @@ const SETTINGS: &[SettingSpec] = &[SettingSpec {
 const SIGNATURE: SignatureScheme = SignatureScheme {
     header: "X-Signature",
     rotation_separator: ",",
+    rotation: Provenance::Assumed {
+        why: "Property Finder documents no key rotation; should keys rotate, hooksim sends old,new as Hemnet documents",
+    },
 };
 
 /// Headers on every request (assumed: the body is JSON; no other header is documented).
@@ -1164,13 +1167,12 @@ mod tests {
 
     #[test]
     fn signed_only_with_a_secret_and_a_documented_policy() {
+        let scheme = PropertyFinderAtlas.signature().expect("Atlas signs");
         assert_eq!(
-            PropertyFinderAtlas.signature(),
-            Some(SignatureScheme {
-                header: "X-Signature",
-                rotation_separator: ","
-            })
+            (scheme.header, scheme.rotation_separator),
+            ("X-Signature", ",")
         );
+        assert!(scheme.rotation.is_assumed(), "no rotation is documented");
         let secret = &PropertyFinderAtlas.settings()[0];
         assert_eq!((secret.name, secret.default), (SECRET_SETTING, None));
         assert!(secret.summary.contains("32 characters"));
