@@ -189,3 +189,28 @@ fn a_send_has_no_scenario_line_to_show() {
     );
     assert!(!out.contains("(line 0)"), "{out}");
 }
+
+#[test]
+fn a_send_to_a_receiver_that_never_answers_stops_at_its_timeout_with_exit_1() {
+    // Accepts and never answers: each of Spark's attempts would wait 5 s.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let url = format!("http://{}/spark", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(4).flatten() {
+            held.push(stream);
+        }
+    });
+    let started = std::time::Instant::now();
+    let output = hooksim(&["send", "spark", "New", "--target", &url, "--timeout", "2s"]);
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("timed out"), "{}", stderr(&output));
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    // The transcript so far is printed: the policy it ran under.
+    assert!(
+        stdout(&output).contains("response timeout: 5s"),
+        "{}",
+        stdout(&output)
+    );
+}

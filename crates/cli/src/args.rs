@@ -167,6 +167,10 @@ pub struct SendArgs {
     /// [default: the whole schedule]
     #[arg(long, value_name = "N")]
     pub max_attempts: Option<u32>,
+    /// Stop the send after this long (real time), failing it as timed out with the
+    /// attempts so far, like `30s` or `2m` [default: 10m]
+    #[arg(long, value_name = "DURATION", value_parser = a_duration)]
+    pub timeout: Option<std::time::Duration>,
     #[command(flatten)]
     pub tls: TlsArgs,
 }

@@ -44,7 +44,7 @@ pub enum HarnessError {
     },
     /// The scenario ran past its wall-time limit (a receiver that hangs):
     /// the steps before `step` finished.
-    #[error("{path}: timed out at {}: the scenario ran for its limit of {} (real time; --scenario-timeout sets it); the steps before it finished", crate::steps::step_heading(*.step, *.line), hooksim_simulator::schedule::format_nominal(*.limit))]
+    #[error("{path}: timed out at {}: the scenario ran for its limit of {} (real time: `run --scenario-timeout`, `send --timeout`); the steps before it finished", crate::steps::step_heading(*.step, *.line), hooksim_simulator::schedule::format_nominal(*.limit))]
     TimedOut {
         path: PathBuf,
         step: usize,

@@ -2,6 +2,7 @@
 //! provider's policy (or the first attempts of it), transcript printed with
 //! what the receiver answered to each attempt.
 
+use hooksim_harness::HarnessError;
 use hooksim_harness::runner::{RunOptions, run_scenario};
 use hooksim_harness::send::{Attempts, SendRequest, prepare_send};
 use hooksim_harness::transcript::{self, Answers};
@@ -38,15 +39,20 @@ pub async fn send(args: SendArgs) -> Exit {
         Ok(tls) => tls,
         Err(exit) => return exit,
     };
-    let run = run_scenario(
-        &Transport::with_tls(tls),
-        prepared.scenario,
-        &RunOptions::default(),
-    )
-    .await;
+    let mut options = RunOptions::default();
+    if let Some(limit) = args.timeout {
+        options.scenario_time_limit = limit;
+    }
+    let run = run_scenario(&Transport::with_tls(tls), prepared.scenario, &options).await;
     out!("{}", transcript::render_with(&run, Answers::Shown));
-    if let Some(error) = &run.error {
-        return fail(error);
+    match &run.error {
+        // Out of time is the receiver's doing, like a failed delivery.
+        Some(error @ HarnessError::TimedOut { .. }) => {
+            errln!("error: {error}");
+            return Exit::Failed;
+        }
+        Some(error) => return fail(error),
+        None => {}
     }
     let delivered = run.steps.iter().all(|s| {
         s.record
