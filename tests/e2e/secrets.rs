@@ -1,6 +1,7 @@
 //! A distinctive secret, given every way hooksim takes one, appears in no
 //! output: not the console, not a report of any format, not a snapshot,
 //! not `hooksim config`, not `send`'s transcript, not trace-level logs.
+//! `serve` (a secret registered through its Atlas API) is in serve.rs.
 
 use std::process::{Command, Output};
 

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use reqwest::Method;
@@ -15,15 +15,27 @@ struct Serving {
     child: Child,
     /// Everything it printed up to the line that says it is ready.
     printout: String,
+    /// What it prints after that, line by line.
+    later: mpsc::Receiver<String>,
+    /// Everything it wrote to stderr (its logs), so far.
+    logs: Arc<Mutex<String>>,
+    /// The thread reading stderr, which ends when serve does.
+    logging: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Serving {
     fn start() -> (Self, u16) {
+        Self::start_with(&[])
+    }
+
+    /// With `env` set, e.g. `RUST_LOG=trace`.
+    fn start_with(env: &[(&str, &str)]) -> (Self, u16) {
         let port = free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_hooksim"))
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("hooksim serve starts");
         let stdout = child.stdout.take().expect("stdout is piped");
@@ -32,6 +44,17 @@ impl Serving {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if lines.send(line).is_err() {
                     break;
+                }
+            }
+        });
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let logs = Arc::new(Mutex::new(String::new()));
+        let kept = Arc::clone(&logs);
+        let logging = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut logs) = kept.lock() {
+                    logs.push_str(&line);
+                    logs.push('\n');
                 }
             }
         });
@@ -46,7 +69,38 @@ impl Serving {
                 break;
             }
         }
-        (Self { child, printout }, port)
+        let serving = Self {
+            child,
+            printout,
+            later: printed,
+            logs,
+            logging: Some(logging),
+        };
+        (serving, port)
+    }
+
+    /// Stop serve: everything it logged.
+    fn stop(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(logging) = self.logging.take() {
+            let _ = logging.join();
+        }
+        self.logs
+            .lock()
+            .map(|logs| logs.clone())
+            .unwrap_or_default()
+    }
+
+    /// The next printed line that contains `text`, within 20 s.
+    fn wait_for(&self, text: &str) -> String {
+        loop {
+            match self.later.recv_timeout(Duration::from_secs(20)) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("serve never printed `{text}`"),
+            }
+        }
     }
 }
 
@@ -166,7 +220,7 @@ fn instructions(printout: &str, provider: &str) -> Instructions {
 async fn call_as_printed(
     client: &reqwest::Client,
     found: &Instructions,
-    (method, path, body): (Method, &str, Option<&'static str>),
+    (method, path, body): (Method, &str, Option<&str>),
 ) -> reqwest::StatusCode {
     let mut token = None;
     if let (Some((url, content_type, token_body)), Some(field)) =
@@ -204,7 +258,7 @@ async fn call_as_printed(
     if let Some(body) = body {
         request = request
             .header("content-type", "application/json")
-            .body(body);
+            .body(body.to_owned());
     }
     request.send().await.expect("the API answers").status()
 }
@@ -267,5 +321,66 @@ fn serve_prints_what_each_api_expects_and_a_client_doing_just_that_gets_in() {
         };
         let status = runtime.block_on(call_as_printed(&client, &bare, call));
         assert!(matches!(status.as_u16(), 401 | 403), "{provider}: {status}");
+    }
+}
+
+/// Issue 14: a secret registered through `serve` signs the sample delivery
+/// and appears nowhere in what serve prints or logs, at trace level.
+#[test]
+fn a_secret_registered_through_serve_signs_its_delivery_and_is_in_no_output() {
+    const SECRET: &str = "s3cr3t-serve-4e1b";
+    // A receiver that answers 200 and keeps the request it got.
+    let receiver = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let callback = format!("http://{}/atlas", receiver.local_addr().expect("addr"));
+    let (got, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        if let Some(Ok(mut stream)) = receiver.incoming().next() {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut request = vec![0; 64 * 1024];
+            let n = stream.read(&mut request).unwrap_or(0);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+            let _ = got.send(String::from_utf8_lossy(&request[..n]).into_owned());
+        }
+    });
+    let (mut serving, _) = Serving::start_with(&[("RUST_LOG", "trace")]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a plain HTTP client");
+    let found = instructions(&serving.printout, "propertyfinder-atlas");
+    let body =
+        format!(r#"{{"eventId":"lead.created","callbackUrl":"{callback}","secret":"{SECRET}"}}"#);
+    let status = runtime.block_on(call_as_printed(
+        &client,
+        &found,
+        (Method::POST, "/v1/webhooks", Some(&body)),
+    ));
+    assert_eq!(status.as_u16(), 201);
+    let delivered = serving.wait_for("attempt 1");
+    assert!(delivered.contains("acknowledged"), "{delivered}");
+    let request = received
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the receiver got the delivery");
+    assert!(
+        request.to_ascii_lowercase().contains("x-signature: "),
+        "the delivery is signed with the secret: {request}"
+    );
+    let logs = serving.stop();
+    // Trace-level logs were on: the registration call is in them.
+    assert!(logs.contains("TRACE"), "no trace-level logs:\n{logs}");
+    for (what, text) in [
+        ("printout", &serving.printout),
+        ("delivery line", &delivered),
+        ("logs", &logs),
+    ] {
+        assert!(
+            !text.contains(SECRET),
+            "serve's {what} holds the secret:\n{text}"
+        );
     }
 }
