@@ -541,35 +541,23 @@ impl<'a> Reader<'a> {
 
     /// A duration of real waiting (`within: 5s`); capped so no scenario can hang CI.
     pub(crate) fn real_duration(&mut self, node: &Node, what: &str) -> Option<std::time::Duration> {
-        let text = self.string(node, what)?;
-        match parse_nominal_duration(&text) {
-            Ok(duration) if duration <= MAX_REAL_WAIT => Some(duration),
-            Ok(_) => {
-                self.report(
-                    node,
-                    Problem::new(
-                        Kind::InvalidValue,
-                        format!("`{what}: {text}` waits too long"),
-                        "too long",
-                    )
-                    .with_help("real waits are capped at 5m so a scenario cannot hang a CI run"),
-                );
-                None
-            }
-            Err(error) => {
-                self.report(
-                    node,
-                    Problem::new(
-                        Kind::BadDuration,
-                        format!("invalid duration `{text}`: {error}"),
-                        "not a duration",
-                    )
-                    .with_help(DURATION_HELP),
-                );
-                None
-            }
+        let duration = self.nominal_duration(node, what, "a duration like `5s`")?;
+        if duration <= MAX_REAL_WAIT {
+            return Some(duration);
         }
+        let text = self.string(node, what)?;
+        self.report(
+            node,
+            Problem::new(
+                Kind::InvalidValue,
+                format!("`{what}: {text}` waits too long"),
+                "too long",
+            )
+            .with_help("real waits are capped at 5m so a scenario cannot hang a CI run"),
+        );
+        None
     }
+
     /// Every `{{...}}` in the strings of `node` (a whole mapping or list
     /// included) names something a run can fill: `{{api.NAME}}` one of the
     /// API's values, `{{settings.NAME}}` a setting of `provider`, and
