@@ -61,7 +61,7 @@ pub const SALE_TEXT_RELOAD: &str = "DynamicSaleTextChanged.Reload";
 /// integer `1`; the ranges are assumed, sized like a national system's
 /// identity columns (many cases and contacts, few offices and packages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum IdSpace {
+pub(crate) enum IdSpace {
     /// A case ("oppdrag"). `Properties/{id}` endpoints take the same number.
     Case,
     Contact,
@@ -98,7 +98,7 @@ impl IdSpace {
 
 /// What one Payload field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FieldValue {
+pub(crate) enum FieldValue {
     /// An integer id (documented type; range assumed).
     Id(IdSpace),
     /// A lowercase hyphenated GUID, as in the seed's examples.
@@ -119,7 +119,7 @@ enum FieldValue {
 
 /// How an event's Payload is shaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PayloadShape {
+pub(crate) enum PayloadShape {
     /// An object with exactly these fields, in the seed's order.
     Object(&'static [(&'static str, FieldValue)]),
     /// `DynamicSaleTextChanged`: an array of `{Id, Guid}`, one per case whose
@@ -131,10 +131,10 @@ enum PayloadShape {
 /// One catalogue entry: the event as scenarios name it, what Flow puts in
 /// `EventType`, and the Payload's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct CatalogueEntry {
-    spec: EventSpec,
-    event_type: &'static str,
-    payload: PayloadShape,
+pub(crate) struct CatalogueEntry {
+    pub(crate) spec: EventSpec,
+    pub(crate) event_type: &'static str,
+    pub(crate) payload: PayloadShape,
 }
 
 const fn documented(
@@ -174,7 +174,7 @@ const ACTIVITY_PARTICIPANT: &[(&str, FieldValue)] = &[
 ];
 
 /// Every event in the seed, in its order (documented).
-const CATALOGUE: &[CatalogueEntry] = &[
+pub(crate) const CATALOGUE: &[CatalogueEntry] = &[
     documented(
         "AppropriationDateChanged",
         "The case's takeover date (\"overtagelsesdato\") changed; re-read TransferDate.",
@@ -418,12 +418,16 @@ const ACTIVITY_TYPE_NUMBERS: RangeInclusive<u64> = 1..=10;
 /// [`ACTIVITY_TYPE_NUMBERS`] assumes.
 const PUBLICATION_TYPE_CODES: &[IntegerEnum] = &[IntegerEnum {
     path: "Payload.Type",
-    known: &[1, 150],
+    known: PUBLICATION_CODES,
 }];
 const ACTIVITY_TYPE_CODES: &[IntegerEnum] = &[IntegerEnum {
     path: "Payload.Type",
-    known: &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    known: ACTIVITY_CODES,
 }];
+/// [`PUBLICATION_TYPES`]' numbers, as the fuzzer and the contract take codes.
+pub(crate) const PUBLICATION_CODES: &[i64] = &[1, 150];
+/// [`ACTIVITY_TYPE_NUMBERS`], as the fuzzer and the contract take codes.
+pub(crate) const ACTIVITY_CODES: &[i64] = &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
 /// Paths of `Payload.CaseId` alone, the whole Payload of most case events.
 const CASE_ID_PATHS: &[&str] = &["Payload.CaseId"];
