@@ -373,6 +373,18 @@ pub const CANDIDATE_PARSED_REQUIRED_KEYS: &[&str] = &[
     "integration",
 ];
 
+/// The GraphQL units mutation page, whose enum table lists the `UNIT_TYPE` members.
+pub const UNIT_TYPE_SOURCE: Source = Source::new(
+    "https://api-docs.everreal.co/endpoints/units/units-mutation",
+    "Enum table maps",
+);
+/// The GraphQL properties mutation page, which lists the `PROPERTY_TYPE` and
+/// `PROPERTY_CATEGORY` members.
+pub const PROPERTY_ENUMS_SOURCE: Source = Source::new(
+    "https://api-docs.everreal.co/endpoints/properties/properties-mutation",
+    "Schema Definition",
+);
+
 /// `UNIT_TYPE` members (documented on the GraphQL units mutation page);
 /// flats come first and are drawn most often, as a rentals platform lists.
 pub const UNIT_TYPES: &[&str] = &[
@@ -620,16 +632,15 @@ const CONTRACT_SIGNED_OPTIONAL_PATHS: &[&str] = &[
     "data.auditTrailFile",
 ];
 
-/// Portals applications come from, as (`candidateSource`, `integrationType`)
-/// (assumed: the enum's members are not published).
-const PORTALS: &[(&str, &str)] = &[
-    ("IMMOSCOUT24", "IS24"),
-    ("IMMOWELT", "IMMOWELT"),
-    ("KLEINANZEIGEN", "KLEINANZEIGEN"),
-    ("WEBSITE", "WEBSITE"),
-];
+/// Portals applications come from, as `candidateSource` members (assumed:
+/// the enum's members are not published); [`INTEGRATION_TYPES`] holds, at
+/// the same place, the `integrationType` each sends.
+pub const CANDIDATE_SOURCES: &[&str] = &["IMMOSCOUT24", "IMMOWELT", "KLEINANZEIGEN", "WEBSITE"];
+/// The `integrationType` of each of [`CANDIDATE_SOURCES`], in its order (assumed).
+pub const INTEGRATION_TYPES: &[&str] = &["IS24", "IMMOWELT", "KLEINANZEIGEN", "WEBSITE"];
+const _: () = assert!(CANDIDATE_SOURCES.len() == INTEGRATION_TYPES.len());
 /// Employment types an applicant picks (assumed members of `EMPLOYMENT_TYPE`).
-const EMPLOYMENT_TYPES: &[&str] = &[
+pub const EMPLOYMENT_TYPES: &[&str] = &[
     "EMPLOYEE",
     "SELF_EMPLOYED",
     "CIVIL_SERVANT",
@@ -657,10 +668,27 @@ pub const CONTRACT_TERMS_KEYS: &[&str] = &[
     "contractStartDate",
     "contractEndDate",
 ];
+/// `IHouseholdPersonsValue` types (assumed: the interface is not published).
+const ADULT: &str = "ADULT";
+const CHILD: &str = "CHILD";
+pub const HOUSEHOLD_PERSON_TYPES: &[&str] = &[ADULT, CHILD];
+/// A listing's status (assumed members: EverReal publishes none).
+const LISTING_STATUS_ACTIVE: &str = "ACTIVE";
+const LISTING_STATUS_INACTIVE: &str = "INACTIVE";
+const LISTING_STATUS_ARCHIVED: &str = "ARCHIVED";
+pub const LISTING_STATUSES: &[&str] = &[
+    LISTING_STATUS_ACTIVE,
+    LISTING_STATUS_INACTIVE,
+    LISTING_STATUS_ARCHIVED,
+];
 /// Kinds of handover protocol (assumed members: EverReal publishes none).
-const PROTOCOL_TYPES: &[&str] = &["MOVE_IN", "MOVE_OUT"];
+pub const PROTOCOL_TYPES: &[&str] = &["MOVE_IN", "MOVE_OUT"];
 /// Portals a listing is published to (assumed).
-const CHANNELS: &[&str] = &["IMMOSCOUT24", "IMMOWELT", "KLEINANZEIGEN", "HOMEPAGE"];
+pub const CHANNELS: &[&str] = &["IMMOSCOUT24", "IMMOWELT", "KLEINANZEIGEN", "HOMEPAGE"];
+/// The `language` of a delivery (assumed: the customer's; most work in German).
+const GERMAN: &str = "de";
+const ENGLISH: &str = "en";
+pub const LANGUAGES: &[&str] = &[GERMAN, ENGLISH];
 /// EverReal customers, as their subdomains (assumed: fictitious property managers).
 const SUBDOMAINS: &[&str] = &[
     "wohnbau-nord",
@@ -712,7 +740,11 @@ impl Provider for EverReal {
         let uuid = fake::uuid_v4(rng).to_string();
         let subdomain = fake::one_of(SUBDOMAINS, rng);
         // Assumed: most EverReal customers work in German.
-        let language = if rng.random_bool(0.85) { "de" } else { "en" };
+        let language = if rng.random_bool(0.85) {
+            GERMAN
+        } else {
+            ENGLISH
+        };
         let created_at = calendar::between(rng, DELIVERIES_FROM, DELIVERIES_UNTIL);
         let data = event_data(spec.name, created_at, rng);
         Ok(json!({
@@ -835,12 +867,12 @@ fn event_fuzz_paths(event: &str) -> FuzzPaths {
 /// The `data` of `event`, which is in the catalogue.
 fn event_data(event: &str, created_at: UtcDateTime, rng: &mut SeededRng) -> Value {
     match event {
-        LISTING_CREATED | LISTING_DEACTIVATED => listing_data("INACTIVE", None, rng),
-        LISTING_UPDATED | LISTING_ACTIVATED => listing_data("ACTIVE", None, rng),
-        LISTING_ARCHIVED => listing_data("ARCHIVED", None, rng),
+        LISTING_CREATED | LISTING_DEACTIVATED => listing_data(LISTING_STATUS_INACTIVE, None, rng),
+        LISTING_UPDATED | LISTING_ACTIVATED => listing_data(LISTING_STATUS_ACTIVE, None, rng),
+        LISTING_ARCHIVED => listing_data(LISTING_STATUS_ARCHIVED, None, rng),
         LISTING_PUBLISHED_TO_CHANNEL | LISTING_UNPUBLISHED_FROM_CHANNEL => {
             let channel = fake::one_of(CHANNELS, rng);
-            listing_data("ACTIVE", Some(channel), rng)
+            listing_data(LISTING_STATUS_ACTIVE, Some(channel), rng)
         }
         CANDIDATE_PARSED => candidate_parsed(created_at, rng),
         LISTING_CANDIDATE_APPLIED => candidate_applied(rng),
@@ -983,8 +1015,10 @@ fn candidate_applied(rng: &mut SeededRng) -> Value {
     })
 }
 
+/// A portal, as its (`candidateSource`, `integrationType`).
 fn portal(rng: &mut SeededRng) -> (&'static str, &'static str) {
-    PORTALS[rng.random_range(0..PORTALS.len())]
+    let at = rng.random_range(0..CANDIDATE_SOURCES.len());
+    (CANDIDATE_SOURCES[at], INTEGRATION_TYPES[at])
 }
 
 /// CANDIDATE_PARSED (documented), with each optional attribute left out now
@@ -1043,7 +1077,7 @@ fn candidate_parsed(created_at: UtcDateTime, rng: &mut SeededRng) -> Value {
             json!({
                 "count": people,
                 "values": (0..people)
-                    .map(|n| json!({ "type": if n < 2 { "ADULT" } else { "CHILD" } }))
+                    .map(|n| json!({ "type": if n < 2 { ADULT } else { CHILD } }))
                     .collect::<Vec<_>>(),
             }),
         ),
@@ -1112,8 +1146,9 @@ fn viewing(slot_after: Option<UtcDateTime>, rng: &mut SeededRng) -> Value {
     Value::Object(data)
 }
 
+/// Where a contract is in its flow: one per contracting event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ContractStage {
+pub(crate) enum ContractStage {
     Started,
     Withdrawn,
     PartiallySigned,
@@ -1122,7 +1157,7 @@ enum ContractStage {
 
 impl ContractStage {
     /// Assumed members of `CONTRACT_STATUS`, one per stage.
-    fn status(self) -> &'static str {
+    const fn status(self) -> &'static str {
         match self {
             Self::Started => "STARTED",
             Self::Withdrawn => "WITHDRAWN",
@@ -1131,6 +1166,14 @@ impl ContractStage {
         }
     }
 }
+
+/// `CONTRACT_STATUS` members (assumed: EverReal publishes none), one per stage.
+pub const CONTRACT_STATUSES: &[&str] = &[
+    ContractStage::Started.status(),
+    ContractStage::Withdrawn.status(),
+    ContractStage::PartiallySigned.status(),
+    ContractStage::Signed.status(),
+];
 
 /// A PDF in EverReal's document store under `folder/owner_id` (attribute
 /// names documented for contract files; values assumed).
