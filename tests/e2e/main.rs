@@ -9,6 +9,7 @@ mod contract;
 mod everreal_broken;
 mod flow_broken;
 mod fuzz_broken;
+mod github;
 mod hemnet_suite;
 mod https;
 mod interrupt;

@@ -109,6 +109,11 @@ pub struct RunArgs {
     /// out with its transcript so far, like `30s` or `5m` [default: 10m]
     #[arg(long, value_name = "DURATION", value_parser = a_duration)]
     pub scenario_timeout: Option<std::time::Duration>,
+    /// The console's shape: `plain`, or `github`, which adds workflow-command annotations at
+    /// the scenario files' lines and appends a Markdown job summary to $GITHUB_STEP_SUMMARY
+    /// [default: github when GITHUB_ACTIONS=true, else plain]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ConsoleFormat>,
     /// Where the provider APIs are served for a receiver started with their address
     /// (http://ADDR/<provider>), when a scenario needs them [default: 127.0.0.1:8090]
     #[arg(long, value_name = "ADDR")]
@@ -198,6 +203,14 @@ pub struct ExportArgs {
     /// beyond the listed ones), for drift checks; the default is what a receiver must accept.
     #[arg(long)]
     pub closed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConsoleFormat {
+    /// The lines and failure details, as on a terminal.
+    Plain,
+    /// Plain, plus GitHub Actions annotations and a job summary.
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::path::Path;
 
 use hooksim_harness::interrupt::StopRun;
-use hooksim_harness::report::{console, html, json, junit};
+use hooksim_harness::report::{console, github, html, json, junit};
 use hooksim_harness::runner::{
     ReceiverUnderTest, RunOptions, SettingOverride, Targets, needs_provider_apis,
     needs_reference_receiver, signing_secrets,
@@ -20,7 +20,7 @@ use hooksim_simulator::transport::tls::Tls;
 use super::fail;
 use super::select::configured_scenarios;
 use super::tls::tls_settings;
-use crate::args::RunArgs;
+use crate::args::{ConsoleFormat, RunArgs};
 use crate::exit::Exit;
 
 pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
@@ -174,6 +174,10 @@ pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
     // Every report is written that can be: one that cannot does not keep
     // the others from being written.
     let mut unwritten = false;
+    if console_format(args.format) == ConsoleFormat::Github {
+        out!("{}", github::annotations(&results));
+        unwritten |= append_job_summary(&github::summary(&results), args.format.is_some()).is_err();
+    }
     if let Some(path) = resolved.junit.as_ref().map(|j| &j.value) {
         match junit::render(&results) {
             Ok(xml) => unwritten |= write_report(path, &xml).is_err(),
@@ -259,6 +263,43 @@ fn verdict(results: &[ScenarioResult]) -> Exit {
     } else {
         Exit::Failed
     }
+}
+
+/// `--format`, else `github` inside GitHub Actions (`GITHUB_ACTIONS=true`).
+fn console_format(asked: Option<ConsoleFormat>) -> ConsoleFormat {
+    asked.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            ConsoleFormat::Github
+        } else {
+            ConsoleFormat::Plain
+        }
+    })
+}
+
+/// Append the job summary to `$GITHUB_STEP_SUMMARY`, the file GitHub shows
+/// on the run's page. Without that variable there is nowhere to write it:
+/// said when `--format github` was asked for, silent otherwise.
+fn append_job_summary(summary: &str, asked: bool) -> Result<(), Exit> {
+    use std::io::Write as _;
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        if asked {
+            errln!("note: GITHUB_STEP_SUMMARY is not set, so no job summary is written");
+        }
+        return Ok(());
+    };
+    let path = std::path::PathBuf::from(path);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(summary.as_bytes()))
+        .map_err(|e| {
+            errln!(
+                "error: cannot write the job summary to {}: {e}",
+                path.display()
+            );
+            Exit::Runtime
+        })
 }
 
 /// A report, written whole (no reader sees half of it); a failure is said.

@@ -175,8 +175,10 @@ pub fn snapshot_details(result: &ScenarioResult) -> String {
 
 /// How many results have each verdict: passed (warned included), failed
 /// (errors included), skipped, warned.
-pub fn counts(results: &[ScenarioResult]) -> (usize, usize, usize, usize) {
-    let verdicts: Vec<Verdict> = results.iter().map(ScenarioResult::verdict).collect();
+pub fn counts<'a>(
+    results: impl IntoIterator<Item = &'a ScenarioResult>,
+) -> (usize, usize, usize, usize) {
+    let verdicts: Vec<Verdict> = results.into_iter().map(ScenarioResult::verdict).collect();
     let count = |wanted: &dyn Fn(Verdict) -> bool| verdicts.iter().filter(|v| wanted(**v)).count();
     (
         count(&Verdict::is_pass),
