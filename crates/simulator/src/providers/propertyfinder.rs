@@ -40,9 +40,9 @@ const EVENT_DOCUMENTED: Provenance = Provenance::Documented {
     source: Source::new(DOCUMENTATION, "Create hook"),
 };
 /// The section with the delivery body, its field tables and its example.
-const DELIVERY_DOCUMENTED: Provenance = Provenance::Documented {
-    source: Source::new(DOCUMENTATION, "Listen to hook events from client system"),
-};
+pub(crate) const DELIVERY: Source =
+    Source::new(DOCUMENTATION, "Listen to hook events from client system");
+const DELIVERY_DOCUMENTED: Provenance = Provenance::Documented { source: DELIVERY };
 
 /// Every event a client can register a hook for, in the documentation's order
 /// (documented: "Available events").

@@ -66,8 +66,9 @@ use crate::signing::SignatureScheme;
 pub const DOCUMENTATION: &str = "https://api-docs.propertyfinder.net/enterprise-api/index.html";
 
 /// The section with one payload per event.
+pub(crate) const WEBHOOK_EVENTS: Source = Source::new(DOCUMENTATION, "Webhooks, Events");
 const EVENT_DOCUMENTED: Provenance = Provenance::Documented {
-    source: Source::new(DOCUMENTATION, "Webhooks, Events"),
+    source: WEBHOOK_EVENTS,
 };
 /// The section with the 5 s timeout, the success rule and the retries.
 const DELIVERY_BEHAVIOR: Source = Source::new(DOCUMENTATION, "Webhooks, Delivery Behavior");
@@ -281,13 +282,20 @@ const ACTION_GRACE_DAYS: std::ops::RangeInclusive<i64> = 3..=30;
 pub const LEAD_CHANNELS: &[&str] = &["whatsapp", "email", "call"];
 pub const LEAD_STATUSES: &[&str] = &["sent", "delivered", "read", "replied"];
 pub const LEAD_ENTITY_TYPES: &[&str] = &["listing", "project", "developer", "agent", "company"];
+/// The documented entity types but `project`: what a `lead.created` may be
+/// about (documented: it is never sent for project leads).
+pub const NON_PROJECT_LEAD_ENTITY_TYPES: &[&str] = &["listing", "developer", "agent", "company"];
 /// What a lead that is not a project lead is about (assumed: the
 /// documented entity types but `project`, which `lead.created` never has,
 /// and `developer`, kept with projects); listings most often.
 const CREATED_LEAD_ENTITY_TYPES: &[&str] = &["listing", "listing", "listing", "agent", "company"];
 /// Documented: `sender.contacts[].type` includes `whatsappUsername`
 /// (Changelog, 2026-06-30); `phone` and `email` are assumed.
-pub const SENDER_CONTACT_TYPES: &[&str] = &["phone", "email", "whatsappUsername"];
+pub const SENDER_CONTACT_TYPES: &[&str] =
+    &[PHONE_CONTACT, EMAIL_CONTACT, WHATSAPP_USERNAME_CONTACT];
+pub const PHONE_CONTACT: &str = "phone";
+pub const EMAIL_CONTACT: &str = "email";
+pub const WHATSAPP_USERNAME_CONTACT: &str = "whatsappUsername";
 
 /// Initials of the (fictitious) agencies in `EN_AE`'s work email domains,
 /// which start listing references (assumed format).
@@ -378,6 +386,17 @@ pub const LISTING_ACTION_KINDS: &[ListingActionKind] = &[
         "الموقع غير مكتمل. يرجى اختيار موقع أكثر تحديداً للحفاظ على نقاط الجودة.",
     ),
 ];
+
+/// The `actionType`s hooksim sends (some of the documented ones), one per kind above.
+pub const ACTION_TYPES: &[&str] = &{
+    let mut types = [""; LISTING_ACTION_KINDS.len()];
+    let mut i = 0;
+    while i < LISTING_ACTION_KINDS.len() {
+        types[i] = LISTING_ACTION_KINDS[i].action_type;
+        i += 1;
+    }
+    types
+};
 
 /// Remarks PF Support may add to an action (assumed wording).
 pub const ACTION_REMARKS: &[&str] = &[
@@ -675,13 +694,13 @@ fn lead_payload(event: &str, lead_id: &str, at: UtcDateTime, rng: &mut SeededRng
     };
     let sender = fake::person(&EN_AE, rng);
     let mut contacts = vec![
-        json!({"type": "phone", "value": sender.phone}),
-        json!({"type": "email", "value": sender.email}),
+        json!({"type": PHONE_CONTACT, "value": sender.phone}),
+        json!({"type": EMAIL_CONTACT, "value": sender.email}),
     ];
     if channel == "whatsapp" && rng.random_bool(0.5) {
         let handle = fake::ascii_mailbox_part(&EN_AE, &sender.first_name);
         let username = format!("{handle}{}", rng.random_range(10..1_000u32));
-        contacts.push(json!({"type": "whatsappUsername", "value": username}));
+        contacts.push(json!({"type": WHATSAPP_USERNAME_CONTACT, "value": username}));
     }
     let listing = if entity_type == "listing" {
         json!({"id": listing_ulid(at, rng), "reference": listing_reference(rng)})
@@ -751,7 +770,7 @@ fn listing_action_payload(at: UtcDateTime, rng: &mut SeededRng) -> Value {
         "actionType": kind.action_type,
         "status": status,
         "reason": reason,
-        "entityType": "listing",
+        "entityType": EntityKind::Listing.as_str(),
         "expiresAt": expires_at.iso8601_seconds(),
         "expireAction": kind.expire_action,
         "message": {"en": kind.message_en, "ar": kind.message_ar},
@@ -1134,6 +1153,21 @@ mod tests {
         assert_eq!(
             scope("publicProfile.verification.approved"),
             Some("users:read")
+        );
+    }
+
+    #[test]
+    fn a_new_lead_is_about_a_documented_entity_type_but_a_project() {
+        let mut documented: Vec<&str> = NON_PROJECT_LEAD_ENTITY_TYPES.to_vec();
+        documented.push("project");
+        documented.sort_unstable();
+        let mut all = LEAD_ENTITY_TYPES.to_vec();
+        all.sort_unstable();
+        assert_eq!(documented, all);
+        assert!(
+            CREATED_LEAD_ENTITY_TYPES
+                .iter()
+                .all(|t| NON_PROJECT_LEAD_ENTITY_TYPES.contains(t))
         );
     }
 
