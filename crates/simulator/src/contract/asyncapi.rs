@@ -68,7 +68,7 @@ pub fn document_with(provider: &dyn Provider, openness: Openness) -> Result<Valu
             }),
         );
     }
-    Ok(json!({
+    let mut document = json!({
         "asyncapi": ASYNCAPI_VERSION,
         "id": format!("urn:hooksim:{}", provider.id()),
         "info": {
@@ -79,7 +79,6 @@ pub fn document_with(provider: &dyn Provider, openness: Openness) -> Result<Valu
                 provider.id(),
                 env!("CARGO_PKG_VERSION"),
             ),
-            "externalDocs": {"description": "The provider's webhook documentation", "url": provider.documentation()},
             "x-hooksim-enums-may-grow": provider.enums_may_grow(),
             "x-hooksim-attributes-may-be-added": provider.attributes_may_be_added(),
             "x-hooksim-delivery": delivery(provider),
@@ -88,7 +87,16 @@ pub fn document_with(provider: &dyn Provider, openness: Openness) -> Result<Valu
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages},
-    }))
+    });
+    // A page with a public copy is linked; one without (Flow's) is named.
+    let page = provider.documentation();
+    if page.starts_with("https://") || page.starts_with("http://") {
+        document["info"]["externalDocs"] =
+            json!({"description": "The provider's webhook documentation", "url": page});
+    } else {
+        document["info"]["x-hooksim-documentation"] = page.into();
+    }
+    Ok(document)
 }
 
 /// Every header a delivery carries, as a schema: fixed values as `const`,

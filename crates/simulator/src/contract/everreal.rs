@@ -234,8 +234,8 @@ fn candidate_parsed() -> Shape {
                 id("id"),
                 id("listingId"),
                 id("companyIntegrationId"),
-                field("internalId", Shape::Integer)
-                    .assumed("typed string | number; hooksim sends the number"),
+                // Typed `string | number`; hooksim sends the number.
+                field("internalId", Shape::OneOf(vec![Shape::Integer, text()])),
                 field("type", one_of(INTEGRATION_TYPES)).assumed(PORTAL_CODES),
                 optional_text("externalListingId"),
             ]),

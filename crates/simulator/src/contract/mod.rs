@@ -262,6 +262,14 @@ impl Shape {
             }
             Self::Array(items) => json!({"type": "array", "items": items.schema(openness)}),
             Self::Text(text) => text.schema(),
+            // No member listed (PF Expert's landlord sub-namespaces): in the
+            // closed form nothing is valid (a nullable one is then only
+            // null); open, any string.
+            Self::Enum([]) if openness.enums => json!({
+                "type": "string",
+                "description": "the provider lists no members yet (it says its enums grow)",
+            }),
+            Self::Enum([]) => json!({"not": {}, "description": "the provider lists no members"}),
             Self::Enum(members) if openness.enums => json!({
                 "anyOf": [
                     {"type": "string", "enum": members},

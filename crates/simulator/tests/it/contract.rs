@@ -169,8 +169,12 @@ fn fuzz_surface_follows_the_contract(id: ProviderId) {
             });
         }
         for path in paths.free_numbers {
-            check(path, "a number", |s| {
-                matches!(s.non_null(), Shape::Integer | Shape::Number)
+            check(path, "a number", |s| match s.non_null() {
+                Shape::Integer | Shape::Number => true,
+                Shape::OneOf(shapes) => shapes
+                    .iter()
+                    .any(|s| matches!(s, Shape::Integer | Shape::Number)),
+                _ => false,
             });
         }
         for code in provider.fuzz_integer_enums(event) {
