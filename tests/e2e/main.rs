@@ -2,6 +2,7 @@
 //! reference receiver and against receivers that get one rule wrong.
 
 mod broken_receivers;
+mod browser;
 mod burst;
 mod ci_scale;
 mod cli;

@@ -139,6 +139,7 @@ pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
+    let reference_url = receiver.as_ref().map(|r| r.base_url());
     if let Some(receiver) = receiver {
         receiver.shutdown().await;
     }
@@ -187,20 +188,21 @@ pub async fn run(config: Option<&Path>, args: RunArgs) -> Exit {
             }
         }
     }
-    let reports = [
-        (
-            resolved.json.as_ref().map(|j| j.value.as_path()),
-            json::render as fn(&[ScenarioResult]) -> String,
-        ),
-        (
-            resolved.html.as_ref().map(|h| h.value.as_path()),
-            html::render,
-        ),
-    ];
-    for (path, render) in reports {
-        if let Some(path) = path {
-            unwritten |= write_report(path, &render(&results)).is_err();
+    if let Some(path) = resolved.json.as_ref().map(|j| &j.value) {
+        unwritten |= write_report(path, &json::render(&results)).is_err();
+    }
+    if let Some(path) = resolved.html.as_ref().map(|h| &h.value) {
+        let mut shown = targets;
+        if let Some(url) = reference_url {
+            shown.push(format!("hooksim's reference receiver ({url})"));
         }
+        let info = html::RunInfo {
+            targets: shown,
+            seed: args.seed,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            date: now_utc(),
+        };
+        unwritten |= write_report(path, &html::render(&results, &info)).is_err();
     }
     if was_interrupted {
         Exit::Interrupted
@@ -263,6 +265,14 @@ fn verdict(results: &[ScenarioResult]) -> Exit {
     } else {
         Exit::Failed
     }
+}
+
+/// The wall clock now, `2026-12-03T15:20:00Z`.
+fn now_utc() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    hooksim_simulator::fake::UtcDateTime::from_unix_ms(ms).iso8601_seconds()
 }
 
 /// `--format`, else `github` inside GitHub Actions (`GITHUB_ACTIONS=true`).

@@ -1,6 +1,16 @@
-//! A self-contained HTML page: a row per scenario (failures first) and, per
-//! delivery, a timeline of its attempts on a nominal time axis from seconds
-//! to days, each attempt coloured by outcome with its detail on hover.
+//! A self-contained HTML page (no network: its style and marks are inline).
+//!
+//! - A header with the run's targets, seed, hooksim version and date.
+//! - One folding box per scenario, failures first: open when it did not
+//!   pass, folded when it did. A warned or skipped scenario says so.
+//! - Every step with its checks, each marked held or not: deliveries,
+//!   probes, callbacks and registrations alike.
+//! - Per delivery, a timeline of its attempts on a nominal time axis from
+//!   seconds to days. Each attempt has a colour and a shape by outcome (told
+//!   apart without colour too), with a legend, and its detail on hover.
+//! - A transcript that differs from its snapshot shows the diff, added and
+//!   removed lines coloured and marked; when that is all that differs, the
+//!   box says so.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -9,16 +19,29 @@ use hooksim_simulator::outcome::Outcome;
 use hooksim_simulator::schedule::format_nominal;
 
 use crate::report::console;
-use crate::runner::RouteDelivery;
+use crate::runner::{RouteDelivery, StepRun};
 use crate::scenario::step_heading;
+use crate::snapshot::SnapshotStatus;
 use crate::suite::{ScenarioResult, Verdict};
+use crate::transcript::subscription_suffix;
 
 const WIDTH: f64 = 720.0;
 const LEFT: f64 = 10.0;
 
-pub fn render(results: &[ScenarioResult]) -> String {
+/// What the page's header says about the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunInfo {
+    /// Where deliveries went: `--target` values, or the reference receiver.
+    pub targets: Vec<String>,
+    /// `--seed`, when one was given (each scenario has its own otherwise).
+    pub seed: Option<u64>,
+    pub version: String,
+    /// When the run ended, RFC 3339 UTC.
+    pub date: String,
+}
+
+pub fn render(results: &[ScenarioResult], info: &RunInfo) -> String {
     let mut order: Vec<&ScenarioResult> = results.iter().collect();
-    // Failures first; otherwise the run's own (stable) order.
     // Failures first, then warnings, then skips; otherwise the run's own (stable) order.
     order.sort_by_key(|r| match r.verdict() {
         Verdict::Failed | Verdict::Errored => 0,
@@ -36,17 +59,39 @@ pub fn render(results: &[ScenarioResult]) -> String {
         page,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>hooksim report</title><style>{STYLE}</style></head><body>\n\
-         <h1>hooksim report</h1>\n<p class=\"summary\">{summary}</p>\n{warnings}{LEGEND}\n<table>\n\
-         <tr><th>verdict</th><th>rule</th><th>scenario</th><th>attempts</th></tr>\n",
+         <header><h1>hooksim report</h1>{}</header>\n<p class=\"summary\">{summary}</p>\n{warnings}{}\n\
+         <main>\n",
+        header(info),
+        legend(),
     );
     for result in order {
-        scenario_rows(&mut page, result, horizon);
+        scenario_box(&mut page, result, horizon);
     }
-    page.push_str("</table>\n</body></html>\n");
+    page.push_str("</main>\n</body></html>\n");
     page
 }
 
-fn scenario_rows(page: &mut String, result: &ScenarioResult, horizon: Duration) {
+fn header(info: &RunInfo) -> String {
+    let targets = if info.targets.is_empty() {
+        "the scenarios' own targets".to_owned()
+    } else {
+        info.targets.join(", ")
+    };
+    let seed = info.seed.map_or_else(
+        || "each scenario's own (shown in its box)".to_owned(),
+        |seed| seed.to_string(),
+    );
+    format!(
+        "<dl class=\"run\"><dt>target</dt><dd class=\"targets\">{}</dd><dt>seed</dt><dd>{}</dd>\
+         <dt>hooksim</dt><dd class=\"version\">{}</dd><dt>date</dt><dd class=\"date\">{}</dd></dl>",
+        escape(&targets),
+        escape(&seed),
+        escape(&info.version),
+        escape(&info.date)
+    )
+}
+
+fn scenario_box(page: &mut String, result: &ScenarioResult, horizon: Duration) {
     let run = &result.run;
     let s = &run.scenario;
     let verdict = result.verdict();
@@ -56,53 +101,128 @@ fn scenario_rows(page: &mut String, result: &ScenarioResult, horizon: Duration) 
         Verdict::Skipped => "skip",
         Verdict::Failed | Verdict::Errored => "fail",
     };
-    let verdict = verdict.label();
+    let snapshot_changed = matches!(
+        result.snapshot,
+        Some(SnapshotStatus::Changed { .. } | SnapshotStatus::BuiltinDiffers { .. })
+    );
+    // Folded when there is nothing to look at.
+    let open = if verdict == Verdict::Passed && !snapshot_changed {
+        ""
+    } else {
+        " open"
+    };
     let _ = write!(
         page,
-        "<tr class=\"{class}\"><td class=\"verdict\">{verdict}</td><td><code>{}</code><div class=\"source\">{}</div></td>\
-         <td>{}<div class=\"source\">{}</div></td><td>{}</td></tr>\n<tr class=\"detail\"><td></td><td colspan=\"3\">",
+        "<details class=\"scenario {class}\"{open}><summary><span class=\"verdict\">{}</span> \
+         <code class=\"rule\">{}</code> <span class=\"name\">{}</span> \
+         <span class=\"counts\">{} step{}, {} attempt{}</span></summary>\
+         <div class=\"source\">{} · {} · seed {}</div>",
+        verdict.label(),
         escape(&s.rule),
-        escape(&s.source),
         escape(&s.name),
+        run.steps.len(),
+        plural(run.steps.len()),
+        run.attempt_count(),
+        plural(run.attempt_count()),
         escape(&s.path.to_string_lossy()),
-        run.attempt_count()
+        escape(&s.source),
+        run.seed,
     );
-    if result.verdict() != Verdict::Passed {
-        let _ = write!(
-            page,
-            "<pre class=\"why\">{}</pre>",
-            escape(&console::failure_summary(result))
+    let why = console::failure_summary(result);
+    if !why.is_empty() {
+        let _ = write!(page, "<pre class=\"why\">{}</pre>", escape(&why));
+    }
+    if snapshot_changed && why.is_empty() {
+        page.push_str(
+            "<p class=\"only-snapshot\">Every expectation held: only the transcript differs from its snapshot.</p>",
         );
-        let snapshot = console::snapshot_details(result);
-        if !snapshot.is_empty() {
+    }
+    snapshot_diff(page, result);
+    for step in &run.steps {
+        step_block(page, step, horizon);
+    }
+    page.push_str("</details>\n");
+}
+
+/// One step: its heading, its checks, and per delivery its timeline.
+fn step_block(page: &mut String, step: &StepRun, horizon: Duration) {
+    let _ = write!(
+        page,
+        "<div class=\"step\"><div class=\"title\">{}: {}</div>",
+        step_heading(step.number, step.location.line),
+        escape(&step.record.title())
+    );
+    if !step.checks.is_empty() {
+        page.push_str("<ul class=\"checks\">");
+        for check in &step.checks {
+            let (class, mark) = if check.passed {
+                ("held", "✓")
+            } else if check.warns() {
+                ("warned", "!")
+            } else {
+                ("broken", "✗")
+            };
             let _ = write!(
                 page,
-                "<details><summary>snapshot</summary><pre class=\"diff\">{}</pre></details>",
-                escape(&snapshot)
+                "<li class=\"{class}\"><span class=\"mark\">{mark}</span> {}{}: expected {}, got {}</li>",
+                escape(check.key),
+                escape(&subscription_suffix(check)),
+                escape(&check.expected),
+                escape(&check.actual)
             );
         }
+        page.push_str("</ul>");
     }
-    for step in &run.steps {
-        let Some(record) = step.record.delivery() else {
-            continue;
-        };
+    if let Some(record) = step.record.delivery() {
         for send in &record.sends {
             let to = send
                 .subscription
                 .as_deref()
-                .map(|n| format!(" → {n}"))
+                .map(|n| format!("→ {n}"))
                 .unwrap_or_default();
             let _ = write!(
                 page,
-                "<div class=\"delivery\"><div class=\"title\">{}: {}{}</div>{}</div>",
-                step_heading(step.number, step.location.line),
-                escape(&record.title),
+                "<div class=\"delivery\"><div class=\"to\">{}</div>{}</div>",
                 escape(&to),
                 timeline(send, horizon)
             );
         }
     }
-    page.push_str("</td></tr>\n");
+    page.push_str("</div>");
+}
+
+/// The snapshot's diff, each added and removed line coloured and marked.
+fn snapshot_diff(page: &mut String, result: &ScenarioResult) {
+    let (said, diff) = match &result.snapshot {
+        Some(SnapshotStatus::Changed { diff, .. }) => (
+            "The transcript differs from the accepted snapshot (pending review: hooksim snapshots review).",
+            diff,
+        ),
+        Some(SnapshotStatus::BuiltinDiffers { diff }) => (
+            "The transcript differs from the snapshot built into hooksim.",
+            diff,
+        ),
+        _ => return,
+    };
+    let _ = write!(
+        page,
+        "<div class=\"snapshot\"><p>{said}</p><pre class=\"diff\">"
+    );
+    for line in diff.lines() {
+        let class = match line.as_bytes().first() {
+            Some(b'+') if !line.starts_with("+++") => "added",
+            Some(b'-') if !line.starts_with("---") => "removed",
+            Some(b'@') => "hunk",
+            _ => "same",
+        };
+        // Each span is a block of its own: no newline between them.
+        let _ = write!(page, "<span class=\"{class}\">{}</span>", escape(line));
+    }
+    page.push_str("</pre></div>");
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// The longest nominal time any attempt happens at, at least a minute.
@@ -150,11 +270,13 @@ fn timeline(send: &RouteDelivery, horizon: Duration) -> String {
             attempt.outcome,
             attempt.latency.as_millis()
         );
+        let kind = OutcomeKind::of(&attempt.outcome);
         let _ = write!(
             svg,
-            "<circle cx=\"{:.1}\" cy=\"16\" r=\"6\" class=\"{}\"><title>{}</title></circle>",
-            x(attempt.nominal_at, horizon),
-            outcome_class(&attempt.outcome),
+            "<g class=\"attempt {}\" data-outcome=\"{}\">{}<title>{}</title></g>",
+            kind.class(),
+            kind.name(),
+            kind.mark(x(attempt.nominal_at, horizon), 16.0),
             escape(&tip)
         );
     }
@@ -162,16 +284,140 @@ fn timeline(send: &RouteDelivery, horizon: Duration) -> String {
     svg
 }
 
-fn outcome_class(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Acknowledged { .. } => "o-ack",
-        Outcome::Rejected { .. } => "o-rejected",
-        Outcome::Redirect { .. } => "o-redirect",
-        Outcome::ConnectTimeout | Outcome::ResponseTimeout => "o-timeout",
-        Outcome::ConnectRefused | Outcome::Reset | Outcome::ClosedWithoutResponse => "o-connection",
-        Outcome::TlsCertificate { .. } | Outcome::TlsHandshake { .. } => "o-tls",
-        Outcome::MalformedResponse { .. } | Outcome::Unreachable { .. } => "o-other",
+/// Outcomes as the page tells them apart: by colour and by shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutcomeKind {
+    Acknowledged,
+    Rejected,
+    Redirect,
+    Timeout,
+    Connection,
+    Tls,
+    Other,
+}
+
+impl OutcomeKind {
+    const ALL: [Self; 7] = [
+        Self::Acknowledged,
+        Self::Rejected,
+        Self::Redirect,
+        Self::Timeout,
+        Self::Connection,
+        Self::Tls,
+        Self::Other,
+    ];
+
+    fn of(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Acknowledged { .. } => Self::Acknowledged,
+            Outcome::Rejected { .. } => Self::Rejected,
+            Outcome::Redirect { .. } => Self::Redirect,
+            Outcome::ConnectTimeout | Outcome::ResponseTimeout => Self::Timeout,
+            Outcome::ConnectRefused | Outcome::Reset | Outcome::ClosedWithoutResponse => {
+                Self::Connection
+            }
+            Outcome::TlsCertificate { .. } | Outcome::TlsHandshake { .. } => Self::Tls,
+            Outcome::MalformedResponse { .. } | Outcome::Unreachable { .. } => Self::Other,
+        }
     }
+
+    fn class(self) -> &'static str {
+        match self {
+            Self::Acknowledged => "o-ack",
+            Self::Rejected => "o-rejected",
+            Self::Redirect => "o-redirect",
+            Self::Timeout => "o-timeout",
+            Self::Connection => "o-connection",
+            Self::Tls => "o-tls",
+            Self::Other => "o-other",
+        }
+    }
+
+    /// The legend's words.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Acknowledged => "acknowledged",
+            Self::Rejected => "rejected",
+            Self::Redirect => "redirect",
+            Self::Timeout => "timeout",
+            Self::Connection => "refused / reset / closed",
+            Self::Tls => "TLS certificate / handshake",
+            Self::Other => "malformed / unreachable",
+        }
+    }
+
+    /// The mark at (x, y): a shape of its own per kind, so the kinds differ
+    /// without colour (circle, square, triangle, diamond, cross, ring, bar).
+    fn mark(self, x: f64, y: f64) -> String {
+        let r = 6.0;
+        match self {
+            Self::Acknowledged => format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r}\"/>"),
+            Self::Rejected => format!(
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{}\" height=\"{}\"/>",
+                x - r,
+                y - r,
+                2.0 * r,
+                2.0 * r
+            ),
+            Self::Redirect => format!(
+                "<polygon points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\"/>",
+                x,
+                y - r - 1.0,
+                x + r + 1.0,
+                y + r,
+                x - r - 1.0,
+                y + r
+            ),
+            Self::Timeout => format!(
+                "<polygon points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\"/>",
+                x,
+                y - r - 1.0,
+                x + r + 1.0,
+                y,
+                x,
+                y + r + 1.0,
+                x - r - 1.0,
+                y
+            ),
+            Self::Connection => format!(
+                "<path d=\"M{:.1},{:.1}L{:.1},{:.1}M{:.1},{:.1}L{:.1},{:.1}\" class=\"stroke\"/>",
+                x - r,
+                y - r,
+                x + r,
+                y + r,
+                x + r,
+                y - r,
+                x - r,
+                y + r
+            ),
+            Self::Tls => format!(
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{:.1}\" class=\"ring\"/>",
+                r - 1.0
+            ),
+            Self::Other => format!(
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{}\" height=\"4\"/>",
+                x - r,
+                y - 2.0,
+                2.0 * r
+            ),
+        }
+    }
+}
+
+/// Every outcome kind with its mark and words.
+fn legend() -> String {
+    let mut legend = String::from("<p class=\"legend\">");
+    for kind in OutcomeKind::ALL {
+        let _ = write!(
+            legend,
+            "<span class=\"key\"><svg width=\"16\" height=\"16\" viewBox=\"0 0 16 16\" class=\"{}\">{}</svg>{}</span> ",
+            kind.class(),
+            kind.mark(8.0, 8.0),
+            kind.name()
+        );
+    }
+    legend.push_str("</p>");
+    legend
 }
 
 fn escape(text: &str) -> String {
@@ -189,24 +435,27 @@ fn escape(text: &str) -> String {
     out
 }
 
-const LEGEND: &str = "<p class=\"legend\"><span class=\"dot o-ack\"></span>acknowledged \
-<span class=\"dot o-rejected\"></span>rejected <span class=\"dot o-redirect\"></span>redirect \
-<span class=\"dot o-timeout\"></span>timeout <span class=\"dot o-connection\"></span>refused / reset / closed \
-<span class=\"dot o-tls\"></span>TLS certificate / handshake \
-<span class=\"dot o-other\"></span>malformed / unreachable</p>";
-
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}\
-table{border-collapse:collapse;width:100%;table-layout:fixed}th:nth-child(1){width:70px}\
-th:nth-child(2){width:34%}th:nth-child(4){width:80px}pre{overflow-x:auto}pre.diff{font-size:11px;background:#f6f8fa;padding:8px}th{text-align:left;border-bottom:2px solid #ccc;padding:6px}\
-td{padding:6px;vertical-align:top}tr.pass td.verdict{color:#1a7f37;font-weight:bold}\
-tr.fail td.verdict{color:#cf222e;font-weight:bold}tr.warn td.verdict{color:#9a6700;font-weight:bold}tr.skip td.verdict{color:#6e7781;font-weight:bold}.warnings{color:#9a6700}tr.detail td{border-bottom:1px solid #eee}\
-.source{color:#666;font-size:12px}.summary{font-size:16px}pre.why{background:#fff5f5;padding:8px;\
-white-space:pre-wrap;font-size:12px}.delivery{margin:4px 0}.title{font-size:12px;color:#444}\
+header dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;font-size:13px}dt{color:#666}dd{margin:0}\
+.summary{font-size:16px}.warnings{color:#9a6700}\
+details.scenario{border:1px solid #ddd;border-left-width:6px;border-radius:4px;margin:8px 0;padding:6px 10px}\
+details.scenario>summary{cursor:pointer}details.pass{border-left-color:#1a7f37}details.fail{border-left-color:#cf222e}\
+details.warn{border-left-color:#9a6700}details.skip{border-left-color:#6e7781}\
+.verdict{font-weight:bold}.pass .verdict{color:#1a7f37}.fail .verdict{color:#cf222e}.warn .verdict{color:#9a6700}.skip .verdict{color:#6e7781}\
+.counts,.source{color:#666;font-size:12px}.source{margin:4px 0;overflow-wrap:anywhere}\
+pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}pre.why{background:#fff5f5;padding:8px}\
+.only-snapshot{background:#fff8c5;padding:6px 8px}.snapshot p{margin:6px 0}\
+pre.diff{background:#f6f8fa;padding:8px;font-size:11px}pre.diff span{display:block;min-height:1em}\
+pre.diff .added{background:#dafbe1;color:#116329}pre.diff .removed{background:#ffebe9;color:#82071e}pre.diff .hunk{color:#8250df}\
+.step{margin:8px 0 4px}.step .title{font-size:12px;color:#444;font-weight:600}\
+ul.checks{list-style:none;margin:2px 0;padding-left:12px;font-size:12px;overflow-wrap:anywhere}\
+.checks .mark{display:inline-block;width:1.2em;font-weight:bold}.held .mark{color:#1a7f37}.broken .mark{color:#cf222e}.warned .mark{color:#9a6700}\
+.delivery .to{font-size:12px;color:#444}\
 .axis{stroke:#999;stroke-width:1}.tick{stroke:#999}.label{font-size:10px;fill:#666;text-anchor:middle}\
-circle{stroke:#fff;stroke-width:1.5}.o-ack{fill:#2da44e;background:#2da44e}.o-rejected{fill:#fb8500;background:#fb8500}\
-.o-redirect{fill:#8250df;background:#8250df}.o-timeout{fill:#d4a72c;background:#d4a72c}\
-.o-connection{fill:#cf222e;background:#cf222e}.o-tls{fill:#0969da;background:#0969da}.o-other{fill:#6e7781;background:#6e7781}\
-.dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin:0 4px 0 12px}";
+.attempt *,.legend svg *{stroke:#fff;stroke-width:1}.stroke{stroke-width:3!important;fill:none}\
+.o-ack *{fill:#2da44e}.o-rejected *{fill:#fb8500}.o-redirect *{fill:#8250df}.o-timeout *{fill:#d4a72c}\
+.o-connection .stroke{stroke:#cf222e!important}.o-tls .ring{fill:none;stroke:#0969da!important;stroke-width:3}.o-other *{fill:#6e7781}\
+.legend .key{display:inline-flex;align-items:center;gap:4px;margin-right:12px;font-size:12px}";
 
 #[cfg(test)]
 mod tests {
