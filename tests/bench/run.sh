@@ -125,8 +125,8 @@ steps:
     expect: { all_acknowledged: true }
 EOF
 }
-run_burst() { # scenario-file json-file
-    timeout 300 "$hooksim" run "$1" --target "hemnet=$url" --json "$2" \
+run_burst() { # scenario-file json-file: CPU seconds (user system) of the whole run in $work/cpu
+    /usr/bin/time -f '%U %S' -o "$work/cpu" timeout 300 "$hooksim" run "$1" --target "hemnet=$url" --json "$2" \
         --update-snapshots --snapshot-dir "$work/snapshots" >"$work/run.log" 2>&1 || {
         cat "$work/run.log" >&2
         exit 1
@@ -144,6 +144,24 @@ padding=$((body_bytes_goal - unpadded))
 [ "$padding" -ge 0 ] || padding=0
 message=$(head -c "$padding" /dev/zero | tr '\0' 'x')
 
+# CPU time nginx (master and workers) has used so far, in clock ticks.
+clock_ticks=$(getconf CLK_TCK)
+nginx_ticks() {
+    local total=0 pid fields
+    for pid in "$nginx_pid" $(pgrep -P "$nginx_pid"); do
+        # Fields 14 and 15 of /proc/PID/stat: user and system ticks.
+        read -r -a fields <"/proc/$pid/stat" || continue
+        total=$((total + fields[13] + fields[14]))
+    done
+    echo "$total"
+}
+# Microseconds of CPU per request: seconds (or ticks with a third argument) over requests.
+per_request_us() { # cpu requests [ticks]
+    awk -v c="$1" -v n="$2" -v t="${3:-}" -v hz="$clock_ticks" \
+        'BEGIN { if (t != "") c = c / hz; printf "%.1f", c * 1000000 / n }'
+}
+cpu_seconds() { awk '{ print $1 + $2 }' "$work/cpu"; }
+
 # The median of its arguments (numbers).
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
@@ -156,19 +174,32 @@ throughput() {
     printf 'wrk.method = "POST"\nwrk.body = string.rep("x", %d)\nwrk.headers["Content-Type"] = "application/json"\n' \
         "$body_bytes_goal" >"$work/post-1k.lua"
     local hooksim_runs=() oha_runs=() wrk_runs=()
+    local hooksim_cpu=() oha_cpu=() hooksim_nginx=() oha_nginx=()
+    local before requests
     for round in $(seq 1 "$rounds"); do
+        before=$(nginx_ticks)
         run_burst "$work/scenarios/burst.yaml" "$work/burst.json"
+        requests=$(burst_figure "$work/burst.json" sent)
         hooksim_runs+=("$(burst_figure "$work/burst.json" throughput_per_s)")
-        echo "round $round hooksim: $burst_count deliveries of" \
-            "$(burst_figure "$work/burst.json" body_bytes) bytes, ${hooksim_runs[-1]}/s" \
+        hooksim_cpu+=("$(per_request_us "$(cpu_seconds)" "$requests")")
+        hooksim_nginx+=("$(per_request_us $(($(nginx_ticks) - before)) "$requests" ticks)")
+        echo "round $round hooksim: $requests deliveries of" \
+            "$(burst_figure "$work/burst.json" body_bytes) bytes, ${hooksim_runs[-1]}/s," \
+            "client CPU ${hooksim_cpu[-1]} µs/request, nginx ${hooksim_nginx[-1]} µs/request" \
             "(p50 $(burst_figure "$work/burst.json" latency_ms.p50) ms," \
             "p99 $(burst_figure "$work/burst.json" latency_ms.p99) ms," \
             "outcomes $(jq -c '.scenarios[0].steps[0].burst.outcomes' "$work/burst.json"))"
 
-        timeout $((load_seconds + 30)) oha --no-tui --output-format json -z "${load_seconds}s" \
+        before=$(nginx_ticks)
+        /usr/bin/time -f '%U %S' -o "$work/cpu" timeout $((load_seconds + 30)) \
+            oha --no-tui --output-format json -z "${load_seconds}s" \
             -c "$concurrency" -m POST -T application/json -D "$work/body-1k" "$url" >"$work/oha.json"
+        requests=$(jq -r '[.statusCodeDistribution[]] | add' "$work/oha.json")
         oha_runs+=("$(jq -r '.summary.requestsPerSec | . * 10 | round / 10' "$work/oha.json")")
-        echo "round $round oha:     ${oha_runs[-1]}/s" \
+        oha_cpu+=("$(per_request_us "$(cpu_seconds)" "$requests")")
+        oha_nginx+=("$(per_request_us $(($(nginx_ticks) - before)) "$requests" ticks)")
+        echo "round $round oha:     $requests requests, ${oha_runs[-1]}/s," \
+            "client CPU ${oha_cpu[-1]} µs/request, nginx ${oha_nginx[-1]} µs/request" \
             "($(jq -r '.summary.successRate * 100' "$work/oha.json")% answered," \
             "p50 $(jq -r '.latencyPercentiles.p50 * 10000 | round / 10' "$work/oha.json") ms," \
             "p99 $(jq -r '.latencyPercentiles.p99 * 10000 | round / 10' "$work/oha.json") ms)"
@@ -183,8 +214,15 @@ throughput() {
     oha_rps=$(median "${oha_runs[@]}")
     wrk_rps=$(median "${wrk_runs[@]}")
     ratio() { awk -v h="$1" -v o="$2" 'BEGIN { printf "%.2f", h / o }'; }
+    local hooksim_cpu_us oha_cpu_us
+    hooksim_cpu_us=$(median "${hooksim_cpu[@]}")
+    oha_cpu_us=$(median "${oha_cpu[@]}")
+    echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
     echo "medians: hooksim $hooksim_rps/s, oha $oha_rps/s, wrk $wrk_rps/s"
-    echo "ratio hooksim/oha: $(ratio "$hooksim_rps" "$oha_rps") (goal >= 0.6)"
+    echo "medians, client CPU per request: hooksim $hooksim_cpu_us µs, oha $oha_cpu_us µs;" \
+        "nginx CPU per request: under hooksim $(median "${hooksim_nginx[@]}") µs, under oha $(median "${oha_nginx[@]}") µs"
+    echo "ratio hooksim/oha: $(ratio "$hooksim_rps" "$oha_rps") (goal >= 0.9)"
+    echo "ratio client CPU per request hooksim/oha: $(ratio "$hooksim_cpu_us" "$oha_cpu_us") (goal <= 1.2)"
     echo "ratio hooksim/wrk: $(ratio "$hooksim_rps" "$wrk_rps")"
 }
 
