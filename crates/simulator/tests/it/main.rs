@@ -8,6 +8,7 @@ mod api_propertyfinder;
 mod api_propertyfinder_atlas;
 mod api_spark;
 mod delivery;
+mod hostile;
 mod keep_alive;
 mod misbehaving;
 mod tls;
