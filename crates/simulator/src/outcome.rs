@@ -16,11 +16,15 @@ pub enum Outcome {
     },
     /// Nothing listens at the target (TCP RST on connect).
     ConnectRefused,
-    /// The TCP connection did not open within the connect timeout.
+    /// The connection (TCP, and for https the TLS handshake) did not open
+    /// within the connect timeout, which ends before the response timeout
+    /// does (see [`connect_budget`](crate::transport::connect_budget)).
     ConnectTimeout,
     /// Connected, but the full response did not arrive within the response timeout.
     ResponseTimeout,
-    /// The receiver reset the connection after its answer began (a cut-off body).
+    /// The receiver ended the connection, reset or closed, after its
+    /// answer began: the answer was cut off (a body shorter than its
+    /// `content-length`, a chunked body without its last chunk).
     Reset,
     /// The receiver ended the connection, closed or reset, before any of
     /// an answer (which of the two a client sees is the kernel's timing,

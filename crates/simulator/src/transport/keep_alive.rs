@@ -29,7 +29,7 @@ use tokio_rustls::TlsConnector;
 use super::tls::{self, Tls};
 use super::{
     Exchange, RESPONSE_EXCERPT_LIMIT, Response, ResponseExcerpt, TransportFailure,
-    before_the_answer, classify_hyper, classify_io,
+    after_the_answer_began, before_the_answer, classify_hyper, classify_io, latest_connect,
 };
 use crate::error::SimulatorError;
 use crate::providers::HeaderLine;
@@ -140,7 +140,10 @@ impl KeepAlive {
                 });
             }
         };
-        let result = match tokio::time::timeout(response_timeout, self.exchange(request)).await {
+        let now = tokio::time::Instant::now();
+        let connected_by = now + latest_connect(response_timeout);
+        let exchange = self.exchange(request, connected_by);
+        let result = match tokio::time::timeout_at(now + response_timeout, exchange).await {
             Ok(result) => result,
             Err(_) => Err(TransportFailure::ResponseTimeout),
         };
@@ -154,16 +157,18 @@ impl KeepAlive {
         })
     }
 
+    /// Send `request`, over a new connection if need be, open by `connected_by`.
     async fn exchange(
         &mut self,
         mut request: Request<Full<Bytes>>,
+        connected_by: tokio::time::Instant,
     ) -> Result<Response, TransportFailure> {
         // At most two tries: a reused connection the receiver had closed
         // while idle, then a new one.
         loop {
             let (mut open, fresh) = match self.open.take() {
                 Some(open) => (open, false),
-                None => (self.connect().await?, true),
+                None => (self.connect(connected_by).await?, true),
             };
             let Open { sender, connection } = &mut open;
             let ready = drive(connection, sender.ready()).await;
@@ -205,18 +210,16 @@ impl KeepAlive {
         }
     }
 
-    async fn connect(&self) -> Result<Open, TransportFailure> {
+    /// Open a connection within the connect timeout and by `connected_by`
+    /// (see [`super::latest_connect`]).
+    async fn connect(&self, connected_by: tokio::time::Instant) -> Result<Open, TransportFailure> {
         let target = self
             .target
             .as_ref()
             .map_err(|why| TransportFailure::Unreachable(why.clone()))?;
         // The connect timeout covers the TLS handshake too, as reqwest's does.
-        let stream = match tokio::time::timeout(
-            self.connect_timeout,
-            open_stream(target, &self.tls),
-        )
-        .await
-        {
+        let by = connected_by.min(tokio::time::Instant::now() + self.connect_timeout);
+        let stream = match tokio::time::timeout_at(by, open_stream(target, &self.tls)).await {
             Ok(stream) => stream?,
             Err(_) => return Err(TransportFailure::ConnectTimeout),
         };
@@ -325,7 +328,7 @@ async fn read_capped(
 ) -> Result<(ResponseExcerpt, bool), TransportFailure> {
     let mut kept = Vec::new();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| classify_hyper(&e))?;
+        let frame = frame.map_err(|e| after_the_answer_began(classify_hyper(&e)))?;
         let Ok(chunk) = frame.into_data() else {
             continue;
         };

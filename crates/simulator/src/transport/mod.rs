@@ -43,6 +43,22 @@ mod url_tests {
     }
 }
 
+#[cfg(test)]
+mod connect_budget_tests {
+    use super::connect_budget;
+    use std::time::Duration;
+
+    #[test]
+    fn connecting_ends_before_the_response_timeout_does() {
+        let ms = Duration::from_millis;
+        // Hemnet's 10 s and 10 s; Spark's 1 s and 5 s; a short probe's.
+        assert_eq!(connect_budget(ms(10_000), ms(10_000)), ms(9_950));
+        assert_eq!(connect_budget(ms(1_000), ms(5_000)), ms(1_000));
+        assert_eq!(connect_budget(ms(200), ms(200)), ms(180));
+        assert_eq!(connect_budget(ms(30_000), ms(10_000)), ms(9_950));
+    }
+}
+
 use tls::Tls;
 
 /// Whether `url` is one hooksim can send to: http or https, a host, a port
@@ -77,6 +93,25 @@ pub fn check_url(url: &str) -> Result<(), String> {
 
 /// At most this much of a response body is kept; the rest is not read.
 pub const RESPONSE_EXCERPT_LIMIT: usize = 64 * 1024;
+
+/// How much sooner than the response timeout (which counts from sending,
+/// connecting included) connecting must be done, or a tenth of a response
+/// timeout under half a second: most providers give both timeouts the
+/// same length, and two timers running out together would name the same
+/// stalled handshake a connect timeout one time and a response timeout
+/// the next.
+const CONNECT_ENDS_BEFORE_RESPONSE: Duration = Duration::from_millis(50);
+
+/// The longest connecting (TCP, and TLS for https) may take in an attempt
+/// with these timeouts: a connection not open by then is a connect timeout.
+pub fn connect_budget(connect_timeout: Duration, response_timeout: Duration) -> Duration {
+    connect_timeout.min(latest_connect(response_timeout))
+}
+
+/// How long into an attempt with `response_timeout` connecting may last at most.
+pub(crate) fn latest_connect(response_timeout: Duration) -> Duration {
+    response_timeout - CONNECT_ENDS_BEFORE_RESPONSE.min(response_timeout / 10)
+}
 
 /// One HTTP request as it goes on the wire.
 #[derive(Debug, Clone)]
@@ -188,7 +223,7 @@ impl Transport {
         connect_timeout: Duration,
         response_timeout: Duration,
     ) -> Result<Exchange, SimulatorError> {
-        let client = self.client(connect_timeout)?;
+        let client = self.client(connect_budget(connect_timeout, response_timeout))?;
         let headers = header_map(&request.headers)?;
         let post = client
             .post(&request.url)
@@ -214,7 +249,7 @@ pub struct Call {
 
 impl Transport {
     pub async fn call(&self, call: &Call) -> Result<Exchange, SimulatorError> {
-        let client = self.client(call.timeout)?;
+        let client = self.client(connect_budget(call.timeout, call.timeout))?;
         let method = reqwest::Method::from_bytes(call.method.as_bytes())
             .map_err(|e| SimulatorError::Client(format!("method `{}`: {e}", call.method)))?;
         let mut request = client.request(method, &call.url);
@@ -279,7 +314,11 @@ fn header_map(lines: &[HeaderLine]) -> Result<HeaderMap, SimulatorError> {
 async fn read_capped(mut response: reqwest::Response) -> Result<ResponseExcerpt, TransportFailure> {
     let mut body = Vec::new();
     let mut truncated = false;
-    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| after_the_answer_began(classify(&e)))?
+    {
         let room = RESPONSE_EXCERPT_LIMIT - body.len();
         if chunk.len() > room {
             body.extend_from_slice(&chunk[..room]);
@@ -341,6 +380,15 @@ fn classify(error: &reqwest::Error) -> TransportFailure {
 pub(crate) fn before_the_answer(failure: TransportFailure) -> TransportFailure {
     match failure {
         TransportFailure::Reset => TransportFailure::ClosedWithoutResponse,
+        other => other,
+    }
+}
+
+/// A failure after the answer began (its status came): the connection
+/// ending, closed or reset, cut the answer off, so both are `Reset`.
+pub(crate) fn after_the_answer_began(failure: TransportFailure) -> TransportFailure {
+    match failure {
+        TransportFailure::ClosedWithoutResponse => TransportFailure::Reset,
         other => other,
     }
 }

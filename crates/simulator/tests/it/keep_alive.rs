@@ -14,6 +14,8 @@ use hooksim_simulator::transport::tls::Tls;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::misbehaving::whole_request;
+
 /// What the raw receiver does after each answer.
 #[derive(Clone, Copy)]
 enum AfterAnswer {
@@ -86,18 +88,6 @@ async fn serve(mut stream: TcpStream, after: AfterAnswer, answered: Arc<AtomicUs
             return;
         }
     }
-}
-
-/// The length of the first complete request in `buffer`, if there is one.
-fn whole_request(buffer: &[u8]) -> Option<usize> {
-    let head_end = buffer.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .and_then(|value| value.trim().parse().ok())
-        .unwrap_or(0);
-    (buffer.len() >= head_end + length).then_some(head_end + length)
 }
 
 async fn send(connection: &mut KeepAlive) -> Result<u16, TransportFailure> {

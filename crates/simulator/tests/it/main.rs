@@ -9,6 +9,7 @@ mod api_propertyfinder_atlas;
 mod api_spark;
 mod contract;
 mod delivery;
+mod hostile;
 mod keep_alive;
 mod misbehaving;
 mod tls;

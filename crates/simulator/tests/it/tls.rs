@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use hooksim_simulator::outcome::Outcome;
+use hooksim_simulator::providers::ProviderId;
 use hooksim_simulator::transport::keep_alive::KeepAlive;
 use hooksim_simulator::transport::tls::{Tls, TlsOptions};
 use hooksim_simulator::transport::{Call, Transport, TransportFailure};
@@ -44,8 +45,10 @@ fn trusting(identity: &Identity) -> Tls {
 /// The outcome of one Hemnet delivery to `url`: the same whether the
 /// pooled client sends it or a burst's keep-alive connection does.
 async fn delivered_to(url: &str, tls: Tls) -> Outcome {
-    let (pooled, _) = one_attempt(url.to_owned(), Via::Pooled, &tls).await;
-    let (kept_alive, _) = one_attempt(url.to_owned(), Via::KeepAlive, &tls).await;
+    let policy = ProviderId::Hemnet.provider().policy();
+    let transport = Transport::with_tls(tls);
+    let (pooled, _) = one_attempt(url.to_owned(), Via::Pooled, &transport, &policy).await;
+    let (kept_alive, _) = one_attempt(url.to_owned(), Via::KeepAlive, &transport, &policy).await;
     assert_eq!(pooled, kept_alive, "pooled and keep-alive disagree");
     pooled
 }
