@@ -14,16 +14,15 @@ const WARNS: &str = "name: An assumed rule that does not hold\nprovider: everrea
 const SKIPS: &str = "name: Needs a registration endpoint\nprovider: spark\nrule: spark/github-skips\nsource: https://www.sparkplatform.com/docs/api_services/developers/newsfeed_webhooks § Supported Roles\nrequires: [api, register]\ntarget: /spark\nsteps:\n  - register: {}\n    expect: { registered: true }\n";
 
 fn suite(dir: &Path) {
-    for (file, text) in [
-        ("hemnet/a-passes.yaml", PASSES),
-        ("hemnet/b-fails.yaml", FAILS),
-        ("everreal/c-warns.yaml", WARNS),
-        ("spark/d-skips.yaml", SKIPS),
-    ] {
-        let path = dir.join("scenarios").join(file);
-        std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
+    crate::write_scenarios(
+        dir,
+        &[
+            ("hemnet/a-passes.yaml", PASSES),
+            ("hemnet/b-fails.yaml", FAILS),
+            ("everreal/c-warns.yaml", WARNS),
+            ("spark/d-skips.yaml", SKIPS),
+        ],
+    );
 }
 
 /// `hooksim run scenarios` in `dir` against a receiver of the team's own

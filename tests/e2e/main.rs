@@ -1,6 +1,7 @@
 //! End to end: the `hooksim` binary on the built-in scenarios, against the
 //! reference receiver and against receivers that get one rule wrong.
 
+mod action;
 mod broken_receivers;
 mod browser;
 mod burst;
@@ -25,6 +26,7 @@ mod spark_broken;
 mod strangers;
 mod tls_receiver;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -44,6 +46,34 @@ pub fn hooksim(args: &[&str]) -> Output {
         .env_remove("ATLAS_SECRET")
         .output()
         .expect("the hooksim binary runs")
+}
+
+/// check-jsonschema, the validator the e2e tests run beside hooksim (from
+/// PyPI: `bash tests/strangers/install.sh` installs it), with `options`,
+/// on `files`.
+pub fn check_jsonschema<F: AsRef<OsStr>>(
+    options: &[&str],
+    files: impl IntoIterator<Item = F>,
+) -> Output {
+    Command::new(repo_root().join("target/strangers/venv/bin/check-jsonschema"))
+        .args(options)
+        .args(files)
+        .output()
+        .expect("check-jsonschema runs (bash tests/strangers/install.sh installs it)")
+}
+
+/// Asserts that check-jsonschema with `options` finds all of `files` valid.
+pub fn assert_check_jsonschema_accepts<F: AsRef<OsStr>>(
+    options: &[&str],
+    files: impl IntoIterator<Item = F>,
+) {
+    let checked = check_jsonschema(options, files);
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        stdout(&checked),
+        stderr(&checked)
+    );
 }
 
 pub fn stdout(output: &Output) -> String {
@@ -73,6 +103,15 @@ pub fn assert_suite_passes_against_the_reference_receiver(suite: &str) -> String
     // regression: the accepted snapshots are hooksim's own.
     assert!(!out.contains("SNAPSHOT "), "{out}");
     out
+}
+
+/// Scenario `files` (path below `scenarios/`, text) written in `dir/scenarios`.
+pub fn write_scenarios(dir: &Path, files: &[(&str, &str)]) {
+    for (file, text) in files {
+        let path = dir.join("scenarios").join(file);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
 }
 
 /// A copy of the accepted snapshots, so a test run never writes into the repository.

@@ -7,13 +7,10 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::{hooksim, repo_root, stderr, stdout};
-
-fn check_jsonschema() -> PathBuf {
-    repo_root().join("target/strangers/venv/bin/check-jsonschema")
-}
+use crate::{
+    assert_check_jsonschema_accepts, check_jsonschema, hooksim, repo_root, stderr, stdout,
+};
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -57,18 +54,8 @@ fn a_real_validator_accepts_every_built_in_scenario_and_every_valid_fixture_with
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let mut files = yaml_files(&exported.join("scenarios"));
     files.extend(yaml_files(&repo_root().join("tests/fixtures/schema/valid")));
-    let checked = Command::new(check_jsonschema())
-        .arg("--schemafile")
-        .arg(&schema)
-        .args(&files)
-        .output()
-        .expect("check-jsonschema runs (bash tests/strangers/install.sh installs it)");
-    assert!(
-        checked.status.success(),
-        "{}{}",
-        stdout(&checked),
-        stderr(&checked)
-    );
+    let schema = schema.to_str().expect("a UTF-8 path");
+    assert_check_jsonschema_accepts(&["--schemafile", schema], &files);
 }
 
 #[test]
@@ -86,13 +73,8 @@ fn a_real_validator_rejects_every_typo_fixture_that_hooksim_rejects_with_the_sch
             stdout(&listed)
         );
     }
-    let checked = Command::new(check_jsonschema())
-        .arg("--schemafile")
-        .arg(&schema)
-        .args(["--output-format", "json"])
-        .args(&typos)
-        .output()
-        .expect("check-jsonschema runs (bash tests/strangers/install.sh installs it)");
+    let schema = schema.to_str().expect("a UTF-8 path");
+    let checked = check_jsonschema(&["--schemafile", schema, "--output-format", "json"], &typos);
     let report: serde_json::Value =
         serde_json::from_str(&stdout(&checked)).expect("check-jsonschema's JSON report");
     let rejected: BTreeSet<PathBuf> = ["errors", "parse_errors"]
