@@ -7,6 +7,7 @@
 //! Nothing here knows about scenarios.
 
 pub mod api;
+pub mod capture;
 pub mod clock;
 pub mod contract;
 pub mod delivery;
