@@ -37,7 +37,7 @@ steps:
 async fn an_answer_after_the_timeout_still_times_out() {
     let (held, took) = spark_against_slow_stand_in("6s", false).await;
     assert!(held, "a 6 s answer must miss Spark's 5 s timeout");
-    // The timeout fired at 5 s / 10, not at 5 s.
+    // The timeout fired at 5 s / 4, not at 5 s.
     assert!(took < Duration::from_secs(4), "took {took:?}");
 }
 
