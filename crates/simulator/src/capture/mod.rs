@@ -25,6 +25,9 @@
 //!   person to read, present only when they are UTF-8; `body_base64` wins.
 //! - `answer` is what the sender was told: the status, and the URL the
 //!   delivery was forwarded to when it was.
+//! - `redacted`, only on a redacted capture, holds the seed its personal
+//!   data was replaced with ([`redact`]); its signature header then says
+//!   it no longer fits.
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +35,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::providers::ProviderId;
+
+pub mod redact;
 
 /// The format's name and version, the first field of every capture.
 pub const FORMAT: &str = "hooksim-capture/1";
@@ -56,6 +61,18 @@ pub struct Capture {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_text: Option<String>,
     pub answer: Answer,
+    /// Set when personal data was replaced (`hooksim capture redact`): the
+    /// body was encoded again and the signature no longer fits it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<Redaction>,
+}
+
+/// How a capture was redacted ([`redact`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redaction {
+    /// The seed the replacements were drawn with: the same seed gives the
+    /// same replacement for the same value in every capture.
+    pub seed: u64,
 }
 
 /// What the sender was answered.
@@ -100,6 +117,7 @@ impl Capture {
             body_base64: base64::engine::general_purpose::STANDARD.encode(body),
             body_text: std::str::from_utf8(body).ok().map(str::to_owned),
             answer,
+            redacted: None,
         }
     }
 
