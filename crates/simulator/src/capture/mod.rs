@@ -33,6 +33,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::providers::ProviderId;
 
+pub mod check;
+
 /// The format's name and version, the first field of every capture.
 pub const FORMAT: &str = "hooksim-capture/1";
 /// A capture file's name ends so.
