@@ -728,7 +728,17 @@ fn snippet(bytes: &[u8]) -> String {
     const LONGEST: usize = 24;
     let shown = String::from_utf8_lossy(&bytes[..LONGEST.min(bytes.len())]).into_owned();
     let more = if bytes.len() > LONGEST { "…" } else { "" };
-    format!("`{}`{more}", shown.escape_debug())
+    let shown: String = shown
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    format!("`{shown}`{more}")
 }
 
 /// Each header the provider sends, in the form the model sends it.
@@ -754,7 +764,7 @@ fn check_headers(provider: &dyn Provider, capture: &Capture) -> Vec<Finding> {
         let form = match line.redacted.as_deref() {
             None if got != line.value => {
                 let message = format!(
-                    "header {name}: {got:?}, hooksim's model sends {:?}{}",
+                    "header {name}: {got:?} (hooksim's model sends {:?}){}",
                     line.value,
                     assumed_note(provider, name)
                 );
@@ -769,7 +779,7 @@ fn check_headers(provider: &dyn Provider, capture: &Capture) -> Vec<Finding> {
                 continue;
             }
             None => None,
-            Some("[unix-ms]") => unix_ms_form(got).map(|got| ("13 digits: Unix milliseconds", got)),
+            Some("[unix-ms]") => unix_ms_form(got).map(|got| ("13 digits, Unix milliseconds", got)),
             Some("[uuid]") => (!is_uuid(got)).then(|| ("a uuid", format!("{got:?}"))),
             // A volatile value of no form we check: being there is enough.
             Some(_) => None,
@@ -781,7 +791,7 @@ fn check_headers(provider: &dyn Provider, capture: &Capture) -> Vec<Finding> {
                     expected: expected.to_owned(),
                     got: got.clone(),
                 },
-                format!("header {name}: {got}, hooksim's model sends {expected}"),
+                format!("header {name}: {got} (hooksim's model sends {expected})"),
             ));
         }
     }
@@ -795,7 +805,7 @@ fn assumed_note(provider: &dyn Provider, name: &str) -> String {
         .iter()
         .find(|fact| fact.value.eq_ignore_ascii_case(name))
         .filter(|fact| fact.provenance.is_assumed())
-        .map(|fact| format!(" (hooksim's {})", fact.provenance))
+        .map(|fact| format!(" (hooksim's value is {})", fact.provenance))
         .unwrap_or_default()
 }
 
@@ -858,14 +868,14 @@ fn check_signature(
             "64 lowercase hex digits (HMAC-SHA256), two joined by {:?} during a rotation",
             scheme.rotation_separator
         );
-        let got = format!("{:?}", quoted(bad));
+        let got = quoted(bad);
         findings.push(drift(
             FindingKind::HeaderForm {
                 name: header.clone(),
                 expected: expected.clone(),
                 got: got.clone(),
             },
-            format!("header {header}: {got}, hooksim's model sends {expected}"),
+            format!("header {header}: {got} (hooksim's model sends {expected})"),
         ));
     }
     match secret {
@@ -945,7 +955,7 @@ mod tests {
             diagnosis(r#"{"m":"Tom & J"}"#, r#"{"m":"Tom \u0026 J"}"#),
             Some((
                 10,
-                "`&` is written raw where hooksim's model escapes it as `\\\\u0026`".to_owned()
+                "`&` is written raw where hooksim's model escapes it as `\\u0026`".to_owned()
             ))
         );
         let (at, what) = diagnosis(r#"{"m":"\u00e5"}"#, r#"{"m":"å"}"#).expect("differs");

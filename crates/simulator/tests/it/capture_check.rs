@@ -190,7 +190,7 @@ fn a_timestamp_in_seconds_is_a_changed_header_form() {
         drift_of(&report),
         [&FindingKind::HeaderForm {
             name: "X-Timestamp".to_owned(),
-            expected: "13 digits: Unix milliseconds".to_owned(),
+            expected: "13 digits, Unix milliseconds".to_owned(),
             got: "10 digits: seconds, not milliseconds".to_owned(),
         }]
     );
@@ -228,7 +228,7 @@ fn a_re_serialised_body_is_an_encoding_difference_and_breaks_the_signature() {
     assert_eq!(&plain[*offset..*offset + 1], b"&");
     assert_eq!(
         what,
-        "`&` is written raw where hooksim's model escapes it as `\\\\u0026`"
+        "`&` is written raw where hooksim's model escapes it as `\\u0026`"
     );
     // Signed over the \u0026 bytes, so the raw-& body no longer verifies.
     assert!(matches!(kinds[1], FindingKind::SignatureInvalid { .. }));
