@@ -8,6 +8,7 @@ mod burst;
 mod ci_scale;
 mod cli;
 mod contract;
+mod drift;
 mod everreal_broken;
 mod flow_broken;
 mod fuzz_broken;

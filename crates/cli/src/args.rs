@@ -52,6 +52,23 @@ pub enum Command {
     /// Print the JSON Schema of scenario files, for editors and validators
     /// (`hooksim schema > scenario.schema.json`).
     Schema,
+    /// Check stored captures against hooksim's model of their provider: exit 0 when every
+    /// one matches, 1 when any drifts (to be folded into `hooksim capture check`).
+    CaptureCheck(CaptureCheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CaptureCheckArgs {
+    /// The folder of captures (`*.capture.json`, at any depth)
+    pub dir: PathBuf,
+    /// The webhook key or subscription secret, to verify signatures with
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "HOOKSIM_CAPTURE_SECRET",
+        hide_env_values = true
+    )]
+    pub secret: Option<String>,
 }
 
 /// Which scenarios to take.

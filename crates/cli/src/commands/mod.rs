@@ -1,5 +1,6 @@
 //! One module per command; each returns the exit code it earned.
 
+mod capture_check;
 mod config;
 mod contract;
 mod init;
@@ -40,6 +41,7 @@ pub fn dispatch(args: Args) -> Exit {
         Command::Serve(serve) => with_runtime(serve::serve(serve)),
         Command::Receiver(receiver) => with_runtime(receiver::receiver(receiver)),
         Command::Schema => schema::schema(),
+        Command::CaptureCheck(args) => capture_check::check(&args.dir, args.secret),
     }
 }
 

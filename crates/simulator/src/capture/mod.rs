@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::providers::ProviderId;
 
+pub mod check;
 pub mod redact;
 
 /// The format's name and version, the first field of every capture.

@@ -103,11 +103,7 @@ impl Scrambler {
     fn walk(&self, value: &mut Value, shape: Option<&Shape>, name: &str) {
         let shape = shape.map(Shape::non_null);
         match value {
-            Value::String(text) => {
-                if is_personal(shape, name) {
-                    *text = self.scramble(text);
-                }
-            }
+            Value::String(text) if is_personal(shape, name) => *text = self.scramble(text),
             Value::Array(items) => {
                 let items_shape = match shape {
                     Some(Shape::Array(items)) => Some(items.as_ref()),

@@ -7,6 +7,7 @@ mod api_flow;
 mod api_propertyfinder;
 mod api_propertyfinder_atlas;
 mod api_spark;
+mod capture_check;
 mod contract;
 mod delivery;
 mod hostile;

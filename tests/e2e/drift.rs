@@ -1,0 +1,110 @@
+//! `hooksim capture-check DIR`: a folder of captures checked against
+//! hooksim's model; exit 0 when all match, 1 when one drifts, 2 for a file
+//! that is not a capture.
+
+use std::path::Path;
+
+use hooksim_simulator::capture::{Answer, Capture, file_name};
+use hooksim_simulator::delivery::{PreparedDelivery, attempt_headers};
+use hooksim_simulator::fake::seeded_rng;
+use hooksim_simulator::providers::ProviderId;
+use hooksim_simulator::signing::{SigningKey, SigningKeys};
+use serde_json::{Value, json};
+
+use crate::{hooksim, stderr, stdout};
+
+const SECRET: &str = "drift-e2e-secret";
+
+/// A Hemnet delivery of `payload` as the capture server stores it, in `dir/hemnet/NNNNNN`.
+fn store(dir: &Path, n: u64, payload: &Value) {
+    let provider = ProviderId::Hemnet.provider();
+    let keys = SigningKeys::single(SigningKey::new("k", SECRET));
+    let prepared = PreparedDelivery::new(provider, "http://x/".to_owned(), payload, &keys, None);
+    let headers = attempt_headers(provider, &prepared)
+        .into_iter()
+        .map(|h| (h.name.to_ascii_lowercase(), h.value))
+        .collect();
+    let capture = Capture::new(
+        ProviderId::Hemnet,
+        "2026-12-03T15:40:00.123Z".to_owned(),
+        ("POST".to_owned(), "/hemnet".to_owned(), None),
+        headers,
+        &prepared.body,
+        Answer {
+            status: 200,
+            forwarded_to: None,
+        },
+    );
+    let folder = dir.join("hemnet");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(folder.join(file_name(n)), capture.to_file_text()).expect("write");
+}
+
+fn contact() -> Value {
+    ProviderId::Hemnet
+        .provider()
+        .build("CONTACT.CREATE", &mut seeded_rng(3))
+        .expect("Hemnet's event")
+}
+
+fn capture_check(dir: &Path) -> std::process::Output {
+    let dir = dir.to_str().expect("a UTF-8 path");
+    hooksim(&["capture-check", dir, "--secret", SECRET])
+}
+
+#[test]
+fn a_folder_with_a_drifting_capture_exits_1_and_reports_both() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    store(dir.path(), 1, &contact());
+    let mut grown = contact();
+    grown["data"]["newThing"] = json!(true);
+    store(dir.path(), 2, &grown);
+    let output = capture_check(dir.path());
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}{}", stderr(&output));
+    let file = |n| format!("hemnet/{}", file_name(n));
+    assert!(
+        out.contains(&format!("{} hemnet CONTACT.CREATE: matches\n", file(1))),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{} hemnet CONTACT.CREATE: drifts\n  drift: new attribute data.newThing (hemnet says attributes may be added)\n",
+            file(2)
+        )),
+        "{out}"
+    );
+    assert!(out.ends_with("2 captures: 1 match, 1 drift\n"), "{out}");
+}
+
+#[test]
+fn a_folder_of_matching_captures_exits_0() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    store(dir.path(), 1, &contact());
+    let output = capture_check(dir.path());
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
+    assert!(out.ends_with("1 capture: 1 match, 0 drift\n"), "{out}");
+    // Without --secret the signature is a note, not drift.
+    let output = hooksim(&["capture-check", dir.path().to_str().expect("UTF-8")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("  note: signature not checked"));
+}
+
+#[test]
+fn a_file_that_is_not_a_capture_or_no_folder_exits_2_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    store(dir.path(), 1, &contact());
+    let garbage = dir.path().join("hemnet").join(file_name(2));
+    std::fs::write(&garbage, "not json at all").expect("write");
+    let output = capture_check(dir.path());
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains(&format!("{}: not a capture", garbage.display())),
+        "{}",
+        stderr(&output)
+    );
+    let output = capture_check(&dir.path().join("nowhere"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("nowhere"), "{}", stderr(&output));
+}
