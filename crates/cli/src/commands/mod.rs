@@ -1,5 +1,6 @@
 //! One module per command; each returns the exit code it earned.
 
+mod capture;
 mod config;
 mod contract;
 mod init;
@@ -40,6 +41,11 @@ pub fn dispatch(args: Args) -> Exit {
         Command::Serve(serve) => with_runtime(serve::serve(serve)),
         Command::Receiver(receiver) => with_runtime(receiver::receiver(receiver)),
         Command::Schema => schema::schema(),
+        // A subcommand on captures gets its arm here (there is none yet).
+        Command::Capture(args) => match &args.action {
+            Some(action) => match *action {},
+            None => with_runtime(capture::capture(args)),
+        },
     }
 }
 

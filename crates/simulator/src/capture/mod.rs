@@ -26,6 +26,8 @@
 //! - `answer` is what the sender was told: the status, and the URL the
 //!   delivery was forwarded to when it was.
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
