@@ -1,4 +1,4 @@
-//! `hooksim capture-check DIR`: a folder of captures checked against
+//! `hooksim capture check DIR`: a folder of captures checked against
 //! hooksim's model; exit 0 when all match, 1 when one drifts, 2 for a file
 //! that is not a capture.
 
@@ -49,7 +49,7 @@ fn contact() -> Value {
 
 fn capture_check(dir: &Path) -> std::process::Output {
     let dir = dir.to_str().expect("a UTF-8 path");
-    hooksim(&["capture-check", dir, "--secret", SECRET])
+    hooksim(&["capture", "check", dir, "--secret", SECRET])
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn a_folder_of_matching_captures_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
     assert!(out.ends_with("1 capture: 1 match, 0 drift\n"), "{out}");
     // Without --secret the signature is a note, not drift.
-    let output = hooksim(&["capture-check", dir.path().to_str().expect("UTF-8")]);
+    let output = hooksim(&["capture", "check", dir.path().to_str().expect("UTF-8")]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(stdout(&output).contains("  note: signature not checked"));
 }
@@ -107,4 +107,47 @@ fn a_file_that_is_not_a_capture_or_no_folder_exits_2_naming_it() {
     let output = capture_check(&dir.path().join("nowhere"));
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("nowhere"), "{}", stderr(&output));
+}
+
+#[test]
+fn redacted_captures_keep_no_name_still_match_and_say_their_signature_is_unchecked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lead = contact();
+    lead["data"]["firstName"] = json!("Gunnel");
+    lead["data"]["lastName"] = json!("Åkesson");
+    store(dir.path(), 1, &lead);
+    store(dir.path(), 2, &lead);
+    let folder = dir.path().to_str().expect("a UTF-8 path");
+    let redacted = hooksim(&["capture", "redact", folder, "--seed", "3"]);
+    assert_eq!(redacted.status.code(), Some(0), "{}", stderr(&redacted));
+    let files: Vec<String> = [1, 2]
+        .map(|n| {
+            std::fs::read_to_string(dir.path().join("hemnet").join(file_name(n))).expect("read")
+        })
+        .into();
+    for text in &files {
+        assert!(
+            !text.contains("Gunnel") && !text.contains("Åkesson"),
+            "{text}"
+        );
+        assert!(text.contains("\"redacted\""), "{text}");
+    }
+    // The same person, redacted the same way in both.
+    let names: Vec<Value> = files
+        .iter()
+        .map(|text| {
+            let capture: Capture = serde_json::from_str(text).expect("a capture");
+            let body: Value =
+                serde_json::from_slice(&capture.body().expect("base64")).expect("JSON");
+            body["data"]["lastName"].clone()
+        })
+        .collect();
+    assert_eq!(names[0], names[1]);
+    let checked = capture_check(dir.path());
+    assert_eq!(checked.status.code(), Some(0), "{}", stdout(&checked));
+    assert!(
+        stdout(&checked).contains("redacted"),
+        "{}",
+        stdout(&checked)
+    );
 }

@@ -5,6 +5,7 @@ mod action;
 mod broken_receivers;
 mod browser;
 mod burst;
+mod capture;
 mod ci_scale;
 mod cli;
 mod contract;

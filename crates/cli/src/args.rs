@@ -49,12 +49,12 @@ pub enum Command {
     List(SelectArgs),
     /// Run the reference receiver on its own.
     Receiver(ReceiverArgs),
+    /// Receive one provider's webhooks on a loopback address and keep every request as a
+    /// capture file (docs/capture.md); with --forward, pass each on to your receiver.
+    Capture(CaptureArgs),
     /// Print the JSON Schema of scenario files, for editors and validators
     /// (`hooksim schema > scenario.schema.json`).
     Schema,
-    /// Check stored captures against hooksim's model of their provider: exit 0 when every
-    /// one matches, 1 when any drifts (to be folded into `hooksim capture check`).
-    CaptureCheck(CaptureCheckArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -167,8 +167,17 @@ pub struct TlsArgs {
 pub struct SendArgs {
     /// Provider id, e.g. hemnet.
     pub provider: String,
-    /// Event name, e.g. CONTACT.CREATE.
-    pub event: String,
+    /// Event name, e.g. CONTACT.CREATE (not with --body).
+    #[arg(required_unless_present = "body", conflicts_with = "body")]
+    pub event: Option<String>,
+    /// Send this file's payload instead of a built event: a capture (`.capture.json`,
+    /// from `hooksim capture`) or a JSON payload, re-encoded the provider's way and signed
+    /// with --secret.
+    #[arg(long, value_name = "FILE")]
+    pub body: Option<PathBuf>,
+    /// With --body CAPTURE: send the capture's exact bytes and its original signature.
+    #[arg(long, requires = "body")]
+    pub exact: bool,
     /// The exact URL to deliver to.
     #[arg(long)]
     pub target: String,
@@ -282,6 +291,51 @@ pub struct ReceiverArgs {
     /// A Property Finder Atlas subscription secret to trust on /propertyfinder-atlas/signed. Repeatable.
     #[arg(long = "atlas-secret", default_value = "hooksim-test-secret")]
     pub atlas_secrets: Vec<String>,
+}
+
+/// `hooksim capture PROVIDER --listen ADDR`, or one of [`CaptureCommand`]
+/// on the captures (whose arguments are then the subcommand's own).
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct CaptureArgs {
+    #[command(subcommand)]
+    pub action: Option<CaptureCommand>,
+    /// The provider whose webhooks are received, e.g. hemnet.
+    #[arg(required = true)]
+    pub provider: Option<String>,
+    /// Where to listen: a loopback address, like 127.0.0.1:9000 (port 0: a free one;
+    /// the first line printed names it).
+    #[arg(long, value_name = "ADDR", required = true)]
+    pub listen: Option<SocketAddr>,
+    /// The folder captures go to, as DIR/PROVIDER/NNNNNN.capture.json.
+    #[arg(long, value_name = "DIR", default_value = "captures")]
+    pub out: PathBuf,
+    /// Pass every request on to your receiver at this loopback http:// URL (the request's
+    /// path and query are appended to its path) and answer with its answer.
+    #[arg(long, value_name = "URL")]
+    pub forward: Option<String>,
+    /// Replace names, emails, phones, addresses and free text in every capture before it is
+    /// written (the seed's replacements: the same value, the same replacement)
+    #[arg(long, value_name = "SEED", num_args = 0..=1, default_missing_value = "0")]
+    pub redact: Option<u64>,
+}
+
+/// What `hooksim capture` does with captures already made. A new one is a
+/// variant here and its arm in `commands::dispatch`.
+#[derive(Debug, Subcommand)]
+pub enum CaptureCommand {
+    /// Check stored captures against hooksim's model of their provider: exit 0 when every
+    /// one matches, 1 when any drifts, 2 for a folder or file that is not captures.
+    Check(CaptureCheckArgs),
+    /// Replace the personal data of every capture in DIR, in place (docs/capture.md):
+    /// the captures can then be committed as fixtures.
+    Redact {
+        /// The folder of captures (`*.capture.json`, at any depth)
+        dir: PathBuf,
+        /// Replacements are drawn with this seed: the same value gets the same one everywhere
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -2,6 +2,7 @@
 //! step, and what the sender should hear before it goes (a default key).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use hooksim_simulator::providers::ProviderId;
 use serde_json::Value;
@@ -9,6 +10,7 @@ use serde_json::Value;
 use crate::error::HarnessError;
 use crate::runner::{check_url, parse_provider};
 use crate::scenario::{Action, Basis, Deliver, Expectations, Location, Override, Scenario, Step};
+use crate::steps::replay::{self, Replay};
 use crate::suggest::did_you_mean;
 
 /// The setting a signing provider reads its key from (as scenarios set it).
@@ -18,7 +20,8 @@ const SECRET_SETTING: &str = "secret";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendRequest {
     pub provider: String,
-    pub event: String,
+    /// What to send: an event hooksim builds, or a file's payload.
+    pub what: Sent,
     /// The exact URL to deliver to.
     pub url: String,
     /// The webhook key; `None` leaves the provider's default (or no signature).
@@ -27,6 +30,16 @@ pub struct SendRequest {
     pub overrides: Vec<String>,
     pub seed: u64,
     pub attempts: Attempts,
+}
+
+/// What a send sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// An event of the catalogue, built with fake data (`CONTACT.CREATE`).
+    Event(String),
+    /// A capture file's or a JSON file's payload, re-encoded and signed
+    /// with the send's key; `exact`: a capture's own bytes and signature.
+    Body { file: PathBuf, exact: bool },
 }
 
 /// How much of the provider's retry schedule a send may use.
@@ -50,15 +63,8 @@ pub struct PreparedSend {
 pub fn prepare_send(request: &SendRequest) -> Result<PreparedSend, HarnessError> {
     let id = parse_provider(&request.provider, "")?;
     let provider = id.provider();
-    let event = request.event.as_str();
-    if let Err(e) = provider.event(event) {
-        let events: Vec<&str> = provider.events().iter().map(|e| e.name).collect();
-        let hint = did_you_mean(event, &events, "its events are");
-        return Err(HarnessError::Usage(format!("{e}; {hint}")));
-    }
     let url = check_url(&request.url, &request.url)?;
     let max_attempts = max_attempts(id, request.attempts)?;
-    let (settings, notes) = signing(id, request.secret.clone())?;
     let set = request
         .overrides
         .iter()
@@ -74,9 +80,40 @@ pub fn prepare_send(request: &SendRequest) -> Result<PreparedSend, HarnessError>
             })
         })
         .collect::<Result<Vec<_>, HarnessError>>()?;
+    let (name, action) = match &request.what {
+        Sent::Event(event) => {
+            if let Err(e) = provider.event(event) {
+                let events: Vec<&str> = provider.events().iter().map(|e| e.name).collect();
+                let hint = did_you_mean(event, &events, "its events are");
+                return Err(HarnessError::Usage(format!("{e}; {hint}")));
+            }
+            let deliver = Deliver {
+                event: event.clone(),
+                alias: None,
+                set,
+                max_attempts,
+                to_registered: false,
+            };
+            (event.clone(), Action::Deliver(deliver))
+        }
+        Sent::Body { file, exact } => {
+            let mut replay = body_replay(id, file, *exact, set, &request.secret)?;
+            replay.max_attempts = max_attempts;
+            (file.display().to_string(), Action::Replay(replay))
+        }
+    };
+    let secret = match &request.what {
+        // An exact replay keeps its signature: there is no key to default to.
+        Sent::Body { exact: true, .. } => None,
+        _ => Some(request.secret.clone()),
+    };
+    let (settings, notes) = match secret {
+        Some(secret) => signing(id, secret)?,
+        None => (BTreeMap::new(), Vec::new()),
+    };
     let scenario = Scenario {
-        path: std::path::PathBuf::from(format!("send {id} {event}")),
-        name: format!("send {event}"),
+        path: PathBuf::from(format!("send {id} {name}")),
+        name: format!("send {name}"),
         provider: id,
         rule: format!("{id}/send"),
         source: provider.documentation().to_owned(),
@@ -89,19 +126,52 @@ pub fn prepare_send(request: &SendRequest) -> Result<PreparedSend, HarnessError>
         reference_only: false,
         unset_settings: Vec::new(),
         steps: vec![Step {
-            action: Action::Deliver(Deliver {
-                event: event.to_owned(),
-                alias: None,
-                set,
-                max_attempts,
-                to_registered: false,
-            }),
+            action,
             expect: Expectations::default(),
             // No file holds this step: line 0, which headings leave out.
             location: Location::default(),
         }],
     };
     Ok(PreparedSend { scenario, notes })
+}
+
+/// `--body FILE`: its payload re-signed (with `set` applied), or with
+/// `exact` its capture's bytes and signature, which nothing may change.
+fn body_replay(
+    id: ProviderId,
+    file: &std::path::Path,
+    exact: bool,
+    set: Vec<Override>,
+    secret: &Option<String>,
+) -> Result<Replay, HarnessError> {
+    let shown = file.display();
+    if exact && !set.is_empty() {
+        return Err(HarnessError::Usage(format!(
+            "--set with --exact: a byte-exact body cannot change; leave out --exact to re-sign \
+             the payload of `{shown}` with your changes"
+        )));
+    }
+    if exact && secret.is_some() {
+        return Err(HarnessError::Usage(format!(
+            "--secret with --exact: the capture `{shown}` is sent with its original signature; \
+             leave out --exact to sign it with --secret"
+        )));
+    }
+    let body = replay::load(file, Some(id), !exact)
+        .map_err(|why| HarnessError::Usage(format!("--body {shown}: {why}")))?;
+    if let replay::Replayed::Resigned(payload) = &body {
+        let mut payload = payload.clone();
+        for o in &set {
+            hooksim_simulator::payload::set_path(&mut payload, &o.path, o.value.clone())
+                .map_err(|e| HarnessError::Usage(format!("--set {}: {e}", o.path)))?;
+        }
+    }
+    Ok(Replay {
+        file: file.to_owned(),
+        body,
+        set,
+        max_attempts: None,
+    })
 }
 
 /// The schedule cut `attempts` asks for; more attempts than the provider
@@ -170,7 +240,7 @@ mod tests {
     fn request(provider: &str, event: &str) -> SendRequest {
         SendRequest {
             provider: provider.to_owned(),
-            event: event.to_owned(),
+            what: Sent::Event(event.to_owned()),
             url: "http://127.0.0.1:9/hooks".to_owned(),
             secret: None,
             overrides: Vec::new(),

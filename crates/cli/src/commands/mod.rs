@@ -1,6 +1,6 @@
 //! One module per command; each returns the exit code it earned.
 
-mod capture_check;
+mod capture;
 mod config;
 mod contract;
 mod init;
@@ -13,10 +13,11 @@ mod select;
 mod send;
 mod serve;
 mod snapshots;
+mod stored_captures;
 mod suites;
 mod tls;
 
-use crate::args::{Args, Command};
+use crate::args::{Args, CaptureCommand, Command};
 use crate::exit::Exit;
 
 pub fn dispatch(args: Args) -> Exit {
@@ -41,7 +42,13 @@ pub fn dispatch(args: Args) -> Exit {
         Command::Serve(serve) => with_runtime(serve::serve(serve)),
         Command::Receiver(receiver) => with_runtime(receiver::receiver(receiver)),
         Command::Schema => schema::schema(),
-        Command::CaptureCheck(args) => capture_check::check(&args.dir, args.secret),
+        Command::Capture(args) => match &args.action {
+            Some(CaptureCommand::Check(check)) => {
+                stored_captures::check(&check.dir, check.secret.clone())
+            }
+            Some(CaptureCommand::Redact { dir, seed }) => stored_captures::redact_all(dir, *seed),
+            None => with_runtime(capture::capture(args)),
+        },
     }
 }
 

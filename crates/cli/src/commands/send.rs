@@ -4,7 +4,7 @@
 
 use hooksim_harness::HarnessError;
 use hooksim_harness::runner::{RunOptions, run_scenario};
-use hooksim_harness::send::{Attempts, SendRequest, prepare_send};
+use hooksim_harness::send::{Attempts, SendRequest, Sent, prepare_send};
 use hooksim_harness::transcript::{self, Answers};
 use hooksim_simulator::transport::Transport;
 
@@ -19,9 +19,21 @@ pub async fn send(args: SendArgs) -> Exit {
         (false, Some(n)) => Attempts::AtMost(n),
         (false, None) => Attempts::Schedule,
     };
+    let what = match (args.body, args.event) {
+        (Some(file), _) => Sent::Body {
+            file,
+            exact: args.exact,
+        },
+        (None, Some(event)) => Sent::Event(event),
+        // clap requires one of them.
+        (None, None) => {
+            errln!("error: `hooksim send` needs EVENT or --body FILE");
+            return Exit::BadInput;
+        }
+    };
     let request = SendRequest {
         provider: args.provider,
-        event: args.event,
+        what,
         url: args.target,
         secret: args.secret,
         overrides: args.overrides,

@@ -75,6 +75,14 @@ pub(crate) struct Entries<'n> {
 }
 
 impl<'n> Entries<'n> {
+    /// The key node of `name`, to report a problem with the key itself.
+    pub(crate) fn key(&self, name: &str) -> Option<&'n Node> {
+        self.known
+            .iter()
+            .find(|(key, _, _)| *key == name)
+            .map(|(_, key, _)| *key)
+    }
+
     pub(crate) fn get(&self, name: &str) -> Option<&'n Node> {
         self.known
             .iter()

@@ -201,7 +201,7 @@ impl Reader<'_> {
             }
             _ => None,
         };
-        let steps = steps.and_then(|node| read_steps(self, node, provider, data_seed));
+        let steps = steps.and_then(|node| read_steps(self, node, provider, data_seed, path));
         provider_node?;
         Some(Scenario {
             path: path.to_owned(),

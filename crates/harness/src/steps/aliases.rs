@@ -19,6 +19,8 @@ pub(crate) struct ReadContext {
     pub data_seed: Option<u64>,
     /// The 0-based position of the step being read.
     pub index: usize,
+    /// The scenario file's folder, which the files a step names are relative to.
+    pub folder: Option<std::path::PathBuf>,
 }
 
 impl ReadContext {
@@ -26,6 +28,7 @@ impl ReadContext {
         provider: Option<ProviderId>,
         steps: &[Node],
         data_seed: Option<u64>,
+        folder: Option<std::path::PathBuf>,
     ) -> Self {
         Self {
             provider,
@@ -33,6 +36,7 @@ impl ReadContext {
             declared: declared_aliases(steps),
             data_seed,
             index: 0,
+            folder,
         }
     }
 

@@ -11,9 +11,9 @@ use hooksim_simulator::identity::freshen;
 use hooksim_simulator::outcome::Outcome;
 use hooksim_simulator::payload::set_path;
 use hooksim_simulator::policy::DeliveryPolicy;
-use hooksim_simulator::providers::ProviderId;
+use hooksim_simulator::providers::{Provider, ProviderId};
 use hooksim_simulator::schedule::{Schedule, format_nominal};
-use hooksim_simulator::signing::Forgery;
+use hooksim_simulator::signing::{Forgery, Signature};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ use crate::error::HarnessError;
 use crate::expect::check_delivery;
 use crate::provider_api::registered_targets;
 use crate::read::shape::{Key, Shape, names};
-use crate::read::{Kind, Node, NodeKind, Override, Problem, Reader, is_scalar, optional};
+use crate::read::{Entries, Kind, Node, NodeKind, Override, Problem, Reader, is_scalar, optional};
 use crate::state::{ReceiverUnderTest, Route, sending_policy, signing_keys};
 use crate::steps::{Answers, body_excerpt};
 
@@ -61,11 +61,7 @@ fn keys(provider: Option<ProviderId>) -> Vec<Key> {
             "Payload overrides by dotted path, applied in file order, like `{ data.message: hi }`.",
             Shape::dictionary(None, Shape::Any),
         ),
-        Key::optional(
-            "max_attempts",
-            "Cut the provider's retry schedule after this many attempts, where each costs real time (a timeout rule).",
-            Shape::integer(1, u32::MAX),
-        ),
+        max_attempts_key(),
         Key::optional(
             "to",
             "`registered`: deliver to every active registration the receiver made through the provider's API, instead of the scenario's target.",
@@ -120,15 +116,7 @@ impl StepKind for Deliver {
             );
             None
         });
-        let max_attempts = entries.get("max_attempts").map(|node| {
-            r.integer(
-                node,
-                "max_attempts",
-                1..=u32::MAX.into(),
-                "a whole number of at least 1",
-            )
-            .map(|n| n as u32)
-        });
+        let max_attempts = read_max_attempts(r, &entries);
         let deliver = Deliver {
             event: event?,
             alias: optional(alias)?,
@@ -176,19 +164,10 @@ impl StepKind for Deliver {
             Some(alias) => format!("deliver {} as {alias}", self.event),
             None => format!("deliver {}", self.event),
         };
-        if let Some(n) = self.max_attempts {
-            title.push_str(&format!(
-                " (schedule cut at {n} attempt{})",
-                if n == 1 { "" } else { "s" }
-            ));
-        }
+        let schedule = cut_schedule(cx, &mut title, self.max_attempts);
         if self.to_registered {
             title.push_str(" to registered");
         }
-        let schedule = match self.max_attempts {
-            Some(n) => cx.policy.schedule.value.truncated(n),
-            None => cx.policy.schedule.value.clone(),
-        };
         send(
             cx,
             Sending {
@@ -198,10 +177,43 @@ impl StepKind for Deliver {
                 forgery: None,
                 schedule,
                 to_registered: self.to_registered.then_some(self.event.as_str()),
+                exact: None,
             },
         )
         .await
     }
+}
+
+/// `max_attempts:` of a step that sends under the provider's schedule.
+pub(crate) fn max_attempts_key() -> Key {
+    Key::optional(
+        "max_attempts",
+        "Cut the provider's retry schedule after this many attempts, where each costs real time (a timeout rule).",
+        Shape::integer(1, u32::MAX),
+    )
+}
+
+pub(crate) fn read_max_attempts(r: &mut Reader<'_>, entries: &Entries<'_>) -> Option<Option<u32>> {
+    entries.get("max_attempts").map(|node| {
+        r.integer(
+            node,
+            "max_attempts",
+            1..=u32::MAX.into(),
+            "a whole number of at least 1",
+        )
+        .map(|n| n as u32)
+    })
+}
+
+/// The provider's schedule, cut after `max_attempts` when given (and the
+/// title says so).
+pub(crate) fn cut_schedule(cx: &StepCx<'_>, title: &mut String, max_attempts: Option<u32>) -> Schedule {
+    let Some(n) = max_attempts else {
+        return cx.policy.schedule.value.clone();
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    title.push_str(&format!(" (schedule cut at {n} attempt{plural})"));
+    cx.policy.schedule.value.truncated(n)
 }
 
 /// Fresh values at the provider's identity paths (those the step does not
@@ -233,6 +245,32 @@ pub(crate) struct Sending<'a> {
     pub schedule: Schedule,
     /// Send to the receiver's registrations for this event, not the routes.
     pub to_registered: Option<&'a str>,
+    /// These bytes and this signature instead of `payload` encoded and signed
+    /// (a byte-exact `replay`).
+    pub exact: Option<Exact>,
+}
+
+/// A body sent as it is, with the signature header value it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exact {
+    pub body: Bytes,
+    /// The signature header's value; `None` sends no signature header.
+    pub signature: Option<String>,
+}
+
+impl Exact {
+    fn prepared(&self, provider: &dyn Provider, url: String) -> PreparedDelivery {
+        let signature = provider.signature().zip(self.signature.clone());
+        PreparedDelivery {
+            url,
+            body: self.body.clone(),
+            signature: signature.map(|(scheme, value)| Signature {
+                header: scheme.header,
+                value,
+                redacted: "[the captured signature]".to_owned(),
+            }),
+        }
+    }
 }
 
 /// Send one event to every route at once (or to every registration), on
@@ -246,6 +284,7 @@ pub(crate) async fn send(cx: &mut StepCx<'_>, sending: Sending<'_>) -> Result<Ra
         forgery,
         schedule,
         to_registered,
+        exact,
     } = sending;
     let mut note = None;
     let mut registered = Vec::new();
@@ -278,7 +317,10 @@ pub(crate) async fn send(cx: &mut StepCx<'_>, sending: Sending<'_>) -> Result<Ra
     };
     let prepared: Vec<PreparedDelivery> = routes
         .iter()
-        .map(|r| PreparedDelivery::new(provider, r.url.clone(), &payload, &r.keys, forgery))
+        .map(|r| match &exact {
+            Some(exact) => exact.prepared(provider, r.url.clone()),
+            None => PreparedDelivery::new(provider, r.url.clone(), &payload, &r.keys, forgery),
+        })
         .collect();
     let deliveries = deliver_to_all(
         cx.transport,

@@ -80,6 +80,7 @@ impl StepKind for Forge {
                 // A forger sends once; the provider's schedule is for the provider's own deliveries.
                 schedule: Schedule::once(),
                 to_registered: None,
+                exact: None,
             },
         )
         .await

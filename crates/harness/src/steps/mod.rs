@@ -254,6 +254,7 @@ steps! {
     Deliver(deliver::Deliver),
     Redeliver(redeliver::Redeliver),
     Forge(forge::Forge),
+    Replay(replay::Replay),
     RotateKeys(rotate_keys::RotateKeys),
     Wait(wait::Wait),
     Probe(probe::Probe),
@@ -303,6 +304,7 @@ pub(crate) fn read_steps(
     node: &Node,
     provider: Option<ProviderId>,
     data_seed: Option<u64>,
+    scenario_path: &Path,
 ) -> Option<Vec<Step>> {
     let NodeKind::Seq(items) = &node.kind else {
         r.wrong_type(node, "`steps`", "a list of steps, each starting with `-`");
@@ -316,7 +318,8 @@ pub(crate) fn read_steps(
         );
         return None;
     }
-    let mut cx = ReadContext::new(provider, items, data_seed);
+    let folder = scenario_path.parent().map(Path::to_owned);
+    let mut cx = ReadContext::new(provider, items, data_seed, folder);
     let mut steps = Vec::with_capacity(items.len());
     let mut complete = true;
     for (index, item) in items.iter().enumerate() {

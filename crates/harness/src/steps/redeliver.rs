@@ -58,6 +58,7 @@ impl StepKind for Redeliver {
                 forgery: None,
                 schedule,
                 to_registered: None,
+                exact: None,
             },
         )
         .await

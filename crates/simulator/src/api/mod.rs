@@ -267,14 +267,7 @@ impl ProviderApis {
         let addr = listener.local_addr()?;
         let state = ApiState::default();
         let app = router(state.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let (stop, server) = serve_until_stopped(listener, app);
         Ok(Self {
             addr,
             state,
@@ -311,4 +304,21 @@ impl Drop for ProviderApis {
         }
         self.server.abort();
     }
+}
+
+/// Serve `app` on `listener` until the sender returned is used (or
+/// dropped); the handle ends when requests in flight have been answered.
+pub(crate) fn serve_until_stopped(
+    listener: TcpListener,
+    app: axum::Router,
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    (stop, server)
 }

@@ -29,6 +29,8 @@
 //!   data was replaced with ([`redact`]); its signature header then says
 //!   it no longer fits.
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
