@@ -151,3 +151,31 @@ fn redacted_captures_keep_no_name_still_match_and_say_their_signature_is_uncheck
         stdout(&checked)
     );
 }
+
+/// The report a team attaches to an issue, as it reads: one block per
+/// capture, each finding named, the total.
+#[test]
+fn the_drift_report_reads_as_it_should() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let variants: [(&str, fn(&mut Value)); 5] = [
+        ("as sent", |_| {}),
+        ("a new attribute", |p| p["data"]["newThing"] = json!(true)),
+        ("a new enum member", |p| {
+            p["data"]["source"] = json!("NEW_FORM")
+        }),
+        ("a missing attribute", |p| {
+            p["data"].as_object_mut().map(|data| data.remove("email"));
+        }),
+        ("a type change", |p| {
+            p["data"]["preapprovedMortgage"] = json!("yes")
+        }),
+    ];
+    for (n, (_, change)) in variants.iter().enumerate() {
+        let mut payload = contact();
+        change(&mut payload);
+        store(dir.path(), n as u64 + 1, &payload);
+    }
+    let output = capture_check(dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    insta::assert_snapshot!("drift_report", stdout(&output));
+}
