@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::{repo_root, stderr};
+use crate::{repo_root, stderr, write_scenarios};
 
 const FAILS_FOR_A_WEEK: &str = "name: A receiver answering 500 is retried for a week\nprovider: hemnet\nrule: hemnet/browser-fails\nsource: https://integration.testhemnet.se/webhook/documentation § Retries\ntarget: stand-in:status/500\nsteps:\n  - deliver: CONTACT.CREATE\n    expect: { acknowledged: true }\n";
 const PASSES: &str = "name: A 200 acknowledges\nprovider: hemnet\nrule: hemnet/browser-snapshot\nsource: https://integration.testhemnet.se/webhook/documentation § Retries\ntarget: stand-in:status/200\nseed: 5\nsteps:\n  - deliver: CONTACT.CREATE\n    expect: { acknowledged: true, attempts: 1 }\n";
@@ -53,16 +53,15 @@ fn headless(browser: &Path, extra: &[&str], page: &Path) -> Output {
 
 /// A report with every kind of box the page has, as `hooksim run` writes it.
 fn report(dir: &Path) -> PathBuf {
-    for (file, text) in [
-        ("hemnet/a-fails.yaml", FAILS_FOR_A_WEEK),
-        ("hemnet/b-snapshot.yaml", PASSES),
-        ("hemnet/c-burst.yaml", BURST),
-        ("spark/d-skips.yaml", SKIPS),
-    ] {
-        let path = dir.join("scenarios").join(file);
-        std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
+    write_scenarios(
+        dir,
+        &[
+            ("hemnet/a-fails.yaml", FAILS_FOR_A_WEEK),
+            ("hemnet/b-snapshot.yaml", PASSES),
+            ("hemnet/c-burst.yaml", BURST),
+            ("spark/d-skips.yaml", SKIPS),
+        ],
+    );
     let run = [
         "run",
         "scenarios",

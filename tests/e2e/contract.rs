@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use hooksim_simulator::providers::ProviderId;
 
-use crate::{assert_check_jsonschema_accepts, hooksim, repo_root, stderr, stdout};
+use crate::{assert_check_jsonschema_accepts, files_under, hooksim, repo_root, stderr, stdout};
 
 fn parse_asyncapi(files: &[PathBuf]) -> Output {
     Command::new("node")
@@ -30,23 +30,6 @@ fn export(format: &str, out: &Path) {
         out.to_str().expect("a UTF-8 path"),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-}
-
-fn files_under(dir: &Path, suffix: &str) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_owned()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("a readable folder") {
-            let path = entry.expect("a folder entry").path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.to_string_lossy().ends_with(suffix) {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 #[test]

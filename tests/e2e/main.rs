@@ -107,6 +107,24 @@ pub fn assert_suite_passes_against_the_reference_receiver(suite: &str) -> String
     out
 }
 
+/// Every file under `dir` (any depth) whose name ends with `suffix`, sorted.
+pub fn files_under(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a readable folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.to_string_lossy().ends_with(suffix) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// Scenario `files` (path below `scenarios/`, text) written in `dir/scenarios`.
 pub fn write_scenarios(dir: &Path, files: &[(&str, &str)]) {
     for (file, text) in files {

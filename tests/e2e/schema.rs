@@ -9,23 +9,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::{
-    assert_check_jsonschema_accepts, check_jsonschema, hooksim, repo_root, stderr, stdout,
+    assert_check_jsonschema_accepts, check_jsonschema, files_under, hooksim, repo_root, stderr,
+    stdout,
 };
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_owned()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("a readable folder") {
-            let path = entry.expect("a folder entry").path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    let files = files_under(dir, ".yaml");
     assert!(!files.is_empty(), "no YAML files under {}", dir.display());
     files
 }

@@ -88,6 +88,14 @@ impl Schedule {
     }
 
     /// Nominal time from the first attempt to the last.
+    /// Each attempt's offset from the first, as shown: `+0s`, `+1m`, `+3m`...
+    pub fn offsets_shown(&self) -> Vec<String> {
+        self.offsets()
+            .into_iter()
+            .map(|o| format!("+{}", format_nominal(o)))
+            .collect()
+    }
+
     pub fn span(&self) -> Duration {
         self.gaps.iter().sum()
     }

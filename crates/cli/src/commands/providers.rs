@@ -73,11 +73,7 @@ fn describe(id: ProviderId) -> String {
         &policy.redirects_fail.provenance,
     );
     let schedule = &policy.schedule.value;
-    let offsets: Vec<String> = schedule
-        .offsets()
-        .into_iter()
-        .map(|o| format!("+{}", format_nominal(o)))
-        .collect();
+    let offsets = schedule.offsets_shown();
     out += &fact(
         "schedule",
         format!(

@@ -218,6 +218,11 @@ fn check_body(provider: &dyn Provider, body: &[u8]) -> (Option<&'static str>, Ve
     (event, findings)
 }
 
+/// The catalogue event `value` is (see [`recognise`]), when it is one.
+pub fn event_of(provider: &dyn Provider, value: &Value) -> Option<&'static str> {
+    recognise(provider, value).ok().map(|(event, _)| event)
+}
+
 /// The catalogue event `value` is, with its payload's findings: of the
 /// events whose name matches the body's, the one it differs from least
 /// (Flow's two `DynamicSaleTextChanged` entries share a name and differ in
@@ -922,6 +927,31 @@ fn is_lowercase_hex_sha256(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_built_payload_is_told_as_its_own_event() {
+        use crate::fake::seeded_rng;
+        for id in crate::providers::ProviderId::ALL {
+            let provider = id.provider();
+            for spec in provider.events() {
+                for seed in 0..4 {
+                    let payload = provider
+                        .build(spec.name, &mut seeded_rng(seed))
+                        .expect("catalogue events build");
+                    assert_eq!(
+                        event_of(provider, &payload),
+                        Some(spec.name),
+                        "{id} seed {seed}"
+                    );
+                }
+            }
+        }
+        let unknown = serde_json::json!({"type": "CONTACT", "action": "DELETE", "data": {}});
+        assert_eq!(
+            event_of(crate::providers::ProviderId::Hemnet.provider(), &unknown),
+            None
+        );
+    }
 
     #[test]
     fn rfc3339_date_times_with_and_without_fractions_and_offsets() {

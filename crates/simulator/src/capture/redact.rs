@@ -26,8 +26,9 @@
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
+use crate::capture::check::event_of;
 use crate::capture::{Capture, Redaction};
-use crate::contract::{Shape, Text, event_of};
+use crate::contract::{Shape, Text};
 use crate::fake::SeededRng;
 use crate::providers::Provider;
 

@@ -193,11 +193,7 @@ fn delivery(provider: &dyn Provider) -> Value {
     let duration =
         |d: &Fact<std::time::Duration>| fact(format_nominal(d.value).into(), &d.provenance);
     let schedule = &policy.schedule.value;
-    let offsets: Vec<String> = schedule
-        .offsets()
-        .into_iter()
-        .map(|o| format!("+{}", format_nominal(o)))
-        .collect();
+    let offsets = schedule.offsets_shown();
     json!({
         "connectTimeout": duration(&policy.connect_timeout),
         "responseTimeout": duration(&policy.response_timeout),

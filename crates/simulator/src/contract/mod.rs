@@ -42,72 +42,6 @@ pub(crate) fn shape(id: ProviderId, event: &str) -> Option<Shape> {
     }
 }
 
-/// The event of `provider`'s catalogue that `payload` is, told by the
-/// values that name an event (`Tag` and `Const` attributes, Hemnet's `type`
-/// and `action`, Spark's `NewsFeed.Event`...). When several match (Flow's
-/// two forms of `DynamicSaleTextChanged`), the one whose top-level
-/// attributes fit best: fewest required ones missing and unknown ones
-/// present. `None` when no event's names match.
-pub fn event_of(provider: &dyn Provider, payload: &Value) -> Option<&'static str> {
-    provider
-        .events()
-        .iter()
-        .filter_map(|spec| {
-            let shape = provider.payload_shape(spec.name).ok()?;
-            let mut tags = Vec::new();
-            shape.tags(String::new(), &mut tags);
-            let named = !tags.is_empty()
-                && tags.iter().all(|(path, value)| {
-                    lookup(payload, path).and_then(Value::as_str) == Some(*value)
-                });
-            named.then(|| (shape.misfit(payload), spec.name))
-        })
-        .min_by_key(|(misfit, _)| *misfit)
-        .map(|(_, name)| name)
-}
-
-/// The value at a dotted path of `value` (`NewsFeed.Event`).
-fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(value, |v, step| v.get(step))
-}
-
-impl Shape {
-    /// Every `Tag` and `Const` reachable through objects, with its path.
-    fn tags(&self, at: String, found: &mut Vec<(String, &'static str)>) {
-        match self {
-            Self::Tag(value) | Self::Const(value) => found.push((at, value)),
-            Self::Object(fields) => {
-                for f in fields {
-                    let path = if at.is_empty() {
-                        f.name.to_owned()
-                    } else {
-                        format!("{at}.{}", f.name)
-                    };
-                    f.shape.tags(path, found);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// How badly `value`'s top level fits this object shape: required
-    /// attributes it lacks plus attributes the shape does not have.
-    fn misfit(&self, value: &Value) -> usize {
-        let (Self::Object(fields), Some(object)) = (self, value.as_object()) else {
-            return 0;
-        };
-        let missing = fields
-            .iter()
-            .filter(|f| f.required && !object.contains_key(f.name))
-            .count();
-        let unknown = object
-            .keys()
-            .filter(|k| !fields.iter().any(|f| f.name == k.as_str()))
-            .count();
-        missing + unknown
-    }
-}
-
 /// The JSON Schema dialect of `--format json-schema`.
 pub const JSON_SCHEMA_DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
@@ -525,28 +459,6 @@ mod tests {
             schema,
             json!({"anyOf": [{"type": "string", "enum": ["X"]}, {"type": "null"}]})
         );
-    }
-
-    #[test]
-    fn every_built_payload_is_told_as_its_own_event() {
-        use crate::fake::seeded_rng;
-        for id in ProviderId::ALL {
-            let provider = id.provider();
-            for spec in provider.events() {
-                for seed in 0..4 {
-                    let payload = provider
-                        .build(spec.name, &mut seeded_rng(seed))
-                        .expect("catalogue events build");
-                    assert_eq!(
-                        event_of(provider, &payload),
-                        Some(spec.name),
-                        "{id} seed {seed}"
-                    );
-                }
-            }
-        }
-        let unknown = json!({"type": "CONTACT", "action": "DELETE", "data": {}});
-        assert_eq!(event_of(ProviderId::Hemnet.provider(), &unknown), None);
     }
 
     #[test]
