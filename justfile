@@ -26,7 +26,7 @@ provider ID:
     cargo run --release -p hooksim -- providers show {{ID}}
 
 # Benchmark: burst throughput vs oha and wrk on nginx, suite and 7-day wall times,
-# 100k-burst peak memory (just bench throughput: one part; see tests/bench/run.sh)
+# 100k-burst peak memory, per-delivery preparation cost (just bench throughput: one part; see tests/bench/run.sh)
 bench *PARTS:
     bash tests/bench/run.sh {{PARTS}}
 

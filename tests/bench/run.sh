@@ -4,16 +4,18 @@
 # on exit. Figures are recorded by hand in docs/performance.md.
 #
 # `just bench` runs every part; `just bench throughput` (or suite, schedule,
-# memory) runs only the parts named.
+# memory, prepare) runs only the parts named. BENCH_BASELINE=/path/to/hooksim
+# adds that build (an older commit's, say) to every throughput round, so a
+# change's before and after are measured in one run.
 set -euo pipefail
 
-parts=${*:-throughput suite schedule memory}
+parts=${*:-throughput suite schedule memory prepare}
 wants() { [[ " $parts " == *" $1 "* ]]; }
 for part in $parts; do
     case $part in
-    throughput | suite | schedule | memory) ;;
+    throughput | suite | schedule | memory | prepare) ;;
     *)
-        echo "unknown part '$part': use throughput, suite, schedule or memory" >&2
+        echo "unknown part '$part': use throughput, suite, schedule, memory or prepare" >&2
         exit 2
         ;;
     esac
@@ -125,8 +127,13 @@ steps:
     expect: { all_acknowledged: true }
 EOF
 }
-run_burst() { # scenario-file json-file: CPU seconds (user system) of the whole run in $work/cpu
-    /usr/bin/time -f '%U %S' -o "$work/cpu" timeout 300 "$hooksim" run "$1" --target "hemnet=$url" --json "$2" \
+baseline=${BENCH_BASELINE:-}
+if [ -n "$baseline" ] && [ ! -x "$baseline" ]; then
+    echo "BENCH_BASELINE=$baseline is not an executable hooksim" >&2
+    exit 2
+fi
+run_burst() { # scenario-file json-file [hooksim]: CPU seconds (user system) of the whole run in $work/cpu
+    /usr/bin/time -f '%U %S' -o "$work/cpu" timeout 300 "${3:-$hooksim}" run "$1" --target "hemnet=$url" --json "$2" \
         --update-snapshots --snapshot-dir "$work/snapshots" >"$work/run.log" 2>&1 || {
         cat "$work/run.log" >&2
         exit 1
@@ -175,8 +182,18 @@ throughput() {
         "$body_bytes_goal" >"$work/post-1k.lua"
     local hooksim_runs=() oha_runs=() wrk_runs=()
     local hooksim_cpu=() oha_cpu=() hooksim_nginx=() oha_nginx=()
+    local baseline_runs=() baseline_cpu=()
     local before requests
     for round in $(seq 1 "$rounds"); do
+        if [ -n "$baseline" ]; then
+            run_burst "$work/scenarios/burst.yaml" "$work/baseline.json" "$baseline"
+            requests=$(burst_figure "$work/baseline.json" sent)
+            baseline_runs+=("$(burst_figure "$work/baseline.json" throughput_per_s)")
+            baseline_cpu+=("$(per_request_us "$(cpu_seconds)" "$requests")")
+            echo "round $round baseline: $requests deliveries, ${baseline_runs[-1]}/s," \
+                "client CPU ${baseline_cpu[-1]} µs/request ($baseline)"
+        fi
+
         before=$(nginx_ticks)
         run_burst "$work/scenarios/burst.yaml" "$work/burst.json"
         requests=$(burst_figure "$work/burst.json" sent)
@@ -224,6 +241,20 @@ throughput() {
     echo "ratio hooksim/oha: $(ratio "$hooksim_rps" "$oha_rps") (goal >= 0.9)"
     echo "ratio client CPU per request hooksim/oha: $(ratio "$hooksim_cpu_us" "$oha_cpu_us") (goal <= 1.2)"
     echo "ratio hooksim/wrk: $(ratio "$hooksim_rps" "$wrk_rps")"
+    if [ -n "$baseline" ]; then
+        local baseline_rps baseline_cpu_us
+        baseline_rps=$(median "${baseline_runs[@]}")
+        baseline_cpu_us=$(median "${baseline_cpu[@]}")
+        echo "medians, baseline: $baseline_rps/s, client CPU $baseline_cpu_us µs/request;" \
+            "this build against it: throughput $(ratio "$hooksim_rps" "$baseline_rps") ×," \
+            "client CPU $(ratio "$hooksim_cpu_us" "$baseline_cpu_us") ×"
+    fi
+}
+
+prepare() {
+    echo
+    echo "== 5. preparing one burst delivery, step by step (no network)"
+    timeout 900 cargo bench -q -p hooksim-harness --bench burst_prepare
 }
 
 # Wall time of one command: a mean of several runs with hyperfine, else one run.

@@ -202,13 +202,24 @@ pub async fn deliver(
 pub fn attempt_headers(provider: &dyn Provider, prepared: &PreparedDelivery) -> Vec<HeaderLine> {
     let stamp = AttemptStamp {
         unix_ms: unix_ms_now(),
-        // Random, but from the thread's generator: a getrandom system call
-        // per attempt was a tenth of a burst's system calls.
-        request_id: uuid::Builder::from_random_bytes(rand::random())
-            .into_uuid()
-            .to_string(),
+        request_id: request_id().to_string(),
     };
-    let mut headers = provider.headers(&stamp);
+    headers_at(provider, prepared, &stamp)
+}
+
+/// A fresh request id: random, but from the thread's generator (a
+/// getrandom system call per attempt was a tenth of a burst's system calls).
+pub fn request_id() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
+}
+
+/// [`attempt_headers`] for an attempt stamped `stamp`.
+pub fn headers_at(
+    provider: &dyn Provider,
+    prepared: &PreparedDelivery,
+    stamp: &AttemptStamp,
+) -> Vec<HeaderLine> {
+    let mut headers = provider.headers(stamp);
     if let Some(signature) = &prepared.signature {
         headers.push(HeaderLine::volatile(
             signature.header,
@@ -290,7 +301,8 @@ fn outcome_of_failure(failure: TransportFailure) -> Outcome {
     }
 }
 
-fn unix_ms_now() -> u64 {
+/// The wall clock in milliseconds since the Unix epoch.
+pub fn unix_ms_now() -> u64 {
     // A clock before 1970 is a broken machine; report 0 rather than fail a delivery.
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -13,25 +13,51 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::ser::{Formatter, Serializer};
 
-/// Compact JSON exactly as `serde_json` writes it: keys in insertion order,
-/// no whitespace, non-ASCII as raw UTF-8. What most senders put on the wire.
-pub fn compact_json(value: &Value) -> Vec<u8> {
-    serde_json::to_vec(value)
-        // A `Value` has only string keys and a `Vec` never fails a write.
-        .expect("serialising a serde_json::Value into a Vec cannot fail")
+/// How a provider writes a JSON body on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Compact JSON exactly as `serde_json` writes it: keys in insertion
+    /// order, no whitespace, non-ASCII as raw UTF-8. What most senders put
+    /// on the wire.
+    Compact,
+    /// Compact JSON with HTML-sensitive characters escaped, Ruby `to_json`
+    /// style: `&` `<` `>` U+2028 U+2029 as `\u` escapes, everything else as
+    /// [`Encoding::Compact`] writes it.
+    HtmlSafe,
 }
 
-/// Compact JSON with HTML-sensitive characters escaped, Ruby `to_json` style:
-/// keys in insertion order, non-ASCII as raw UTF-8, `&` `<` `>` U+2028 U+2029
-/// as `\u` escapes, everything else escaped as `serde_json` does.
+impl Encoding {
+    /// The bytes of `value` in this encoding.
+    pub fn encode(self, value: &Value) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        self.encode_into(value, &mut bytes)
+            // A `Value` has only string keys and a `Vec` never fails a write.
+            .expect("serialising a serde_json::Value into a Vec cannot fail");
+        bytes
+    }
+
+    /// Write `value` in this encoding to `out`, which may already hold the
+    /// bytes before it: JSON values encode the same wherever they stand, so
+    /// a body can be written piece by piece ([`crate::template`]).
+    pub fn encode_into<W: io::Write>(self, value: &Value, out: W) -> io::Result<()> {
+        let result = match self {
+            Self::Compact => value.serialize(&mut Serializer::new(out)),
+            Self::HtmlSafe => {
+                value.serialize(&mut Serializer::with_formatter(out, HtmlSafeFormatter))
+            }
+        };
+        result.map_err(io::Error::other)
+    }
+}
+
+/// [`Encoding::Compact`]: what most senders put on the wire.
+pub fn compact_json(value: &Value) -> Vec<u8> {
+    Encoding::Compact.encode(value)
+}
+
+/// [`Encoding::HtmlSafe`]: Ruby on Rails' `to_json`.
 pub fn html_safe_json(value: &Value) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut serializer = Serializer::with_formatter(&mut bytes, HtmlSafeFormatter);
-    value
-        .serialize(&mut serializer)
-        // A `Value` has only string keys and a `Vec` never fails a write.
-        .expect("serialising a serde_json::Value into a Vec cannot fail");
-    bytes
+    Encoding::HtmlSafe.encode(value)
 }
 
 /// The escape for the character that starts at `bytes[0]`, if it is legal

@@ -50,56 +50,137 @@ pub fn freshen(payload: &mut Value, paths: &[&str], rng: &mut SeededRng) -> Vec<
 /// timestamp redrawn, a string of digits or a positive integer redrawn with
 /// as many digits. `None` for anything else.
 pub fn fresh_like(value: &Value, rng: &mut SeededRng) -> Option<Value> {
-    match value {
-        Value::String(text) => fresh_text(text, rng).map(Value::String),
-        Value::Number(number) => {
-            let n = number.as_u64().filter(|n| *n > 0)?;
-            let digits = n.to_string().len();
-            let fresh = random_digits(digits, true, rng);
-            fresh.parse::<u64>().ok().map(Value::from)
+    let mut fresh = Value::Null;
+    Renewal::of(value)?.write(rng, &mut fresh);
+    Some(fresh)
+}
+
+/// How a value is renewed, found once by reading it: a burst reads each
+/// pooled identity once and renews it for every delivery
+/// ([`Renewal::write`]) without reading it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renewal {
+    shape: Renewed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Renewed {
+    /// Text whose uuids (starting at these bytes) are replaced.
+    Uuids { text: String, at: Vec<usize> },
+    /// An ISO 8601 timestamp whose fraction (`len` digits at byte 20) is redrawn.
+    Fraction { text: String, len: usize },
+    /// A string of digits, redrawn.
+    Digits { len: usize, nonzero_first: bool },
+    /// A positive integer of this many digits, redrawn.
+    Number { digits: u32 },
+}
+
+impl Renewal {
+    /// How `value` is renewed, or `None` when it has no shape this knows.
+    pub fn of(value: &Value) -> Option<Self> {
+        let shape = match value {
+            Value::String(text) => renewed_text(text)?,
+            Value::Number(number) => {
+                let n = number.as_u64().filter(|n| *n > 0)?;
+                Renewed::Number {
+                    digits: n.ilog10() + 1,
+                }
+            }
+            _ => return None,
+        };
+        Some(Self { shape })
+    }
+
+    /// A fresh value written into `slot`, reusing the text it already holds,
+    /// so renewing allocates nothing once the slot holds a string.
+    pub fn write<R: Rng + ?Sized>(&self, rng: &mut R, slot: &mut Value) {
+        let out = match &self.shape {
+            Renewed::Number { digits } => {
+                let fresh = (0..*digits).fold(0u64, |fresh, i| {
+                    let low = if i == 0 { 1 } else { 0 };
+                    fresh * 10 + u64::from(rng.random_range(low..10u8))
+                });
+                *slot = Value::from(fresh);
+                return;
+            }
+            _ => text_slot(slot),
+        };
+        match &self.shape {
+            Renewed::Uuids { text, at } => {
+                let mut from = 0;
+                for &start in at {
+                    out.push_str(&text[from..start]);
+                    let mut buffer = uuid::Uuid::encode_buffer();
+                    out.push_str(uuid_v4(rng).hyphenated().encode_lower(&mut buffer));
+                    from = start + UUID_LEN;
+                }
+                out.push_str(&text[from..]);
+            }
+            Renewed::Fraction { text, len } => {
+                out.push_str(&text[..FRACTION_AT]);
+                push_random_digits(*len, false, rng, out);
+                out.push_str(&text[FRACTION_AT + len..]);
+            }
+            Renewed::Digits { len, nonzero_first } => {
+                push_random_digits(*len, *nonzero_first, rng, out);
+            }
+            Renewed::Number { .. } => unreachable!("written above"),
         }
-        _ => None,
     }
 }
 
-fn fresh_text(text: &str, rng: &mut SeededRng) -> Option<String> {
-    if let Some(renewed) = renew_uuids(text, rng) {
-        return Some(renewed);
+/// `slot` made an empty string, keeping its memory when it was one.
+fn text_slot(slot: &mut Value) -> &mut String {
+    if !slot.is_string() {
+        *slot = Value::String(String::new());
+    }
+    let Value::String(out) = slot else {
+        unreachable!("the slot was just made a string");
+    };
+    out.clear();
+    out
+}
+
+/// How `text` is renewed: its uuids, else a timestamp's fraction, else
+/// (all digits) every digit.
+fn renewed_text(text: &str) -> Option<Renewed> {
+    let at = uuid_starts(text);
+    if !at.is_empty() {
+        return Some(Renewed::Uuids {
+            text: text.to_owned(),
+            at,
+        });
     }
     if let Some(fraction) = timestamp_fraction(text) {
-        let fresh = random_digits(fraction.len(), false, rng);
-        return Some(text.replacen(&format!(".{fraction}"), &format!(".{fresh}"), 1));
+        return Some(Renewed::Fraction {
+            text: text.to_owned(),
+            len: fraction.len(),
+        });
     }
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(random_digits(
-            text.len(),
-            !text.starts_with('0') && text.len() > 1,
-            rng,
-        ));
-    }
-    None
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())).then(|| Renewed::Digits {
+        len: text.len(),
+        nonzero_first: !text.starts_with('0') && text.len() > 1,
+    })
 }
 
-/// `text` with every 8-4-4-4-12 hex group replaced by a new v4 uuid, or
-/// `None` when it holds none.
-fn renew_uuids(text: &str, rng: &mut SeededRng) -> Option<String> {
-    const LEN: usize = 36;
+const UUID_LEN: usize = 36;
+/// Where a timestamp's fraction starts, after `YYYY-MM-DDTHH:MM:SS.`.
+const FRACTION_AT: usize = 20;
+
+/// Where each 8-4-4-4-12 hex group in `text` starts, left to right, not overlapping.
+fn uuid_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut found = false;
+    let mut starts = Vec::new();
     let mut i = 0;
-    while i < text.len() {
-        if i + LEN <= text.len() && is_uuid(&bytes[i..i + LEN]) {
-            out.push_str(&uuid_v4(rng).to_string());
-            found = true;
-            i += LEN;
+    while i + UUID_LEN <= bytes.len() {
+        if is_uuid(&bytes[i..i + UUID_LEN]) {
+            starts.push(i);
+            i += UUID_LEN;
         } else {
-            let next = text[i..].chars().next().map_or(1, char::len_utf8);
-            out.push_str(&text[i..i + next]);
-            i += next;
+            i += 1;
         }
     }
-    found.then_some(out)
+    starts
 }
 
 fn is_uuid(bytes: &[u8]) -> bool {
@@ -122,20 +203,23 @@ fn timestamp_fraction(text: &str) -> Option<&str> {
     if !date_time {
         return None;
     }
-    let rest = &text[20..];
+    let rest = &text[FRACTION_AT..];
     let end = rest
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(rest.len());
     (end > 0).then(|| &rest[..end])
 }
 
-fn random_digits(len: usize, nonzero_first: bool, rng: &mut SeededRng) -> String {
-    (0..len)
-        .map(|i| {
-            let low = if i == 0 && nonzero_first { 1 } else { 0 };
-            char::from(b'0' + rng.random_range(low..10u8))
-        })
-        .collect()
+fn push_random_digits<R: Rng + ?Sized>(
+    len: usize,
+    nonzero_first: bool,
+    rng: &mut R,
+    out: &mut String,
+) {
+    for i in 0..len {
+        let low = if i == 0 && nonzero_first { 1 } else { 0 };
+        out.push(char::from(b'0' + rng.random_range(low..10u8)));
+    }
 }
 
 fn text_of(value: &Value) -> String {

@@ -23,6 +23,7 @@ pub mod providers;
 pub mod schedule;
 pub mod signing;
 pub mod stand_in;
+pub mod template;
 pub mod transport;
 
 pub use error::SimulatorError;

@@ -221,7 +221,7 @@ pub fn lead_message(locale: &Locale, rng: &mut SeededRng) -> &'static str {
 
 /// A random (version 4, RFC 4122 variant) uuid drawn from `rng`, so ids are
 /// reproducible for a seed.
-pub fn uuid_v4(rng: &mut SeededRng) -> Uuid {
+pub fn uuid_v4<R: Rng + ?Sized>(rng: &mut R) -> Uuid {
     let mut bytes = [0u8; 16];
     rng.fill(&mut bytes);
     // The builder sets the version and variant bits over the random bytes.

@@ -25,7 +25,7 @@ use std::time::Duration;
 use rand::Rng;
 use serde_json::{Map, Value, json};
 
-use crate::encoding::compact_json;
+use crate::encoding::Encoding;
 use crate::error::SimulatorError;
 use crate::fake::calendar::{self, UtcDateTime};
 use crate::fake::{self, DE_DE, SeededRng};
@@ -760,8 +760,8 @@ impl Provider for EverReal {
     }
 
     /// Compact JSON, as `JSON.stringify` writes it (assumed).
-    fn encode(&self, payload: &Value) -> Vec<u8> {
-        compact_json(payload)
+    fn encoding(&self) -> Encoding {
+        Encoding::Compact
     }
 
     /// Assumed: EverReal documents no signature or shared secret.

@@ -27,7 +27,7 @@ use rand::Rng;
 use serde_json::{Map, Value};
 
 use crate::api::flow::CORE_API_DEMO;
-use crate::encoding::compact_json;
+use crate::encoding::Encoding;
 use crate::error::SimulatorError;
 use crate::fake::calendar::{civil_from_days, days_from_civil};
 use crate::fake::{self, SeededRng};
@@ -579,8 +579,8 @@ impl Provider for Flow {
     }
 
     /// Plain compact JSON: the seed shows nothing else.
-    fn encode(&self, payload: &Value) -> Vec<u8> {
-        compact_json(payload)
+    fn encoding(&self) -> Encoding {
+        Encoding::Compact
     }
 
     /// Flow documents no signature on deliveries (assumed: none is sent).

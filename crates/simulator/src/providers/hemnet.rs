@@ -14,7 +14,7 @@ use std::time::Duration;
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::encoding::html_safe_json;
+use crate::encoding::Encoding;
 use crate::error::SimulatorError;
 use crate::fake::{self, SV_SE, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, Source, SuccessRule};
@@ -261,8 +261,8 @@ impl Provider for Hemnet {
     }
 
     /// Documented: "we encode these as html entities (\u0026 instead of &)".
-    fn encode(&self, payload: &Value) -> Vec<u8> {
-        html_safe_json(payload)
+    fn encoding(&self) -> Encoding {
+        Encoding::HtmlSafe
     }
 
     fn signature(&self) -> Option<SignatureScheme> {

@@ -7,6 +7,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::contract::{self, Shape};
+use crate::encoding::Encoding;
 use crate::error::SimulatorError;
 use crate::fake::SeededRng;
 use crate::policy::{DeliveryPolicy, Fact, Provenance};
@@ -219,8 +220,13 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// Build the payload of `event` with seeded fake data.
     fn build(&self, event: &str, rng: &mut SeededRng) -> Result<Value, SimulatorError>;
 
+    /// How the provider writes a payload on the wire.
+    fn encoding(&self) -> Encoding;
+
     /// The exact bytes the provider puts on the wire for `payload`.
-    fn encode(&self, payload: &Value) -> Vec<u8>;
+    fn encode(&self, payload: &Value) -> Vec<u8> {
+        self.encoding().encode(payload)
+    }
 
     /// How deliveries are signed, if they are.
     fn signature(&self) -> Option<SignatureScheme>;

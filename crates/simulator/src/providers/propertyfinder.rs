@@ -21,7 +21,7 @@ use std::time::Duration;
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::encoding::compact_json;
+use crate::encoding::Encoding;
 use crate::error::SimulatorError;
 use crate::fake::{self, SeededRng};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, Source, SuccessRule};
@@ -228,8 +228,8 @@ impl Provider for PropertyFinder {
     }
 
     /// Compact JSON (assumed: the doc shows the example compact, without escapes).
-    fn encode(&self, payload: &Value) -> Vec<u8> {
-        compact_json(payload)
+    fn encoding(&self) -> Encoding {
+        Encoding::Compact
     }
 
     /// PF Expert does not sign deliveries (assumed: the doc mentions no signature).

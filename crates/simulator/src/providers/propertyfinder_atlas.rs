@@ -51,7 +51,7 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
-use crate::encoding::compact_json;
+use crate::encoding::Encoding;
 use crate::error::SimulatorError;
 use crate::fake::{self, EN_AE, SeededRng, UtcDateTime};
 use crate::policy::{DeliveryPolicy, Fact, Provenance, Source, SuccessRule};
@@ -565,8 +565,8 @@ impl Provider for PropertyFinderAtlas {
     }
 
     /// Compact JSON (assumed: nothing documents the bytes; the signature covers them).
-    fn encode(&self, payload: &Value) -> Vec<u8> {
-        compact_json(payload)
+    fn encoding(&self) -> Encoding {
+        Encoding::Compact
     }
 
     /// Only subscriptions with a secret are signed; the harness leaves the

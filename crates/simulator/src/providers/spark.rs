@@ -23,7 +23,7 @@ use std::time::Duration;
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::encoding::compact_json;
+use crate::encoding::Encoding;
 use crate::error::SimulatorError;
 use crate::fake::SeededRng;
 use crate::fake::calendar::{self, UtcDateTime};
@@ -250,8 +250,8 @@ impl Provider for Spark {
 
     /// Compact JSON (assumed: the page shows the body pretty-printed, which
     /// is how documentation shows JSON, not necessarily how it is sent).
-    fn encode(&self, payload: &Value) -> Vec<u8> {
-        compact_json(payload)
+    fn encoding(&self) -> Encoding {
+        Encoding::Compact
     }
 
     /// Assumed: the page describes no signature or shared secret.

@@ -1,35 +1,38 @@
 //! One keep-alive HTTP/1.1 connection to one target, as one delivery worker
 //! of a provider holds it. A burst's workers each own one: against a fast
-//! receiver on loopback, the pooled client's per-request work (parsing the
-//! URL, checking a connection out of the pool, converting the headers)
-//! costs more than the request itself, and here it is done once.
+//! receiver on loopback, a general client's per-request work (parsing the
+//! URL, checking a connection out of a pool, building header maps, passing
+//! the request to a connection task) costs more than the request itself.
+//! Here the request is bytes written once ([`KeepAlive::head`], or a
+//! [`crate::template::HeadTemplate`] rendered per request) and sent in one
+//! write, and the answer is read into a buffer the connection keeps.
 //!
 //! What goes on the wire is what [`Transport::send`](super::Transport::send)
 //! sends: the same headers (plus `host` and `accept: */*`, as reqwest adds),
 //! the exact body with its `content-length`, over TLS with the same
-//! [`Tls`] for https; every failure is sorted into the same classes, and a
-//! response body is read to at most [`RESPONSE_EXCERPT_LIMIT`] bytes.
+//! [`Tls`] for https. Answers are read as RFC 9112 frames them (a length,
+//! chunks, or the close; `1xx` answers passed over), every failure is
+//! sorted into the same classes and named as hyper names it, and a
+//! response body is read to at most [`RESPONSE_EXCERPT_LIMIT`] bytes. The
+//! hostile-receiver matrix holds this client and the pooled one to the same
+//! outcomes.
 
-use std::future::Future;
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full};
-use hyper::client::conn::http1::{self, SendRequest};
+use bytes::{Buf as _, Bytes, BytesMut};
+use hyper::Uri;
 use hyper::header::{HeaderName, HeaderValue};
-use hyper::{Method, Request, Uri};
-use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::tls::{self, Tls};
 use super::{
     Exchange, RESPONSE_EXCERPT_LIMIT, Response, ResponseExcerpt, TransportFailure,
-    after_the_answer_began, before_the_answer, classify_hyper, classify_io, latest_connect,
+    after_the_answer_began, before_the_answer, classify_io, latest_connect,
 };
 use crate::error::SimulatorError;
 use crate::providers::HeaderLine;
@@ -42,6 +45,9 @@ pub struct KeepAlive {
     connect_timeout: Duration,
     tls: Tls,
     open: Option<Open>,
+    /// The response deadline, one timer moved per request rather than a new
+    /// one registered each time.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl std::fmt::Debug for KeepAlive {
@@ -60,9 +66,9 @@ struct Target {
     host: String,
     port: u16,
     /// The `host` header.
-    authority: HeaderValue,
+    authority: String,
     /// The request target: path and query.
-    path: Uri,
+    path: String,
     /// For https: the name the receiver's certificate must be for.
     tls_name: Option<ServerName<'static>>,
 }
@@ -92,16 +98,13 @@ impl Target {
         } else {
             None
         };
-        let path = uri
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .parse()
-            .map_err(|e| format!("`{url}`: {e}"))?;
+        let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        // A parsed URI holds only characters a request line and `host` may.
+        HeaderValue::from_str(authority.as_str()).map_err(|e| format!("`{url}`: {e}"))?;
         Ok(Self {
             host,
             port: authority.port_u16().unwrap_or(if https { 443 } else { 80 }),
-            authority: HeaderValue::from_str(authority.as_str())
-                .map_err(|e| format!("`{url}`: {e}"))?,
+            authority: authority.as_str().to_owned(),
             path,
             tls_name,
         })
@@ -118,7 +121,41 @@ impl KeepAlive {
             connect_timeout,
             tls,
             open: None,
+            timer: None,
         }
+    }
+
+    /// The request head for `headers`, up to its `content-length` (which
+    /// [`finish_head`] writes, since it depends on the body): the request
+    /// line, `host`, then `headers` in order with their names in lower
+    /// case, then `accept: */*` unless they set it, as hyper writes what
+    /// reqwest sends. A head may be built once and rendered for many
+    /// requests ([`crate::template::HeadTemplate`]).
+    pub fn head(&self, headers: &[HeaderLine]) -> Result<Vec<u8>, SimulatorError> {
+        let mut head = Vec::with_capacity(256);
+        let (path, authority) = match &self.target {
+            Ok(target) => (target.path.as_str(), Some(target.authority.as_str())),
+            Err(_) => ("/", None),
+        };
+        head.extend_from_slice(b"POST ");
+        head.extend_from_slice(path.as_bytes());
+        head.extend_from_slice(b" HTTP/1.1\r\n");
+        if let Some(authority) = authority {
+            write_header(&mut head, "host", authority.as_bytes());
+        }
+        let mut accept = false;
+        for line in headers {
+            let name = HeaderName::from_bytes(line.name.as_bytes())
+                .map_err(|e| SimulatorError::Client(format!("header name `{}`: {e}", line.name)))?;
+            HeaderValue::from_str(&line.value)
+                .map_err(|e| SimulatorError::Client(format!("header `{}`: {e}", line.name)))?;
+            accept |= name == hyper::header::ACCEPT;
+            write_header(&mut head, name.as_str(), line.value.as_bytes());
+        }
+        if !accept {
+            write_header(&mut head, "accept", b"*/*");
+        }
+        Ok(head)
     }
 
     /// POST `body` with `headers` and wait at most `response_timeout` for
@@ -130,83 +167,91 @@ impl KeepAlive {
         body: Bytes,
         response_timeout: Duration,
     ) -> Result<Exchange, SimulatorError> {
+        let mut request = self.head(headers)?;
+        finish_head(&mut request, body.len());
+        request.extend_from_slice(&body);
+        Ok(self.send_request(&request, response_timeout).await)
+    }
+
+    /// Send `request`, a whole HTTP/1.1 request (a [`KeepAlive::head`] with
+    /// its [`finish_head`] and body), as [`KeepAlive::send`] sends one.
+    pub async fn send_request(&mut self, request: &[u8], response_timeout: Duration) -> Exchange {
         let started = Instant::now();
-        let request = match &self.target {
-            Ok(target) => build_request(target, headers, body)?,
-            Err(why) => {
-                return Ok(Exchange {
-                    result: Err(TransportFailure::Unreachable(why.clone())),
-                    latency: started.elapsed(),
-                });
-            }
-        };
+        if let Err(why) = &self.target {
+            return Exchange {
+                result: Err(TransportFailure::Unreachable(why.clone())),
+                latency: started.elapsed(),
+            };
+        }
         let now = tokio::time::Instant::now();
         let connected_by = now + latest_connect(response_timeout);
-        let exchange = self.exchange(request, connected_by);
-        let result = match tokio::time::timeout_at(now + response_timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportFailure::ResponseTimeout),
+        let deadline = now + response_timeout;
+        let mut timer = match self.timer.take() {
+            Some(mut timer) => {
+                timer.as_mut().reset(deadline);
+                timer
+            }
+            None => Box::pin(tokio::time::sleep_until(deadline)),
         };
+        let result = {
+            let mut exchange = std::pin::pin!(self.exchange(request, connected_by));
+            // The exchange first, as `tokio::time::timeout` polls it: an
+            // answer that is ready when the deadline strikes still counts.
+            std::future::poll_fn(|cx| {
+                if let Poll::Ready(result) = exchange.as_mut().poll(cx) {
+                    return Poll::Ready(result);
+                }
+                timer
+                    .as_mut()
+                    .poll(cx)
+                    .map(|()| Err(TransportFailure::ResponseTimeout))
+            })
+            .await
+        };
+        self.timer = Some(timer);
         if result.is_err() {
             // Whatever state the connection is in, the next delivery starts afresh.
             self.open = None;
         }
-        Ok(Exchange {
+        Exchange {
             result,
             latency: started.elapsed(),
-        })
+        }
     }
 
     /// Send `request`, over a new connection if need be, open by `connected_by`.
     async fn exchange(
         &mut self,
-        mut request: Request<Full<Bytes>>,
+        request: &[u8],
         connected_by: tokio::time::Instant,
     ) -> Result<Response, TransportFailure> {
         // At most two tries: a reused connection the receiver had closed
-        // while idle, then a new one.
+        // while idle (found so before writing, or by the write failing),
+        // then a new one.
         loop {
-            let (mut open, fresh) = match self.open.take() {
+            let reused = self
+                .open
+                .take()
+                .and_then(|mut open| open.still_open().then_some(open));
+            let (mut open, fresh) = match reused {
                 Some(open) => (open, false),
                 None => (self.connect(connected_by).await?, true),
             };
-            let Open { sender, connection } = &mut open;
-            let ready = drive(connection, sender.ready()).await;
-            if let Err(error) = ready {
-                // A receiver that closed the connection after the last answer.
+            let written = async {
+                open.stream.write_all(request).await?;
+                open.stream.flush().await
+            };
+            if let Err(error) = written.await {
                 if fresh {
-                    return Err(before_the_answer(classify_hyper(&error)));
+                    return Err(before_the_answer(classify_read(&error)));
                 }
                 continue;
             }
-            let response = match drive(connection, sender.try_send_request(request)).await {
-                Ok(response) => response,
-                // The request never left: send it again on a new connection.
-                Err(mut failed) if !fresh && failed.message().is_some() => {
-                    request = failed
-                        .take_message()
-                        .ok_or_else(|| before_the_answer(classify_hyper(failed.error())))?;
-                    continue;
-                }
-                Err(failed) => return Err(before_the_answer(classify_hyper(failed.error()))),
-            };
-            let status = response.status().as_u16();
-            let location = response
-                .headers()
-                .get(hyper::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let (excerpt, read_to_end) =
-                drive(connection, read_capped(response.into_body())).await?;
-            // A body left unread (too long) makes the connection unusable.
-            if read_to_end && open.connection.is_some() {
+            let (response, reusable) = open.read_response().await?;
+            if reusable {
                 self.open = Some(open);
             }
-            return Ok(Response {
-                status,
-                location,
-                excerpt,
-            });
+            return Ok(response);
         }
     }
 
@@ -223,14 +268,25 @@ impl KeepAlive {
             Ok(stream) => stream?,
             Err(_) => return Err(TransportFailure::ConnectTimeout),
         };
-        let (sender, connection) = http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| classify_hyper(&e))?;
         Ok(Open {
-            sender,
-            connection: Some(Box::pin(connection)),
+            stream,
+            read: BytesMut::new(),
         })
     }
+}
+
+/// Append one header line.
+fn write_header(head: &mut Vec<u8>, name: &str, value: &[u8]) {
+    head.extend_from_slice(name.as_bytes());
+    head.extend_from_slice(b": ");
+    head.extend_from_slice(value);
+    head.extend_from_slice(b"\r\n");
+}
+
+/// End a [`KeepAlive::head`]: the body's `content-length` and the blank line.
+pub fn finish_head(head: &mut Vec<u8>, body_len: usize) {
+    use std::io::Write as _;
+    let _ = write!(head, "content-length: {body_len}\r\n\r\n");
 }
 
 /// The TCP connection, and TLS over it for https.
@@ -262,92 +318,375 @@ async fn open_stream(target: &Target, tls: &Tls) -> Result<Box<dyn Duplex>, Tran
     }
 }
 
-/// A byte stream hyper can drive: plain TCP, or TLS over it.
+/// A byte stream: plain TCP, or TLS over it.
 trait Duplex: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
 
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Duplex for T {}
 
-/// An open connection: the handle requests go through, and the connection
-/// itself, which this worker drives (no task of its own, so no wake-up
-/// crosses threads between the two, and dropping it closes the socket).
+/// The class of a failed read or write on an open connection.
+fn classify_read(error: &std::io::Error) -> TransportFailure {
+    if let Some(tls_error) = tls::find_tls_error(error) {
+        return tls::classify_tls(tls_error);
+    }
+    match error.kind() {
+        std::io::ErrorKind::TimedOut => TransportFailure::ResponseTimeout,
+        kind => {
+            classify_io(kind).unwrap_or_else(|| TransportFailure::Unreachable(error.to_string()))
+        }
+    }
+}
+
+/// The most a response head may take (hyper's default read buffer limit).
+const MAX_HEAD: usize = 400 * 1024;
+/// The most headers a response head may have (hyper's default).
+const MAX_HEADERS: usize = 100;
+/// How much room a read asks for.
+const READ_ROOM: usize = 8 * 1024;
+/// The longest chunk-size or trailer line accepted.
+const MAX_LINE: usize = 4 * 1024;
+
+/// An open connection and what has been read from it but not used.
 struct Open {
-    sender: SendRequest<Full<Bytes>>,
-    /// None once the connection ended (the receiver closed it, or it failed).
-    connection: Option<Pin<Box<Connection>>>,
+    stream: Box<dyn Duplex>,
+    read: BytesMut,
 }
 
-type Connection = http1::Connection<TokioIo<Box<dyn Duplex>>, Full<Bytes>>;
-
-/// Wait for `work` while driving `connection`, whose reads and writes are
-/// what `work` waits on. A connection that ends is dropped at once: hyper
-/// then fails whatever `work` still waits for (handing back a request that
-/// never left), so `work` always ends and alone gives the result.
-async fn drive<F: Future>(connection: &mut Option<Pin<Box<Connection>>>, work: F) -> F::Output {
-    let mut work = std::pin::pin!(work);
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(output) = work.as_mut().poll(cx) {
-            return Poll::Ready(output);
-        }
-        if let Some(open) = connection
-            && open.as_mut().poll(cx).is_ready()
-        {
-            *connection = None;
-            return work.as_mut().poll(cx);
-        }
-        Poll::Pending
-    })
-    .await
+/// How a response's body is framed (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    Empty,
+    Length(u64),
+    Chunked,
+    /// Until the receiver closes the connection.
+    ToClose,
 }
 
-fn build_request(
-    target: &Target,
-    headers: &[HeaderLine],
-    body: Bytes,
-) -> Result<Request<Full<Bytes>>, SimulatorError> {
-    let mut request = Request::new(Full::new(body));
-    *request.method_mut() = Method::POST;
-    *request.uri_mut() = target.path.clone();
-    let map = request.headers_mut();
-    map.insert(hyper::header::HOST, target.authority.clone());
-    for line in headers {
-        let name = HeaderName::from_bytes(line.name.as_bytes())
-            .map_err(|e| SimulatorError::Client(format!("header name `{}`: {e}", line.name)))?;
-        let value = HeaderValue::from_str(&line.value)
-            .map_err(|e| SimulatorError::Client(format!("header `{}`: {e}", line.name)))?;
-        map.append(name, value);
+/// What a response head says.
+struct Head {
+    status: u16,
+    location: Option<String>,
+    framing: Framing,
+    /// The connection may carry the next request afterwards.
+    keep_alive: bool,
+}
+
+impl Open {
+    /// Whether a connection that sat idle can carry a request: the receiver
+    /// has not closed it (or sent something unasked).
+    fn still_open(&mut self) -> bool {
+        if !self.read.is_empty() {
+            return false;
+        }
+        let mut probe = [0u8; 1];
+        let mut probe = ReadBuf::new(&mut probe);
+        let mut cx = Context::from_waker(Waker::noop());
+        // Pending: nothing to read, so the connection stands.
+        Pin::new(&mut *self.stream)
+            .poll_read(&mut cx, &mut probe)
+            .is_pending()
     }
-    map.entry(hyper::header::ACCEPT)
-        .or_insert(HeaderValue::from_static("*/*"));
-    Ok(request)
-}
 
-/// Read at most [`RESPONSE_EXCERPT_LIMIT`] bytes; true when the body ended
-/// within the limit (so the connection can carry the next request).
-async fn read_capped(
-    mut body: hyper::body::Incoming,
-) -> Result<(ResponseExcerpt, bool), TransportFailure> {
-    let mut kept = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| after_the_answer_began(classify_hyper(&e)))?;
-        let Ok(chunk) = frame.into_data() else {
-            continue;
+    /// Read more into the buffer; the bytes read (0 at the end of the stream).
+    async fn fill(&mut self) -> std::io::Result<usize> {
+        if self.read.capacity() - self.read.len() < READ_ROOM / 2 {
+            self.read.reserve(READ_ROOM);
+        }
+        self.stream.read_buf(&mut self.read).await
+    }
+
+    /// Read the answer: its head (passing over `1xx` answers), then its
+    /// body to at most [`RESPONSE_EXCERPT_LIMIT`] bytes. True with it when
+    /// the connection can carry the next request.
+    async fn read_response(&mut self) -> Result<(Response, bool), TransportFailure> {
+        let head = loop {
+            match parse_head(&self.read)? {
+                Some((length, head)) => {
+                    self.read.advance(length);
+                    // `101` would switch protocols, which a POST never asks for.
+                    if (100..200).contains(&head.status) && head.status != 101 {
+                        continue;
+                    }
+                    break head;
+                }
+                None if self.read.len() > MAX_HEAD => {
+                    return Err(TransportFailure::MalformedResponse(
+                        "message head is too large".to_owned(),
+                    ));
+                }
+                None => match self.fill().await {
+                    // Closed before a whole head: hyper's incomplete message.
+                    Ok(0) => return Err(TransportFailure::ClosedWithoutResponse),
+                    Ok(_) => {}
+                    Err(error) => return Err(before_the_answer(classify_read(&error))),
+                },
+            }
         };
-        let room = RESPONSE_EXCERPT_LIMIT - kept.len();
-        if chunk.len() > room {
-            kept.extend_from_slice(&chunk[..room]);
-            let excerpt = ResponseExcerpt {
-                body: Bytes::from(kept),
-                truncated: true,
-            };
-            return Ok((excerpt, false));
-        }
-        kept.extend_from_slice(&chunk);
+        let mut kept = Kept::default();
+        let ended = match head.framing {
+            Framing::Empty => true,
+            Framing::Length(length) => self.read_length(length, &mut kept).await?,
+            Framing::Chunked => self.read_chunked(&mut kept).await?,
+            Framing::ToClose => {
+                self.read_to_close(&mut kept).await?;
+                false
+            }
+        };
+        let (excerpt, whole) = kept.finish();
+        let reusable = ended && whole && head.keep_alive && self.read.is_empty();
+        let response = Response {
+            status: head.status,
+            location: head.location,
+            excerpt,
+        };
+        Ok((response, reusable))
     }
-    let excerpt = ResponseExcerpt {
-        body: Bytes::from(kept),
-        truncated: false,
+
+    /// The next buffered bytes, reading when none are; the end of the
+    /// stream here cuts the answer off.
+    async fn more(&mut self) -> Result<(), TransportFailure> {
+        if !self.read.is_empty() {
+            return Ok(());
+        }
+        match self.fill().await {
+            Ok(0) => Err(TransportFailure::Reset),
+            Ok(_) => Ok(()),
+            Err(error) => Err(after_the_answer_began(classify_read(&error))),
+        }
+    }
+
+    /// A body of `length` bytes; true when all of it was read (false when
+    /// the excerpt filled first and the rest was left).
+    async fn read_length(
+        &mut self,
+        length: u64,
+        kept: &mut Kept,
+    ) -> Result<bool, TransportFailure> {
+        let mut left = length;
+        while left > 0 {
+            self.more().await?;
+            let take = usize::try_from(left)
+                .unwrap_or(usize::MAX)
+                .min(self.read.len());
+            left -= take as u64;
+            if !kept.keep(self.read.split_to(take).freeze()) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// A body that runs until the receiver closes the connection.
+    async fn read_to_close(&mut self, kept: &mut Kept) -> Result<(), TransportFailure> {
+        loop {
+            if !self.read.is_empty() {
+                let all = self.read.split().freeze();
+                if !kept.keep(all) {
+                    return Ok(());
+                }
+            }
+            match self.fill().await {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(error) => return Err(after_the_answer_began(classify_read(&error))),
+            }
+        }
+    }
+
+    /// A chunked body, its trailers passed over; true when it was read to
+    /// its last chunk.
+    async fn read_chunked(&mut self, kept: &mut Kept) -> Result<bool, TransportFailure> {
+        loop {
+            let line = self.line().await?;
+            let size = chunk_size(&line).ok_or_else(|| {
+                TransportFailure::MalformedResponse("invalid chunk size line".to_owned())
+            })?;
+            if size == 0 {
+                // Trailers, to the blank line.
+                while !self.line().await?.is_empty() {}
+                return Ok(true);
+            }
+            if !self.read_length(size, kept).await? {
+                return Ok(false);
+            }
+            if !self.line().await?.is_empty() {
+                return Err(TransportFailure::MalformedResponse(
+                    "invalid chunk body".to_owned(),
+                ));
+            }
+        }
+    }
+
+    /// The next line of a chunked body, without its CRLF.
+    async fn line(&mut self) -> Result<Bytes, TransportFailure> {
+        loop {
+            if let Some(end) = self.read.windows(2).position(|w| w == b"\r\n") {
+                let line = self.read.split_to(end).freeze();
+                self.read.advance(2);
+                return Ok(line);
+            }
+            if self.read.len() > MAX_LINE {
+                return Err(TransportFailure::MalformedResponse(
+                    "invalid chunk size line".to_owned(),
+                ));
+            }
+            match self.fill().await {
+                Ok(0) => return Err(TransportFailure::Reset),
+                Ok(_) => {}
+                Err(error) => return Err(after_the_answer_began(classify_read(&error))),
+            }
+        }
+    }
+}
+
+/// A chunk-size line's size: hex digits, then any extensions after `;`.
+fn chunk_size(line: &[u8]) -> Option<u64> {
+    let digits = line.split(|b| *b == b';').next()?;
+    let digits = std::str::from_utf8(digits).ok()?.trim_matches([' ', '\t']);
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    u64::from_str_radix(digits, 16).ok()
+}
+
+/// A whole response head at the start of `bytes` and its length, or `None`
+/// while more is to come; a head that is not HTTP is named as hyper names it.
+fn parse_head(bytes: &[u8]) -> Result<Option<(usize, Head)>, TransportFailure> {
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let length = match response.parse(bytes) {
+        Ok(httparse::Status::Complete(length)) => length,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(error) => {
+            return Err(TransportFailure::MalformedResponse(
+                parse_error(error).to_owned(),
+            ));
+        }
     };
-    Ok((excerpt, true))
+    let status = response.code.unwrap_or(0);
+    let http11 = response.version == Some(1);
+    let mut location = None;
+    let mut content_length: Option<u64> = None;
+    let mut chunked = false;
+    let mut transfer_encoded = false;
+    let mut close = !http11;
+    for header in response.headers.iter() {
+        let name = header.name;
+        if name.eq_ignore_ascii_case("content-length") {
+            let value = std::str::from_utf8(header.value)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|v| content_length.is_none_or(|seen| seen == *v));
+            let Some(value) = value else {
+                return Err(TransportFailure::MalformedResponse(
+                    "invalid content-length parsed".to_owned(),
+                ));
+            };
+            content_length = Some(value);
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            transfer_encoded = true;
+            // Chunked only when it is the last coding.
+            chunked = header
+                .value
+                .rsplit(|b| *b == b',')
+                .next()
+                .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        } else if name.eq_ignore_ascii_case("connection") {
+            for option in header.value.split(|b| *b == b',') {
+                let option = option.trim_ascii();
+                if option.eq_ignore_ascii_case(b"close") {
+                    close = true;
+                } else if option.eq_ignore_ascii_case(b"keep-alive") && !http11 {
+                    close = false;
+                }
+            }
+        } else if name.eq_ignore_ascii_case("location") {
+            // Visible ASCII only, as the pooled client reads a header as text.
+            location = header
+                .value
+                .iter()
+                .all(|b| (b' '..=b'~').contains(b) || *b == b'\t')
+                .then(|| String::from_utf8_lossy(header.value).into_owned());
+        }
+    }
+    let framing = if (100..200).contains(&status) || status == 204 || status == 304 {
+        Framing::Empty
+    } else if transfer_encoded {
+        if chunked {
+            Framing::Chunked
+        } else {
+            Framing::ToClose
+        }
+    } else {
+        match content_length {
+            Some(0) => Framing::Empty,
+            Some(length) => Framing::Length(length),
+            None => Framing::ToClose,
+        }
+    };
+    let head = Head {
+        status,
+        location,
+        framing,
+        keep_alive: !close && framing != Framing::ToClose,
+    };
+    Ok(Some((length, head)))
+}
+
+/// How hyper names a head that does not parse, so that both clients name
+/// a garbled answer the same way.
+fn parse_error(error: httparse::Error) -> &'static str {
+    match error {
+        httparse::Error::Version => "invalid HTTP version parsed",
+        httparse::Error::Status => "invalid HTTP status-code parsed",
+        httparse::Error::TooManyHeaders => "message head is too large",
+        _ => "invalid HTTP header parsed",
+    }
+}
+
+/// The part of a body kept: the first piece as it was read (no copy), the
+/// rest joined to it, never more than [`RESPONSE_EXCERPT_LIMIT`] bytes.
+#[derive(Default)]
+struct Kept {
+    first: Bytes,
+    joined: Option<Vec<u8>>,
+    truncated: bool,
+}
+
+impl Kept {
+    fn len(&self) -> usize {
+        self.joined.as_ref().map_or(self.first.len(), Vec::len)
+    }
+
+    /// Keep `piece`, up to the limit; false when the limit was reached (the
+    /// rest of the body is then not read).
+    fn keep(&mut self, piece: Bytes) -> bool {
+        let room = RESPONSE_EXCERPT_LIMIT - self.len();
+        let fits = piece.len() <= room;
+        let piece = if fits { piece } else { piece.slice(..room) };
+        if self.first.is_empty() && self.joined.is_none() {
+            self.first = piece;
+        } else if !piece.is_empty() {
+            self.joined
+                .get_or_insert_with(|| self.first.to_vec())
+                .extend_from_slice(&piece);
+        }
+        self.truncated |= !fits;
+        fits
+    }
+
+    /// The excerpt, and whether it is the whole body.
+    fn finish(self) -> (ResponseExcerpt, bool) {
+        let body = self.joined.map_or(self.first, Bytes::from);
+        let whole = !self.truncated;
+        let excerpt = ResponseExcerpt {
+            body,
+            truncated: self.truncated,
+        };
+        (excerpt, whole)
+    }
 }
 
 #[cfg(test)]

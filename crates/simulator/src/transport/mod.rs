@@ -408,28 +408,6 @@ fn classify_io(kind: std::io::ErrorKind) -> Option<TransportFailure> {
     }
 }
 
-/// Sort a hyper error (from a connection hyper drives directly) into a class.
-fn classify_hyper(error: &hyper::Error) -> TransportFailure {
-    if let Some(tls) = tls::find_tls_error(error) {
-        return tls::classify_tls(tls);
-    }
-    let io_kind = innermost_io_kind(error);
-    // A timed-out read or write on an open connection is a response timeout.
-    if io_kind == Some(std::io::ErrorKind::TimedOut) || error.is_timeout() {
-        return TransportFailure::ResponseTimeout;
-    }
-    if let Some(class) = io_kind.and_then(classify_io) {
-        return class;
-    }
-    if let Some(class) = classify_hyper_kind(error, error) {
-        return class;
-    }
-    if error.is_canceled() || error.is_closed() {
-        return TransportFailure::ClosedWithoutResponse;
-    }
-    TransportFailure::Unreachable(root_cause(error))
-}
-
 /// The classes hyper's own error kinds name; `outer` is the error to quote.
 fn classify_hyper_kind(
     error: &hyper::Error,

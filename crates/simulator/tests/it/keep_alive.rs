@@ -176,3 +176,160 @@ async fn nothing_listening_is_a_refused_connection() {
         Err(TransportFailure::ConnectRefused)
     );
 }
+
+/// A receiver that answers the requests on its connections with `answers`
+/// in turn, each written in small pieces (so the client reads it across
+/// many reads); the count of connections it accepted.
+async fn scripted_receiver(answers: Vec<Vec<u8>>) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/hemnet", listener.local_addr().expect("addr"));
+    let connections = Arc::new(AtomicUsize::new(0));
+    let accepted = Arc::clone(&connections);
+    tokio::spawn(async move {
+        let answers = Arc::new(answers);
+        let next = Arc::new(AtomicUsize::new(0));
+        // Bounded: a test opens a few connections.
+        for _ in 0..16 {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            accepted.fetch_add(1, Ordering::SeqCst);
+            let (answers, next) = (Arc::clone(&answers), Arc::clone(&next));
+            tokio::spawn(async move {
+                let mut pending = Vec::new();
+                let mut chunk = [0u8; 8 * 1024];
+                while next.load(Ordering::SeqCst) < answers.len() {
+                    let end = loop {
+                        if let Some(end) = whole_request(&pending) {
+                            break end;
+                        }
+                        match stream.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => pending.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    pending.drain(..end);
+                    let answer = &answers[next.fetch_add(1, Ordering::SeqCst)];
+                    for piece in answer.chunks(7) {
+                        if stream.write_all(piece).await.is_err() {
+                            return;
+                        }
+                        stream.flush().await.ok();
+                        tokio::task::yield_now().await;
+                    }
+                }
+            });
+        }
+    });
+    (url, connections)
+}
+
+#[tokio::test]
+async fn answers_framed_every_way_are_read_whole_over_one_connection() {
+    let answers: Vec<Vec<u8>> = vec![
+        // Chunked, with an extension, a trailer and the size in capitals.
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5;x=y\r\nhello\r\nA\r\n, chunked!\r\n0\r\nx-trailer: 1\r\n\r\n".to_vec(),
+        // An interim answer, then the final one with a length.
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 6\r\n\r\nqueued".to_vec(),
+        // No body by its status.
+        b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(),
+        // A redirect's location.
+        b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\ncontent-length: 0\r\n\r\n".to_vec(),
+    ];
+    let (url, connections) = scripted_receiver(answers).await;
+    let mut connection = KeepAlive::new(&url, Duration::from_secs(1), Tls::system());
+    let mut answered = Vec::new();
+    for _ in 0..4 {
+        let exchange = connection
+            .send(&[], Bytes::from_static(b"{}"), Duration::from_secs(5))
+            .await
+            .expect("the exchange runs");
+        let response = exchange.result.expect("an answer");
+        answered.push((
+            response.status,
+            response.location,
+            String::from_utf8(response.excerpt.body.to_vec()).expect("text"),
+            response.excerpt.truncated,
+        ));
+    }
+    assert_eq!(
+        answered,
+        [
+            (200, None, "hello, chunked!".to_owned(), false),
+            (202, None, "queued".to_owned(), false),
+            (204, None, String::new(), false),
+            (302, Some("/elsewhere".to_owned()), String::new(), false),
+        ]
+    );
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "one connection carried all four"
+    );
+}
+
+#[tokio::test]
+async fn a_chunked_body_past_the_excerpt_is_cut_and_its_connection_not_reused() {
+    let limit = hooksim_simulator::transport::RESPONSE_EXCERPT_LIMIT;
+    let mut long = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..3 {
+        long.extend_from_slice(format!("{:x}\r\n", limit / 2).as_bytes());
+        long.extend(std::iter::repeat_n(b'x', limit / 2));
+        long.extend_from_slice(b"\r\n");
+    }
+    long.extend_from_slice(b"0\r\n\r\n");
+    let short = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".to_vec();
+    let (url, connections) = scripted_receiver(vec![long, short]).await;
+    let mut connection = KeepAlive::new(&url, Duration::from_secs(1), Tls::system());
+    let first = connection
+        .send(&[], Bytes::from_static(b"{}"), Duration::from_secs(10))
+        .await
+        .expect("the exchange runs")
+        .result
+        .expect("an answer");
+    assert_eq!(first.excerpt.body.len(), limit);
+    assert!(first.excerpt.truncated);
+    let second = connection
+        .send(&[], Bytes::from_static(b"{}"), Duration::from_secs(10))
+        .await
+        .expect("the exchange runs")
+        .result
+        .expect("an answer");
+    assert_eq!(second.excerpt.body.as_ref(), b"ok");
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        2,
+        "the cut-off connection was not reused"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_chunk_or_length_is_a_malformed_response() {
+    for (answer, detail) in [
+        (
+            &b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n"[..],
+            "invalid chunk size line",
+        ),
+        (
+            &b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\nok"[..],
+            "invalid content-length parsed",
+        ),
+        (
+            &b"HTTP/1.1 2x0 OK\r\n\r\n"[..],
+            "invalid HTTP status-code parsed",
+        ),
+    ] {
+        let (url, _) = scripted_receiver(vec![answer.to_vec()]).await;
+        let mut connection = KeepAlive::new(&url, Duration::from_secs(1), Tls::system());
+        let exchange = connection
+            .send(&[], Bytes::from_static(b"{}"), Duration::from_secs(5))
+            .await
+            .expect("the exchange runs");
+        assert_eq!(
+            exchange.result.map(|r| r.status),
+            Err(TransportFailure::MalformedResponse(detail.to_owned())),
+            "{}",
+            String::from_utf8_lossy(answer)
+        );
+    }
+}

@@ -13,6 +13,7 @@ mod delivery;
 mod hostile;
 mod keep_alive;
 mod misbehaving;
+mod template;
 mod tls;
 
 use hooksim_simulator::api::ProviderApis;
