@@ -565,7 +565,10 @@ fn parse_head(bytes: &[u8]) -> Result<Option<(usize, Head)>, TransportFailure> {
             ));
         }
     };
-    let status = response.code.unwrap_or(0);
+    // hyper takes 100 to 999 only, as `http::StatusCode` does.
+    let status = response.code.filter(|code| *code >= 100).ok_or_else(|| {
+        TransportFailure::MalformedResponse(parse_error(httparse::Error::Status).to_owned())
+    })?;
     let http11 = response.version == Some(1);
     let mut location = None;
     let mut content_length: Option<u64> = None;
@@ -691,7 +694,92 @@ impl Kept {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// What reading `answer` gives, sent whole and then closed, over an
+    /// in-memory connection.
+    fn read_answer(answer: &[u8]) -> Result<(Response, bool), TransportFailure> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let (ours, mut theirs) = tokio::io::duplex(256 * 1024);
+            let mut open = Open {
+                stream: Box::new(ours),
+                read: BytesMut::new(),
+            };
+            let answer = answer.to_vec();
+            let writer = tokio::spawn(async move {
+                let _ = theirs.write_all(&answer).await;
+                // Dropped: the connection ends.
+            });
+            let read = open.read_response().await;
+            writer.await.expect("the writer ends");
+            read
+        })
+    }
+
+    #[test]
+    fn a_whole_answer_is_read_and_a_short_one_is_named() {
+        let (response, reusable) =
+            read_answer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").expect("an answer");
+        assert_eq!(
+            (response.status, response.excerpt.body.as_ref(), reusable),
+            (200, &b"ok"[..], true)
+        );
+        let (closing, reusable) =
+            read_answer(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+                .expect("an answer");
+        assert_eq!((closing.status, reusable), (200, false));
+        assert_eq!(
+            read_answer(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nok").map(|r| r.0.status),
+            Err(TransportFailure::Reset)
+        );
+        assert_eq!(
+            read_answer(b"HTTP/1.1 200 OK\r\ncontent-").map(|r| r.0.status),
+            Err(TransportFailure::ClosedWithoutResponse)
+        );
+        assert_eq!(
+            read_answer(b"").map(|r| r.0.status),
+            Err(TransportFailure::ClosedWithoutResponse)
+        );
+        assert_eq!(
+            read_answer(b"HTTP/1.1 099 Low\r\n\r\n").map(|r| r.0.status),
+            Err(TransportFailure::MalformedResponse(
+                "invalid HTTP status-code parsed".to_owned()
+            ))
+        );
+    }
+
+    proptest! {
+        /// Whatever a receiver sends before it closes, reading it ends in
+        /// an answer or a named failure: never a panic, never a wait.
+        #[test]
+        fn any_bytes_end_in_an_answer_or_a_named_failure(
+            head in prop_oneof![
+                Just(b"HTTP/1.1 200 OK\r\n".to_vec()),
+                Just(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec()),
+                Just(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 404 Nope\r\n".to_vec()),
+                Just(Vec::new()),
+            ],
+            rest in prop::collection::vec(
+                prop_oneof![
+                    any::<u8>(),
+                    prop::sample::select(b"\r\n:0123456789abcdef; ".to_vec()),
+                ],
+                0..600,
+            ),
+        ) {
+            let mut answer = head;
+            answer.extend(rest);
+            if let Ok((response, _)) = read_answer(&answer) {
+                prop_assert!(response.excerpt.body.len() <= RESPONSE_EXCERPT_LIMIT);
+                prop_assert!((100..1000).contains(&response.status));
+            }
+        }
+    }
 
     #[test]
     fn targets_parse_once() {
