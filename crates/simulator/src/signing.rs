@@ -1,5 +1,6 @@
 //! Delivery signatures, and the ways a forger gets them wrong.
 
+use bytes::BufMut;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -189,17 +190,17 @@ impl Signer {
 
     /// Append the signature header's value for `body` to `out`: what
     /// [`SignatureScheme::sign`] gives, without allocating.
-    pub fn sign_into(&self, body: &[u8], out: &mut impl Extend<u8>) {
+    pub fn sign_into(&self, body: &[u8], out: &mut impl BufMut) {
         for (i, keyed) in self.keyed.iter().enumerate() {
             if i > 0 {
-                out.extend(self.separator.bytes());
+                out.put_slice(self.separator.as_bytes());
             }
             let mut mac = keyed.clone();
             mac.update(body);
             let mut hex = [0u8; HEX_LEN];
             hex::encode_to_slice(mac.finalize().into_bytes(), &mut hex)
                 .expect("32 bytes are 64 hex digits");
-            out.extend(hex);
+            out.put_slice(&hex);
         }
     }
 }
