@@ -104,11 +104,6 @@ impl PayloadTemplate {
         })
     }
 
-    /// Whether the payload held the `hole`th of the paths it was compiled with.
-    pub fn has_hole(&self, hole: usize) -> bool {
-        self.cuts.iter().any(|cut| cut.hole == hole)
-    }
-
     /// Write the payload to `out` with `values[i]` in the `i`th hole. A
     /// value for a hole the payload lacks is not written.
     ///
