@@ -21,6 +21,13 @@ for part in $parts; do
     esac
 done
 
+# A baseline build named relative to where the bench was started from.
+baseline=${BENCH_BASELINE:-}
+case $baseline in
+"" | /*) ;;
+*) baseline=$PWD/$baseline ;;
+esac
+
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 
@@ -127,7 +134,6 @@ steps:
     expect: { all_acknowledged: true }
 EOF
 }
-baseline=${BENCH_BASELINE:-}
 if [ -n "$baseline" ] && [ ! -x "$baseline" ]; then
     echo "BENCH_BASELINE=$baseline is not an executable hooksim" >&2
     exit 2
