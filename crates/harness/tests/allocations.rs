@@ -62,11 +62,6 @@ fn rendering_and_signing_a_body_allocates_nothing() {
 
 #[test]
 fn writing_a_head_allocates_nothing() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let _inside = runtime.enter();
     let connection = KeepAlive::new(
         "http://127.0.0.1:9/hemnet",
         Duration::from_secs(1),

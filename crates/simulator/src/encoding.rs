@@ -50,16 +50,6 @@ impl Encoding {
     }
 }
 
-/// [`Encoding::Compact`]: what most senders put on the wire.
-pub fn compact_json(value: &Value) -> Vec<u8> {
-    Encoding::Compact.encode(value)
-}
-
-/// [`Encoding::HtmlSafe`]: Ruby on Rails' `to_json`.
-pub fn html_safe_json(value: &Value) -> Vec<u8> {
-    Encoding::HtmlSafe.encode(value)
-}
-
 /// The escape for the character that starts at `bytes[0]`, if it is legal
 /// JSON but unsafe to embed in HTML or JavaScript, and its length in bytes.
 /// Looking at bytes, not chars: a string is scanned at memory speed, and
@@ -124,7 +114,7 @@ mod tests {
     fn escapes_a_lead_message_like_ruby() {
         let value = json!({"message": "Tom & Jerry <3 > å\u{2028}"});
         assert_eq!(
-            html_safe_json(&value),
+            Encoding::HtmlSafe.encode(&value),
             br#"{"message":"Tom \u0026 Jerry \u003c3 \u003e "#
                 .iter()
                 .chain("å".as_bytes())
@@ -138,7 +128,7 @@ mod tests {
     fn keeps_standard_escapes_and_key_order() {
         let value = json!({"z": "a\"b\\c\nd\u{1}", "a": [1, -2.5, null, true], "k&": {}});
         assert_eq!(
-            html_safe_json(&value),
+            Encoding::HtmlSafe.encode(&value),
             br#"{"z":"a\"b\\c\nd\u0001","a":[1,-2.5,null,true],"k\u0026":{}}"#
         );
     }
@@ -186,7 +176,7 @@ mod tests {
     proptest! {
         #[test]
         fn round_trips_and_hides_html_sensitive_characters(value in json_value(tricky_string().boxed())) {
-            let bytes = html_safe_json(&value);
+            let bytes = Encoding::HtmlSafe.encode(&value);
             let parsed: Value = serde_json::from_slice(&bytes).expect("our output is JSON");
             prop_assert_eq!(&parsed, &value);
             let text = std::str::from_utf8(&bytes).expect("JSON output is UTF-8");
@@ -196,7 +186,7 @@ mod tests {
         #[test]
         fn equals_serde_json_without_html_sensitive_characters(value in json_value(plain_string().boxed())) {
             let standard = serde_json::to_vec(&value).expect("a Value serialises");
-            prop_assert_eq!(html_safe_json(&value), standard);
+            prop_assert_eq!(Encoding::HtmlSafe.encode(&value), standard);
         }
     }
 }

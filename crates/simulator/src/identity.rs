@@ -94,19 +94,16 @@ impl Renewal {
     /// A fresh value written into `slot`, reusing the text it already holds,
     /// so renewing allocates nothing once the slot holds a string.
     pub fn write<R: Rng + ?Sized>(&self, rng: &mut R, slot: &mut Value) {
-        let out = match &self.shape {
+        match &self.shape {
             Renewed::Number { digits } => {
                 let fresh = (0..*digits).fold(0u64, |fresh, i| {
                     let low = if i == 0 { 1 } else { 0 };
                     fresh * 10 + u64::from(rng.random_range(low..10u8))
                 });
                 *slot = Value::from(fresh);
-                return;
             }
-            _ => text_slot(slot),
-        };
-        match &self.shape {
             Renewed::Uuids { text, at } => {
+                let out = text_slot(slot);
                 let mut from = 0;
                 for &start in at {
                     out.push_str(&text[from..start]);
@@ -117,14 +114,14 @@ impl Renewal {
                 out.push_str(&text[from..]);
             }
             Renewed::Fraction { text, len } => {
+                let out = text_slot(slot);
                 out.push_str(&text[..FRACTION_AT]);
                 push_random_digits(*len, false, rng, out);
                 out.push_str(&text[FRACTION_AT + len..]);
             }
             Renewed::Digits { len, nonzero_first } => {
-                push_random_digits(*len, *nonzero_first, rng, out);
+                push_random_digits(*len, *nonzero_first, rng, text_slot(slot));
             }
-            Renewed::Number { .. } => unreachable!("written above"),
         }
     }
 }

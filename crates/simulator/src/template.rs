@@ -14,14 +14,13 @@ use std::io;
 use std::io::Write as _;
 
 use bytes::{BufMut as _, Bytes, BytesMut};
-use hyper::header::HeaderValue;
 use serde_json::Value;
 
 use crate::delivery::{PreparedDelivery, headers_at};
 use crate::encoding::Encoding;
 use crate::error::SimulatorError;
 use crate::payload::{get_path, set_path};
-use crate::providers::{AttemptStamp, HeaderLine, Provider};
+use crate::providers::{AttemptStamp, Provider};
 use crate::transport::keep_alive::{KeepAlive, finish_head};
 
 /// A payload encoded once, with holes at some of its values: rendering
@@ -147,9 +146,6 @@ enum Stamped {
     RequestId,
     /// The body's signature.
     Signature,
-    /// Whatever the provider's own `headers` put at this position: a form
-    /// no other slot writes, taken from a call per attempt.
-    Provider(usize),
 }
 
 /// A request head rendered once as bytes, with a slot where each header
@@ -158,7 +154,6 @@ enum Stamped {
 /// the slots' values, into a buffer the caller reuses.
 #[derive(Debug, Clone)]
 pub struct HeadTemplate {
-    provider: &'static dyn Provider,
     /// The head with the slots' values cut out, up to its `content-length`.
     bytes: Vec<u8>,
     /// Where each slot stands in `bytes`, in order.
@@ -169,8 +164,10 @@ impl HeadTemplate {
     /// The head of `provider`'s attempts over `connection`, signed when
     /// `signed` (with a signature header, as
     /// [`attempt_headers`](crate::delivery::attempt_headers) adds one).
+    /// Fails for a provider with a header that changes per attempt in a
+    /// form no slot writes (a test builds one for every provider).
     pub fn new(
-        provider: &'static dyn Provider,
+        provider: &dyn Provider,
         connection: &KeepAlive,
         signed: bool,
     ) -> Result<Self, SimulatorError> {
@@ -209,8 +206,6 @@ impl HeadTemplate {
                 Stamped::UnixMs
             } else if line.value == marker.request_id {
                 Stamped::RequestId
-            } else if position < own {
-                Stamped::Provider(position)
             } else {
                 return Err(SimulatorError::Client(format!(
                     "header `{}` changes per attempt, and no template knows how",
@@ -236,11 +231,7 @@ impl HeadTemplate {
             from = at + mark.len();
         }
         bytes.extend_from_slice(&marked[from..]);
-        Ok(Self {
-            provider,
-            bytes,
-            slots,
-        })
+        Ok(Self { bytes, slots })
     }
 
     /// Append to `out` the head of one attempt sent at `unix_ms` with
@@ -255,7 +246,6 @@ impl HeadTemplate {
         body_len: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), SimulatorError> {
-        let mut own = None;
         let mut from = 0;
         for &(at, stamped) in &self.slots {
             out.extend_from_slice(&self.bytes[from..at]);
@@ -275,19 +265,6 @@ impl HeadTemplate {
                         "a signed head was rendered without a signature".to_owned(),
                     )
                 })?),
-                Stamped::Provider(position) => {
-                    let lines: &Vec<HeaderLine> = own.get_or_insert_with(|| {
-                        self.provider.headers(&AttemptStamp {
-                            unix_ms,
-                            request_id: request_id.to_string(),
-                        })
-                    });
-                    let line = &lines[position];
-                    HeaderValue::from_str(&line.value).map_err(|e| {
-                        SimulatorError::Client(format!("header `{}`: {e}", line.name))
-                    })?;
-                    out.extend_from_slice(line.value.as_bytes());
-                }
             }
         }
         out.extend_from_slice(&self.bytes[from..]);
